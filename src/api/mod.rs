@@ -1,0 +1,179 @@
+//! Routing and the endpoint families: a route enum over method and path (`/v1` optional), the API
+//! key check, and dispatch from a parsed request to a `Reply`.
+
+pub mod chat;
+pub mod fields;
+pub mod models;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::http::{Reply, RequestInfo};
+
+/// State every handler reads; built once at start-up and shared by all workers.
+pub struct App {
+    pub config: Config,
+    /// `system_fingerprint`: fixed for the life of the process, as the real one is per deployment.
+    pub fingerprint: String,
+}
+
+impl App {
+    pub fn new(config: Config) -> App {
+        App { config, fingerprint: crate::ids::hex("fp_", 10) }
+    }
+
+    /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
+    pub fn check_model(&self, model: &str) -> Result<(), ApiError> {
+        if self.config.strict_models && !self.config.models.iter().any(|m| m == model) {
+            return Err(ApiError::model_not_found(model));
+        }
+        Ok(())
+    }
+}
+
+/// Every endpoint oaimock answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    ChatCompletions,
+    ListModels,
+    RetrieveModel(String),
+    Health,
+    /// `POST /_oaimock/panic`: panics inside the handler, to prove a panic becomes a 500.
+    Panic,
+    /// `OPTIONS` on any known path: a CORS preflight.
+    Preflight,
+}
+
+impl Route {
+    /// Whether the route reads a JSON body.
+    pub fn has_body(&self) -> bool {
+        matches!(self, Route::ChatCompletions)
+    }
+
+    /// Whether `--api-key` guards the route (health checks and preflights stay open).
+    pub fn needs_key(&self) -> bool {
+        !matches!(self, Route::Health | Route::Preflight)
+    }
+}
+
+/// Maps method and path to a route: 404 `unknown_url` for unknown paths, 405 for a known path
+/// with the wrong method. `HEAD` is answered like `GET`, without the body.
+pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
+    let bare = path.strip_prefix("/v1").filter(|rest| rest.is_empty() || rest.starts_with('/')).unwrap_or(path);
+    let bare = if bare.len() > 1 { bare.trim_end_matches('/') } else { bare };
+    let (allow, route) = match bare {
+        "/chat/completions" => ("POST", Route::ChatCompletions),
+        "/models" => ("GET", Route::ListModels),
+        "/health" => ("GET", Route::Health),
+        "/_oaimock/panic" => ("POST", Route::Panic),
+        _ => match bare.strip_prefix("/models/") {
+            Some(id) if !id.is_empty() => ("GET", Route::RetrieveModel(percent_decode(id))),
+            _ => return Err(ApiError::unknown_url(method, path)),
+        },
+    };
+    match method {
+        "OPTIONS" => Ok(Route::Preflight),
+        m if m == allow || (m == "HEAD" && allow == "GET") => Ok(route),
+        _ => Err(ApiError::method_not_allowed(method, path, allow)),
+    }
+}
+
+/// Decodes `%XX` escapes (the SDKs encode `/` in model ids as `%2F`); a malformed escape stays as
+/// it is, and bytes that do not form UTF-8 become U+FFFD.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Checks `Authorization: Bearer KEY` against `--api-key`, comparing in constant time.
+pub fn authorize(app: &App, info: &RequestInfo) -> Result<(), ApiError> {
+    let Some(expected) = &app.config.api_key else { return Ok(()) };
+    let given = info.authorization.as_deref().and_then(|v| {
+        let (scheme, token) = v.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    match given {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
+        Some(_) => Err(ApiError::unauthorized(true)),
+        None => Err(ApiError::unauthorized(info.authorization.is_some())),
+    }
+}
+
+/// Equal-length inputs take the same time whatever they hold; the length itself is not secret.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+}
+
+/// Answers one routed request. `body` is the request body for routes that read one.
+pub fn handle(app: &App, route: &Route, body: &[u8]) -> Result<Reply, ApiError> {
+    match route {
+        Route::ChatCompletions => chat::handle(app, body),
+        Route::ListModels => Ok(models::list(app)),
+        Route::RetrieveModel(id) => models::retrieve(app, id),
+        Route::Health => Ok(Reply::json(&Health { status: "ok", version: env!("CARGO_PKG_VERSION") })),
+        Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
+        Route::Preflight => Ok(Reply::empty(
+            204,
+            vec![
+                ("Access-Control-Allow-Methods".into(), "GET, POST, OPTIONS".into()),
+                ("Access-Control-Allow-Headers".into(), "*".into()),
+                ("Access-Control-Max-Age".into(), "86400".into()),
+            ],
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_work_with_and_without_v1() {
+        assert_eq!(route("POST", "/v1/chat/completions"), Ok(Route::ChatCompletions));
+        assert_eq!(route("POST", "/chat/completions"), Ok(Route::ChatCompletions));
+        assert_eq!(route("GET", "/models/ft%3Agpt-4o%2Fx"), Ok(Route::RetrieveModel("ft:gpt-4o/x".into())));
+        assert_eq!(route("HEAD", "/v1/models"), Ok(Route::ListModels));
+        assert_eq!(route("GET", "/v1/chat/completions").unwrap_err().status, 405);
+        assert_eq!(route("POST", "/v1/foo").unwrap_err().code.as_deref(), Some("unknown_url"));
+        assert_eq!(route("POST", "/v1x/chat/completions").unwrap_err().status, 404);
+    }
+
+    #[test]
+    fn percent_decoding_tolerates_bad_escapes() {
+        assert_eq!(percent_decode("a%2Fb"), "a/b");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
+
+    #[test]
+    fn constant_time_eq_compares_whole_inputs() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+    }
+}

@@ -1,0 +1,243 @@
+//! Settings: command-line flags parsed by hand, each also readable from an `OAIMOCK_*` variable.
+
+use std::time::Duration;
+
+/// Everything the server needs to know; `Config::default()` is what `oaimock` runs with no flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub token_delay: Duration,
+    pub reply: Option<String>,
+    pub api_key: Option<String>,
+    pub max_body_bytes: usize,
+    pub max_connections: usize,
+    pub write_timeout: Duration,
+    pub models: Vec<String>,
+    pub strict_models: bool,
+    pub quiet: bool,
+}
+
+/// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
+pub const DEFAULT_MODELS: &[&str] = &[
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-5",
+    "gpt-5-mini",
+    "o3-mini",
+    "gpt-3.5-turbo",
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+    "text-embedding-ada-002",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".to_string(),
+            port: 8000,
+            token_delay: Duration::from_millis(30),
+            reply: None,
+            api_key: None,
+            max_body_bytes: 8 * 1024 * 1024,
+            max_connections: 4096,
+            write_timeout: Duration::from_secs(10),
+            models: DEFAULT_MODELS.iter().map(|m| m.to_string()).collect(),
+            strict_models: false,
+            quiet: false,
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    Serve(Box<Config>),
+    Help,
+    Version,
+}
+
+/// One flag: its name after `--`, whether it takes a value, and its line in `--help`.
+struct Flag {
+    name: &'static str,
+    value: Option<&'static str>,
+    help: &'static str,
+}
+
+const FLAGS: &[Flag] = &[
+    Flag { name: "host", value: Some("ADDR"), help: "address to bind [default: 127.0.0.1]" },
+    Flag { name: "port", value: Some("PORT"), help: "port to bind, 0 picks a free one [default: 8000]" },
+    Flag { name: "token-delay-ms", value: Some("MS"), help: "pause before each streamed word [default: 30]" },
+    Flag { name: "reply", value: Some("TEXT"), help: "answer with TEXT instead of echoing the last message" },
+    Flag { name: "api-key", value: Some("KEY"), help: "require `Authorization: Bearer KEY` (401 otherwise)" },
+    Flag { name: "max-body-bytes", value: Some("N"), help: "largest request body accepted, else 413 [default: 8388608]" },
+    Flag { name: "max-connections", value: Some("N"), help: "requests answered at once, beyond it 503 [default: 4096]" },
+    Flag { name: "write-timeout-ms", value: Some("MS"), help: "give up on a client that reads nothing for MS [default: 10000]" },
+    Flag { name: "models", value: Some("A,B,C"), help: "model ids listed by /v1/models [default: common OpenAI ids]" },
+    Flag { name: "strict-models", value: None, help: "answer 404 model_not_found for models not in --models" },
+    Flag { name: "quiet", value: None, help: "no access log on stderr" },
+    Flag { name: "help", value: None, help: "print this help and exit" },
+    Flag { name: "version", value: None, help: "print the version and exit" },
+];
+
+/// The `--help` text, generated from the flag table so the two never disagree.
+pub fn help() -> String {
+    let mut out = String::from(
+        "oaimock: a mock of the OpenAI HTTP API (echoes, scripted replies, faults)\n\n\
+         usage: oaimock [FLAGS]\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
+    );
+    for flag in FLAGS {
+        let left = match flag.value {
+            Some(v) => format!("--{} {}", flag.name, v),
+            None => format!("--{}", flag.name),
+        };
+        out.push_str(&format!("  {left:<26} {}\n", flag.help));
+    }
+    out
+}
+
+/// The environment variable that mirrors a flag: `token-delay-ms` → `OAIMOCK_TOKEN_DELAY_MS`.
+pub fn env_name(flag: &str) -> String {
+    format!("OAIMOCK_{}", flag.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// Parses flags over environment values over defaults. `env` looks a variable up (tests pass a map).
+pub fn parse<I, E>(args: I, env: E) -> Result<Command, String>
+where
+    I: IntoIterator<Item = String>,
+    E: Fn(&str) -> Option<String>,
+{
+    let mut config = Config::default();
+    for flag in FLAGS.iter().filter(|f| !matches!(f.name, "help" | "version")) {
+        if let Some(value) = env(&env_name(flag.name)) {
+            let value = if flag.value.is_none() { bool_env(&value, flag.name)? } else { value };
+            apply(&mut config, flag.name, &value).map_err(|e| format!("{}: {e}", env_name(flag.name)))?;
+        }
+    }
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let Some(body) = arg.strip_prefix("--") else {
+            return Err(format!("unexpected argument '{arg}' (see --help)"));
+        };
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (body, None),
+        };
+        let flag = FLAGS
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| format!("unknown flag '--{name}' (see --help)"))?;
+        match (flag.name, flag.value) {
+            ("help", _) => return Ok(Command::Help),
+            ("version", _) => return Ok(Command::Version),
+            (_, None) => {
+                let value = match inline {
+                    Some(v) => bool_env(&v, flag.name)?,
+                    None => "true".to_string(),
+                };
+                apply(&mut config, flag.name, &value)?;
+            }
+            (_, Some(_)) => {
+                let value = match inline.or_else(|| args.next()) {
+                    Some(v) => v,
+                    None => return Err(format!("--{name} needs a value (see --help)")),
+                };
+                apply(&mut config, flag.name, &value).map_err(|e| format!("--{name}: {e}"))?;
+            }
+        }
+    }
+    Ok(Command::Serve(Box::new(config)))
+}
+
+fn bool_env(value: &str, name: &str) -> Result<String, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok("true".into()),
+        "0" | "false" | "no" | "off" | "" => Ok("false".into()),
+        _ => Err(format!("--{name}: expected true or false, got '{value}'")),
+    }
+}
+
+fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
+    value.trim().parse().map_err(|_| format!("expected {what}, got '{value}'"))
+}
+
+fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
+    match name {
+        "host" if value.is_empty() => return Err("expected an address".into()),
+        "host" => config.host = value.to_string(),
+        "port" => config.port = number(value, "a port number 0-65535")?,
+        "token-delay-ms" => config.token_delay = Duration::from_millis(number(value, "milliseconds")?),
+        "reply" => config.reply = Some(value.to_string()),
+        "api-key" if value.is_empty() => config.api_key = None,
+        "api-key" => config.api_key = Some(value.to_string()),
+        "max-body-bytes" => config.max_body_bytes = positive(number(value, "a byte count")?)?,
+        "max-connections" => config.max_connections = positive(number(value, "a count")?)?,
+        "write-timeout-ms" => {
+            config.write_timeout = Duration::from_millis(positive(number(value, "milliseconds")?)?)
+        }
+        "models" => {
+            config.models = value.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect();
+            if config.models.is_empty() {
+                return Err("expected a comma-separated list of model ids".into());
+            }
+        }
+        "strict-models" => config.strict_models = value == "true",
+        "quiet" => config.quiet = value == "true",
+        _ => unreachable!("flag table and apply() disagree on --{name}"),
+    }
+    Ok(())
+}
+
+fn positive<T: PartialOrd + Default>(n: T) -> Result<T, String> {
+    if n > T::default() { Ok(n) } else { Err("expected a number above 0".into()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn serve(list: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        match parse(args(list), |k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))? {
+            Command::Serve(c) => Ok(*c),
+            other => panic!("expected serve, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_override_environment_which_overrides_defaults() {
+        let c = serve(&["--port", "9001", "--models=a, b", "--quiet"], &[("OAIMOCK_PORT", "7000"), ("OAIMOCK_TOKEN_DELAY_MS", "5")]).unwrap();
+        assert_eq!(c.port, 9001);
+        assert_eq!(c.token_delay, Duration::from_millis(5));
+        assert_eq!(c.models, vec!["a", "b"]);
+        assert!(c.quiet);
+        assert!(!c.strict_models);
+        let c = serve(&[], &[("OAIMOCK_STRICT_MODELS", "1"), ("OAIMOCK_REPLY", "hi")]).unwrap();
+        assert!(c.strict_models);
+        assert_eq!(c.reply.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn bad_flags_are_one_line_errors() {
+        assert_eq!(serve(&["--nope"], &[]).unwrap_err(), "unknown flag '--nope' (see --help)");
+        assert_eq!(serve(&["--port"], &[]).unwrap_err(), "--port needs a value (see --help)");
+        assert_eq!(serve(&["--port", "99999"], &[]).unwrap_err(), "--port: expected a port number 0-65535, got '99999'");
+        assert_eq!(serve(&["--max-connections", "0"], &[]).unwrap_err(), "--max-connections: expected a number above 0");
+        assert_eq!(serve(&[], &[("OAIMOCK_PORT", "x")]).unwrap_err(), "OAIMOCK_PORT: expected a port number 0-65535, got 'x'");
+        assert!(matches!(parse(args(&["--help"]), |_| None), Ok(Command::Help)));
+    }
+
+    #[test]
+    fn help_lists_every_flag() {
+        let text = help();
+        for flag in FLAGS {
+            assert!(text.contains(&format!("--{}", flag.name)), "{}", flag.name);
+        }
+    }
+}

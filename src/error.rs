@@ -1,0 +1,155 @@
+//! One error type for every refusal, mapped to an HTTP status and rendered as OpenAI's error envelope.
+
+use serde::Serialize;
+
+/// An error a client receives: status, OpenAI's `{"error": {...}}` fields and any extra headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+    pub kind: String,
+    pub param: Option<String>,
+    pub code: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: ErrorObject<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorObject<'a> {
+    message: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    param: Option<&'a str>,
+    code: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, kind: &str, code: Option<&str>, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            kind: kind.to_string(),
+            param: None,
+            code: code.map(str::to_string),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A 400 `invalid_request_error` about one request field.
+    pub fn invalid(param: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::new(400, "invalid_request_error", Some(code), message).with_param(param)
+    }
+
+    pub fn with_param(mut self, param: &str) -> Self {
+        self.param = Some(param.to_string());
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn malformed_json(detail: &serde_json::Error) -> Self {
+        ApiError::new(
+            400,
+            "invalid_request_error",
+            Some("invalid_json"),
+            format!(
+                "We could not parse the JSON body of your request: {detail}. \
+                 The OpenAI API expects a JSON payload."
+            ),
+        )
+    }
+
+    pub fn unknown_url(method: &str, path: &str) -> Self {
+        ApiError::new(
+            404,
+            "invalid_request_error",
+            Some("unknown_url"),
+            format!(
+                "Unknown request URL: {method} {path}. Please check the URL for typos, \
+                 or see the docs at https://platform.openai.com/docs/api-reference/."
+            ),
+        )
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
+        ApiError::new(
+            405,
+            "invalid_request_error",
+            Some("method_not_allowed"),
+            format!("Method {method} is not allowed for {path}; use {allow}."),
+        )
+        .with_header("Allow", allow)
+    }
+
+    pub fn model_not_found(model: &str) -> Self {
+        ApiError::new(
+            404,
+            "invalid_request_error",
+            Some("model_not_found"),
+            format!("The model `{model}` does not exist or you do not have access to it."),
+        )
+        .with_param("model")
+    }
+
+    pub fn unauthorized(provided: bool) -> Self {
+        let message = if provided {
+            "Incorrect API key provided. You can find your API key at \
+             https://platform.openai.com/account/api-keys."
+        } else {
+            "You didn't provide an API key. You need to provide your API key in an \
+             Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+        };
+        ApiError::new(401, "invalid_request_error", Some("invalid_api_key"), message)
+    }
+
+    pub fn body_too_large(limit: usize) -> Self {
+        ApiError::new(
+            413,
+            "invalid_request_error",
+            Some("request_too_large"),
+            format!("The request body is larger than the limit of {limit} bytes (--max-body-bytes)."),
+        )
+    }
+
+    pub fn overloaded(limit: usize) -> Self {
+        ApiError::new(
+            503,
+            "service_unavailable_error",
+            Some("server_is_overloaded"),
+            format!(
+                "The server is answering {limit} requests already (--max-connections). \
+                 Please try again later."
+            ),
+        )
+        .with_header("Retry-After", "1")
+    }
+
+    pub fn internal(detail: &str) -> Self {
+        ApiError::new(
+            500,
+            "server_error",
+            Some("server_error"),
+            format!("The server had an error while processing your request: {detail}"),
+        )
+    }
+
+    /// The JSON body: `{"error": {"message", "type", "param", "code"}}`, all four keys present.
+    pub fn body(&self) -> Vec<u8> {
+        let envelope = Envelope {
+            error: ErrorObject {
+                message: &self.message,
+                kind: &self.kind,
+                param: self.param.as_deref(),
+                code: self.code.as_deref(),
+            },
+        };
+        serde_json::to_vec(&envelope).expect("error envelope serializes")
+    }
+}

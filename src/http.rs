@@ -1,0 +1,283 @@
+//! The one place that touches the socket: reading a request body under a size limit, and writing
+//! either a whole response or an SSE stream whose events are flushed one by one.
+//!
+//! Responses are written through `Request::into_writer()` rather than `respond()`, because
+//! tiny_http's chunked encoder buffers 8 KiB before it writes anything (see the README).
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// What the server needs to know about a request besides its body.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub method: String,
+    /// The path without its query string.
+    pub path: String,
+    pub http10: bool,
+    /// The client asked to close the connection after this exchange.
+    pub close: bool,
+    pub authorization: Option<String>,
+}
+
+impl RequestInfo {
+    pub fn of(rq: &tiny_http::Request) -> RequestInfo {
+        let header = |name: &'static str| {
+            rq.headers()
+                .iter()
+                .find(|h| h.field.equiv(name))
+                .map(|h| h.value.as_str().to_string())
+        };
+        let http10 = *rq.http_version() == (1, 0);
+        let connection = header("Connection").unwrap_or_default().to_ascii_lowercase();
+        let close = connection.contains("close") || (http10 && !connection.contains("keep-alive"));
+        let url = rq.url();
+        let path = url.split_once('?').map_or(url, |(p, _)| p).to_string();
+        RequestInfo {
+            method: rq.method().as_str().to_ascii_uppercase(),
+            path,
+            http10,
+            close,
+            authorization: header("Authorization"),
+        }
+    }
+
+    pub fn is_head(&self) -> bool {
+        self.method == "HEAD"
+    }
+}
+
+/// Why a body could not be read.
+pub enum BodyError {
+    /// Over the limit. `declared` is the `Content-Length`, when one was sent.
+    TooLarge { declared: Option<usize> },
+    Io(io::Error),
+}
+
+/// Reads the whole body, refusing more than `limit` bytes. A declared `Content-Length` over the
+/// limit is refused before a byte of the body is read.
+pub fn read_body(rq: &mut tiny_http::Request, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let declared = rq.body_length();
+    if let Some(n) = declared {
+        if n > limit {
+            return Err(BodyError::TooLarge { declared });
+        }
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0));
+    let reader = rq.as_reader();
+    match reader.take(limit as u64 + 1).read_to_end(&mut body) {
+        Ok(_) if body.len() > limit => Err(BodyError::TooLarge { declared }),
+        Ok(n) if declared.is_some_and(|d| n < d) => Err(BodyError::Io(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the connection closed before the whole body arrived",
+        ))),
+        Ok(_) => Ok(body),
+        Err(e) => Err(BodyError::Io(e)),
+    }
+}
+
+/// A response, decided in full before the first byte is written.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+    /// Close the connection after this response even if the client would keep it.
+    pub close: bool,
+}
+
+pub enum Body {
+    Json(Vec<u8>),
+    Empty,
+    Events(Stream),
+}
+
+/// An SSE body: events in order, with a pause of `token_delay` before each paced one.
+pub struct Stream {
+    pub events: Vec<Event>,
+    pub token_delay: Duration,
+}
+
+/// One SSE event. `name` becomes an `event:` line (the Responses API names its events; chat and
+/// completions streams must not).
+pub struct Event {
+    pub name: Option<&'static str>,
+    pub data: String,
+    pub paced: bool,
+}
+
+impl Event {
+    pub fn json<T: Serialize>(name: Option<&'static str>, value: &T, paced: bool) -> Event {
+        let data = serde_json::to_string(value).expect("wire types serialize");
+        Event { name, data, paced }
+    }
+
+    pub fn done() -> Event {
+        Event { name: None, data: "[DONE]".to_string(), paced: false }
+    }
+
+    fn write_to(&self, out: &mut Vec<u8>) {
+        if let Some(name) = self.name {
+            out.extend_from_slice(b"event: ");
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(self.data.as_bytes());
+        out.extend_from_slice(b"\n\n");
+    }
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(value: &T) -> Reply {
+        let body = serde_json::to_vec(value).expect("wire types serialize");
+        Reply { status: 200, headers: Vec::new(), body: Body::Json(body), close: false }
+    }
+
+    pub fn stream(events: Vec<Event>, token_delay: Duration) -> Reply {
+        Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: Body::Events(Stream { events, token_delay }),
+            close: false,
+        }
+    }
+
+    pub fn error(error: ApiError) -> Reply {
+        Reply {
+            status: error.status,
+            body: Body::Json(error.body()),
+            headers: error.headers,
+            close: false,
+        }
+    }
+
+    pub fn empty(status: u16, headers: Vec<(String, String)>) -> Reply {
+        Reply { status, headers, body: Body::Empty, close: false }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}
+
+/// Status line and headers. `length` is `Some` for a sized body and `None` for a stream.
+fn head(info: &RequestInfo, reply: &Reply, request_id: &str, content_type: &str, length: Option<usize>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    let version = if info.http10 { "HTTP/1.0" } else { "HTTP/1.1" };
+    let close = info.close || reply.close || (length.is_none() && info.http10);
+    let first = format!("{version} {} {}\r\n", reply.status, reason(reply.status));
+    out.extend_from_slice(first.as_bytes());
+    let mut line = |name: &str, value: &str| {
+        // A header value never carries a line break: that would let a value inject headers.
+        let value: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    };
+    if !content_type.is_empty() {
+        line("Content-Type", content_type);
+    }
+    match length {
+        Some(n) => line("Content-Length", &n.to_string()),
+        None if info.http10 => {}
+        None => line("Transfer-Encoding", "chunked"),
+    }
+    if length.is_none() {
+        line("Cache-Control", "no-cache");
+    }
+    line("x-request-id", request_id);
+    line("Access-Control-Allow-Origin", "*");
+    for (name, value) in &reply.headers {
+        line(name, value);
+    }
+    if close {
+        line("Connection", "close");
+    } else if info.http10 {
+        line("Connection", "keep-alive");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Writes `reply` in full. An `Err` means the client went away; the caller stops there.
+pub fn send(writer: &mut dyn Write, info: &RequestInfo, reply: Reply, request_id: &str) -> io::Result<()> {
+    match &reply.body {
+        Body::Json(bytes) => {
+            let mut out = head(info, &reply, request_id, "application/json", Some(bytes.len()));
+            if !info.is_head() {
+                out.extend_from_slice(bytes);
+            }
+            writer.write_all(&out)?;
+            writer.flush()
+        }
+        Body::Empty => {
+            writer.write_all(&head(info, &reply, request_id, "", Some(0)))?;
+            writer.flush()
+        }
+        Body::Events(stream) => {
+            let head = head(info, &reply, request_id, "text/event-stream; charset=utf-8", None);
+            if info.is_head() {
+                writer.write_all(&head)?;
+                return writer.flush();
+            }
+            write_stream(writer, head, stream, !info.http10)
+        }
+    }
+}
+
+/// Writes the events, batching the unpaced ones that follow each other into one write, and sleeps
+/// before each paced event. Chunked framing for HTTP/1.1; raw bytes and a close for HTTP/1.0.
+fn write_stream(writer: &mut dyn Write, head: Vec<u8>, stream: &Stream, chunked: bool) -> io::Result<()> {
+    let mut out = head;
+    let mut batch = Vec::with_capacity(512);
+    let mut flush = |out: &mut Vec<u8>, batch: &mut Vec<u8>, last: bool| -> io::Result<()> {
+        if chunked && !batch.is_empty() {
+            out.extend_from_slice(format!("{:x}\r\n", batch.len()).as_bytes());
+            out.append(batch);
+            out.extend_from_slice(b"\r\n");
+        } else {
+            out.append(batch);
+        }
+        if last && chunked {
+            out.extend_from_slice(b"0\r\n\r\n");
+        }
+        if !out.is_empty() {
+            writer.write_all(out)?;
+            writer.flush()?;
+            out.clear();
+        }
+        Ok(())
+    };
+    for event in &stream.events {
+        if event.paced {
+            flush(&mut out, &mut batch, false)?;
+            if !stream.token_delay.is_zero() {
+                std::thread::sleep(stream.token_delay);
+            }
+        }
+        event.write_to(&mut batch);
+    }
+    flush(&mut out, &mut batch, true)
+}

@@ -1,0 +1,76 @@
+//! Random ids (`chatcmpl-…`, `req_…`) and the wall clock, without a random-number crate.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A per-process seed: std's `RandomState` is keyed from the operating system's randomness.
+fn seed() -> u64 {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| RandomState::new().build_hasher().finish())
+}
+
+/// splitmix64 over a process-wide counter: fast, lock-free and never repeats within a process.
+pub fn next_u64() -> u64 {
+    let mut z = seed().wrapping_add(
+        COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn random(prefix: &str, len: usize, alphabet: &[u8]) -> String {
+    let mut out = String::with_capacity(prefix.len() + len);
+    out.push_str(prefix);
+    let mut bits = 0u64;
+    for i in 0..len {
+        if i % 8 == 0 {
+            bits = next_u64();
+        }
+        out.push(alphabet[(bits & 0xff) as usize % alphabet.len()] as char);
+        bits >>= 8;
+    }
+    out
+}
+
+/// `prefix` followed by `len` random letters and digits, like `chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG`.
+pub fn alnum(prefix: &str, len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    random(prefix, len, ALPHABET)
+}
+
+/// `prefix` followed by `len` random lowercase hex digits, like `req_8f3c…`.
+pub fn hex(prefix: &str, len: usize) -> String {
+    random(prefix, len, b"0123456789abcdef")
+}
+
+/// Seconds since the Unix epoch, as the integer the API sends in `created`.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_the_requested_shape_and_differ() {
+        let a = alnum("chatcmpl-", 29);
+        let b = alnum("chatcmpl-", 29);
+        assert_eq!(a.len(), 38);
+        assert!(a[9..].bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b);
+        let r = hex("req_", 32);
+        assert!(r[4..].bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
+}

@@ -1,0 +1,32 @@
+//! oaimock: a tiny, synchronous mock of the OpenAI HTTP API.
+//!
+//! A tour, in the order a request meets the code:
+//! - [`server`] binds the socket, runs tiny_http's accept loop and the worker threads, and owns
+//!   the request lifecycle (admission, body limit, panics → 500, access log).
+//! - [`api`] routes method + path (with or without `/v1`) to one module per endpoint family;
+//!   [`api::fields`] validates request fields into OpenAI-style 400s.
+//! - [`reply`] decides what the "model" says: echo or `--reply`, word tokens, `stop`, `max_tokens`.
+//! - [`http`] is the only code that writes to the socket: whole JSON responses, or SSE events
+//!   flushed one by one with a sleep before each word.
+//! - [`error`] is the one error type, rendered as OpenAI's error envelope.
+//!
+//! Start a server in-process on a free port:
+//! ```no_run
+//! let mut config = oaimock::Config::default();
+//! config.port = 0;
+//! let server = oaimock::Server::start(config).unwrap();
+//! println!("{}", server.url());
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod reply;
+pub mod server;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use server::Server;

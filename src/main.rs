@@ -1,0 +1,38 @@
+//! The `oaimock` binary: parse flags, start the server, print where it listens, serve forever.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use oaimock::config::{self, Command};
+
+fn main() -> ExitCode {
+    let command = config::parse(std::env::args().skip(1), |name| std::env::var(name).ok());
+    let config = match command {
+        Ok(Command::Serve(config)) => *config,
+        Ok(Command::Help) => {
+            print!("{}", config::help());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("oaimock {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("oaimock: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match oaimock::Server::start(config.clone()) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("oaimock: cannot listen on {}:{}: {e}", config.host, config.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "listening on {}", server.url());
+    let _ = stdout.flush();
+    drop(stdout);
+    server.wait();
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,141 @@
+//! What the "model" says, decided before anything is written: the reply text, its word tokens, and
+//! where `stop` and the token limit cut it.
+//!
+//! Tokens are words, as in the seed article. Each token carries the whitespace in front of it (the
+//! way OpenAI's tokens do: `"Hello"`, `" there!"`), so the streamed deltas joined equal the
+//! non-streamed content byte for byte.
+
+/// The article's echo sentence; the last message's text follows it.
+pub const ECHO_PREFIX: &str = "As a mock AI Assistant, I can only echo your last message: ";
+
+/// The default reply: the echo sentence followed by `last`.
+pub fn echo(last: &str) -> String {
+    let mut text = String::with_capacity(ECHO_PREFIX.len() + last.len());
+    text.push_str(ECHO_PREFIX);
+    text.push_str(last);
+    text
+}
+
+/// Words in `text`: what `usage` counts as tokens on the prompt side.
+pub fn count_words(text: &str) -> u64 {
+    text.split_whitespace().count() as u64
+}
+
+/// Byte offsets where each token of `text` ends. A token is a word with the whitespace before it;
+/// leading whitespace joins the first word and trailing whitespace the last one.
+pub fn token_ends(text: &str) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut seen_word = false;
+    let mut gap_start = None;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if seen_word && gap_start.is_none() {
+                gap_start = Some(i);
+            }
+        } else {
+            if let Some(start) = gap_start.take() {
+                ends.push(start);
+            }
+            seen_word = true;
+        }
+    }
+    if !text.is_empty() {
+        ends.push(text.len());
+    }
+    ends
+}
+
+/// Why a choice ended, as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    Stop,
+    Length,
+}
+
+impl Finish {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finish::Stop => "stop",
+            Finish::Length => "length",
+        }
+    }
+}
+
+/// One choice's text after `stop` and the token limit, with its token boundaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub text: String,
+    ends: Vec<usize>,
+    pub finish: Finish,
+}
+
+impl Text {
+    /// Cuts `full` before the first match of any `stop` string, then after `max_tokens` tokens.
+    pub fn plan(full: &str, stop: &[String], max_tokens: Option<u64>) -> Text {
+        let cut = stop
+            .iter()
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| full.find(s.as_str()))
+            .min()
+            .unwrap_or(full.len());
+        let mut text = full[..cut].to_string();
+        let mut ends = token_ends(&text);
+        let mut finish = Finish::Stop;
+        if let Some(max) = max_tokens {
+            let max = usize::try_from(max).unwrap_or(usize::MAX);
+            if ends.len() > max {
+                ends.truncate(max);
+                text.truncate(ends.last().copied().unwrap_or(0));
+                finish = Finish::Length;
+            }
+        }
+        Text { text, ends, finish }
+    }
+
+    /// The tokens in order; joined they are exactly `self.text`.
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.text[a..b])
+    }
+
+    /// How many tokens `usage` reports for this text.
+    pub fn count(&self) -> u64 {
+        self.ends.len() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<String> {
+        Text::plan(text, &[], None).tokens().map(String::from).collect()
+    }
+
+    #[test]
+    fn tokens_keep_every_byte_of_whitespace() {
+        assert_eq!(tokens("Hello  big world "), ["Hello", "  big", " world "]);
+        assert_eq!(tokens("  lead\ttab\nline"), ["  lead", "\ttab", "\nline"]);
+        assert_eq!(tokens(""), Vec::<String>::new());
+        assert_eq!(tokens("   "), ["   "]);
+        assert_eq!(tokens("héllo wörld"), ["héllo", " wörld"]);
+    }
+
+    #[test]
+    fn stop_cuts_before_the_first_match_and_length_after_max_tokens() {
+        let t = Text::plan("one two three four", &["three".into(), "two".into()], None);
+        assert_eq!((t.text.as_str(), t.finish, t.count()), ("one ", Finish::Stop, 1));
+        let t = Text::plan("one two three four", &[], Some(2));
+        assert_eq!((t.text.as_str(), t.finish, t.count()), ("one two", Finish::Length, 2));
+        let t = Text::plan("one two three four", &["four".into()], Some(2));
+        assert_eq!(t.finish, Finish::Length);
+        let t = Text::plan("one two", &[], Some(2));
+        assert_eq!((t.text.as_str(), t.finish), ("one two", Finish::Stop));
+    }
+
+    #[test]
+    fn echo_prefixes_the_last_message() {
+        assert_eq!(echo("hi"), "As a mock AI Assistant, I can only echo your last message: hi");
+        assert_eq!(count_words(" a  b\nc "), 3);
+    }
+}

@@ -1,0 +1,310 @@
+//! The server: our own listening socket handed to tiny_http, and an elastic set of worker threads
+//! that each loop on tiny_http's `recv()`, answer the request they get, and start one more worker
+//! whenever they take the last idle one — so workers are reused, yet hundreds of streams run at
+//! once, up to `--max-connections`; beyond that a spare worker answers 503 at once.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::api::{self, App};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::http::{self, BodyError, Reply, RequestInfo};
+
+/// Workers that stay alive when idle; they also guarantee someone is free to answer 503.
+const MIN_WORKERS: usize = 4;
+/// An idle worker beyond `MIN_WORKERS` exits after this long without a request.
+const IDLE_EXIT: Duration = Duration::from_secs(5);
+/// How often an idle worker wakes to notice shutdown or a restarted accept loop.
+const POLL: Duration = Duration::from_millis(500);
+/// Worker stack: JSON nesting is capped at 128 levels by serde_json, which fits easily.
+const WORKER_STACK: usize = 256 * 1024;
+/// A declared body over the limit but under this is drained by tiny_http after the 413; above it,
+/// dropping the request would make tiny_http allocate the declared size and abort (see README).
+const DRAIN_LIMIT: usize = 1 << 30;
+/// The listen backlog: a burst of thousands of connections must not overflow the SYN queue.
+const BACKLOG: i32 = 4096;
+
+/// A running server. Dropping it (or `shutdown`) stops it.
+pub struct Server {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+}
+
+struct Inner {
+    app: App,
+    /// Kept so the accept loop can be restarted on a clone after tiny_http's gives up.
+    listener: TcpListener,
+    http: Mutex<Option<Arc<tiny_http::Server>>>,
+    stop: AtomicBool,
+    workers: AtomicUsize,
+    idle: AtomicUsize,
+    busy: AtomicUsize,
+    /// Requests that declared a body too large to drain; see `DRAIN_LIMIT`.
+    parked: Mutex<Vec<tiny_http::Request>>,
+}
+
+/// Binds `host:port` with the socket options std cannot set, all inherited by accepted sockets:
+/// TCP_NODELAY (each SSE event leaves at once), a write timeout (a client that stops reading ends
+/// its worker), and a deep backlog.
+fn bind(config: &Config) -> io::Result<TcpListener> {
+    let addr = (config.host.as_str(), config.port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("cannot resolve '{}'", config.host)))?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_tcp_nodelay(true)?;
+    socket.set_write_timeout(Some(config.write_timeout))?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+fn accept_loop(listener: &TcpListener) -> io::Result<tiny_http::Server> {
+    tiny_http::Server::from_listener(listener.try_clone()?, None).map_err(io::Error::other)
+}
+
+impl Server {
+    /// Binds and starts serving; returns once the socket is listening.
+    pub fn start(config: Config) -> io::Result<Server> {
+        let listener = bind(&config)?;
+        let addr = listener.local_addr()?;
+        let http = accept_loop(&listener)?;
+        let inner = Arc::new(Inner {
+            app: App::new(config),
+            listener,
+            http: Mutex::new(Some(Arc::new(http))),
+            stop: AtomicBool::new(false),
+            workers: AtomicUsize::new(0),
+            idle: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            parked: Mutex::new(Vec::new()),
+        });
+        for _ in 0..MIN_WORKERS {
+            if !spawn_worker(&inner) {
+                return Err(io::Error::other("could not start worker threads"));
+            }
+        }
+        Ok(Server { inner, addr })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT` with the real port.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests being answered right now.
+    pub fn in_flight(&self) -> usize {
+        self.inner.busy.load(Ordering::Acquire)
+    }
+
+    /// Worker threads alive right now.
+    pub fn workers(&self) -> usize {
+        self.inner.workers.load(Ordering::Acquire)
+    }
+
+    /// Blocks the calling thread for as long as the server runs.
+    pub fn wait(&self) {
+        while !self.inner.stop.load(Ordering::Acquire) {
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Stops accepting, lets workers finish what they are writing, and ends tiny_http's accept thread.
+    pub fn shutdown(&self) {
+        if self.inner.stop.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let deadline = Instant::now() + POLL * 4;
+        while self.inner.workers.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let http = self.inner.http.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(http);
+        // tiny_http's accept thread checks its stop flag only after accept() returns: wake it.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts one worker unless that would pass the bound: `--max-connections` busy workers plus
+/// `MIN_WORKERS` spares, so a spare is always receiving when every other worker is busy.
+fn spawn_worker(inner: &Arc<Inner>) -> bool {
+    let cap = inner.app.config.max_connections + MIN_WORKERS;
+    if inner.workers.fetch_add(1, Ordering::AcqRel) >= cap {
+        inner.workers.fetch_sub(1, Ordering::AcqRel);
+        return false;
+    }
+    let worker = Arc::clone(inner);
+    let spawned = thread::Builder::new()
+        .name("oaimock-worker".into())
+        .stack_size(WORKER_STACK)
+        .spawn(move || worker.work());
+    if spawned.is_err() {
+        inner.workers.fetch_sub(1, Ordering::AcqRel);
+    }
+    spawned.is_ok()
+}
+
+impl Inner {
+    fn current_http(&self) -> Option<Arc<tiny_http::Server>> {
+        self.http.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A worker's life: receive, answer, repeat; retire when idle too long and not needed.
+    fn work(self: Arc<Self>) {
+        let mut idle_since = Instant::now();
+        while !self.stop.load(Ordering::Acquire) {
+            let Some(http) = self.current_http() else { break };
+            self.idle.fetch_add(1, Ordering::AcqRel);
+            let received = http.recv_timeout(POLL);
+            let idle_left = self.idle.fetch_sub(1, Ordering::AcqRel) - 1;
+            match received {
+                Ok(Some(rq)) => {
+                    if idle_left == 0 {
+                        spawn_worker(&self);
+                    }
+                    // Nothing in `serve` should panic, but a worker must survive it if it does.
+                    let _ = catch_unwind(AssertUnwindSafe(|| self.serve(rq)));
+                    idle_since = Instant::now();
+                }
+                Ok(None) => {
+                    if idle_since.elapsed() >= IDLE_EXIT && self.retire() {
+                        return;
+                    }
+                }
+                Err(err) => self.restart_accept(&http, &err),
+            }
+        }
+        self.workers.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Leaves if more than `MIN_WORKERS` remain; true when this worker should exit.
+    fn retire(&self) -> bool {
+        self.workers
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n > MIN_WORKERS).then(|| n - 1))
+            .is_ok()
+    }
+
+    /// tiny_http's accept loop ends for good on its first accept error (for instance, out of file
+    /// descriptors) and reports it once through `recv`. Start a new one on a clone of our listener.
+    fn restart_accept(&self, dead: &Arc<tiny_http::Server>, err: &io::Error) {
+        eprintln!("oaimock: accept failed ({err}); restarting the accept loop");
+        while !self.stop.load(Ordering::Acquire) {
+            match accept_loop(&self.listener) {
+                Ok(fresh) => {
+                    let mut slot = self.http.lock().unwrap_or_else(|e| e.into_inner());
+                    if slot.as_ref().is_some_and(|cur| Arc::ptr_eq(cur, dead)) {
+                        *slot = Some(Arc::new(fresh));
+                    }
+                    return;
+                }
+                // Still out of descriptors, most likely: wait without holding any lock.
+                Err(_) => thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    fn serve(&self, mut rq: tiny_http::Request) {
+        let started = Instant::now();
+        let info = RequestInfo::of(&rq);
+        let request_id = crate::ids::hex("req_", 32);
+        let max = self.app.config.max_connections;
+        let admitted = self.busy.fetch_add(1, Ordering::AcqRel) < max;
+        let outcome = if admitted {
+            self.answer(&mut rq, &info)
+        } else {
+            Outcome::Reply(Reply::error(ApiError::overloaded(max)))
+        };
+        let (status, written) = match outcome {
+            Outcome::Reply(reply) => {
+                let status = reply.status;
+                let mut writer = rq.into_writer();
+                (status, http::send(&mut *writer, &info, reply, &request_id))
+            }
+            Outcome::Park => {
+                self.parked.lock().unwrap_or_else(|e| e.into_inner()).push(rq);
+                (413, Err(io::Error::other("declared body too large to drain; connection parked")))
+            }
+        };
+        self.busy.fetch_sub(1, Ordering::AcqRel);
+        if !self.app.config.quiet {
+            let ms = started.elapsed().as_millis();
+            let note = match written {
+                Ok(()) => String::new(),
+                Err(e) => format!(" (client gone: {e})"),
+            };
+            let line = format!("{} {} {status} {ms}ms{note}\n", info.method, info.path);
+            let _ = io::stderr().lock().write_all(line.as_bytes());
+        }
+    }
+
+    /// Routes, checks the key, reads the body, and runs the handler with panics turned into 500s.
+    fn answer(&self, rq: &mut tiny_http::Request, info: &RequestInfo) -> Outcome {
+        let route = match api::route(&info.method, &info.path) {
+            Ok(route) => route,
+            Err(e) => return Outcome::Reply(Reply::error(e)),
+        };
+        if route.needs_key() {
+            if let Err(e) = api::authorize(&self.app, info) {
+                return Outcome::Reply(Reply::error(e));
+            }
+        }
+        let limit = self.app.config.max_body_bytes;
+        let body = if route.has_body() {
+            match http::read_body(rq, limit) {
+                Ok(body) => body,
+                Err(BodyError::TooLarge { declared: Some(n) }) if n > DRAIN_LIMIT => return Outcome::Park,
+                Err(BodyError::TooLarge { .. }) => return Outcome::Reply(closing(ApiError::body_too_large(limit))),
+                Err(BodyError::Io(e)) => {
+                    let message = format!("Could not read the request body: {e}.");
+                    return Outcome::Reply(closing(ApiError::new(400, "invalid_request_error", Some("invalid_body"), message)));
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        match catch_unwind(AssertUnwindSafe(|| api::handle(&self.app, &route, &body))) {
+            Ok(Ok(reply)) => Outcome::Reply(reply),
+            Ok(Err(e)) => Outcome::Reply(Reply::error(e)),
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a handler panicked".to_string());
+                Outcome::Reply(Reply::error(ApiError::internal(&detail)))
+            }
+        }
+    }
+}
+
+/// An error after which the connection is closed: the rest of the body was not read.
+fn closing(error: ApiError) -> Reply {
+    let mut reply = Reply::error(error);
+    reply.close = true;
+    reply
+}
+
+enum Outcome {
+    Reply(Reply),
+    /// Keep the request forever rather than let tiny_http drop it: see `DRAIN_LIMIT`.
+    Park,
+}
