@@ -140,6 +140,24 @@ impl ApiError {
         )
     }
 
+    /// The error the real API sends for `status`, as injected by the `x-oaimock-error` header.
+    pub fn for_status(status: u16) -> Self {
+        let (kind, code, message) = match status {
+            400 => ("invalid_request_error", "invalid_value", "Injected bad request."),
+            401 => ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
+            403 => ("invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported."),
+            404 => ("invalid_request_error", "not_found", "Injected not found."),
+            409 => ("invalid_request_error", "conflict", "Injected conflict."),
+            422 => ("invalid_request_error", "unprocessable_entity", "Injected unprocessable entity."),
+            429 => ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1s."),
+            503 => ("service_unavailable_error", "server_is_overloaded", "Our servers are currently overloaded. Please try again later."),
+            s if s >= 500 => ("server_error", "server_error", "The server had an error while processing your request. Sorry about that!"),
+            _ => ("invalid_request_error", "injected_error", "Injected error."),
+        };
+        let error = ApiError::new(status, kind, Some(code), message);
+        if status == 429 || status == 503 { error.with_header("Retry-After", "1") } else { error }
+    }
+
     /// The JSON body: `{"error": {"message", "type", "param", "code"}}`, all four keys present.
     pub fn body(&self) -> Vec<u8> {
         let envelope = Envelope {

@@ -21,6 +21,8 @@ pub struct RequestInfo {
     /// The client asked to close the connection after this exchange.
     pub close: bool,
     pub authorization: Option<String>,
+    /// `x-oaimock-error: STATUS`: answer with that status and the API's error body for it.
+    pub inject_error: Option<String>,
 }
 
 impl RequestInfo {
@@ -42,6 +44,7 @@ impl RequestInfo {
             http10,
             close,
             authorization: header("Authorization"),
+            inject_error: header("x-oaimock-error"),
         }
     }
 

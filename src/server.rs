@@ -267,6 +267,13 @@ impl Inner {
                 return Outcome::Reply(Reply::error(e));
             }
         }
+        if let Some(wanted) = &info.inject_error {
+            let error = match wanted.trim().parse::<u16>() {
+                Ok(status @ 400..=599) => ApiError::for_status(status),
+                _ => ApiError::invalid("x-oaimock-error", "invalid_value", format!("Invalid 'x-oaimock-error' header: expected a status from 400 to 599, but got '{wanted}' instead.")),
+            };
+            return Outcome::Reply(Reply::error(error));
+        }
         let limit = self.app.config.max_body_bytes;
         let body = if route.has_body() {
             match http::read_body(rq, limit) {

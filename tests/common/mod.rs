@@ -1,0 +1,163 @@
+//! Shared test helpers: start oaimock in-process or as the real binary on port 0, and talk HTTP to it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use oaimock::{Config, Server};
+use serde_json::Value;
+
+/// An in-process server on a free port, quiet, with `tweak` applied to the default config.
+pub fn start(tweak: impl FnOnce(&mut Config)) -> Server {
+    let mut config = Config::default();
+    config.port = 0;
+    config.quiet = true;
+    config.token_delay = Duration::ZERO;
+    tweak(&mut config);
+    Server::start(config).expect("server starts")
+}
+
+/// A ureq agent that returns 4xx/5xx responses instead of errors, so tests can read error bodies.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_per_call(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// A response reduced to what tests assert on.
+pub struct Got {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Got {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The `{"error": {...}}` object, checking that all four keys are present.
+    pub fn error(&self) -> Value {
+        let v = self.json();
+        let e = v["error"].clone();
+        for key in ["message", "type", "param", "code"] {
+            assert!(e.get(key).is_some(), "error envelope lacks '{key}': {}", self.body);
+        }
+        e
+    }
+
+    /// The `data:` payloads of an SSE body, checking the framing on the way.
+    pub fn events(&self) -> Vec<String> {
+        sse_data(&self.body)
+    }
+}
+
+fn got(mut resp: ureq::http::Response<ureq::Body>) -> Got {
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    Got { status, headers, body }
+}
+
+pub fn post(url: &str, body: &str) -> Got {
+    post_with(url, body, &[])
+}
+
+pub fn post_with(url: &str, body: &str, headers: &[(&str, &str)]) -> Got {
+    let mut rq = agent().post(url).header("Content-Type", "application/json");
+    for (n, v) in headers {
+        rq = rq.header(*n, *v);
+    }
+    got(rq.send(body).expect("request is sent"))
+}
+
+pub fn get(url: &str) -> Got {
+    get_with(url, &[])
+}
+
+pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Got {
+    let mut rq = agent().get(url);
+    for (n, v) in headers {
+        rq = rq.header(*n, *v);
+    }
+    got(rq.call().expect("request is sent"))
+}
+
+/// The `data:` payloads of an SSE body. Every event must be exactly `data: <payload>\n\n`.
+pub fn sse_data(body: &str) -> Vec<String> {
+    assert!(!body.contains('\r'), "SSE body must not use CR: {body:?}");
+    assert!(body.ends_with("\n\n"), "SSE body must end with a blank line: {body:?}");
+    body.trim_end_matches('\n')
+        .split("\n\n")
+        .map(|event| {
+            event.strip_prefix("data: ").unwrap_or_else(|| panic!("not a data event: {event:?}")).to_string()
+        })
+        .collect()
+}
+
+/// Sends raw bytes and reads until the server closes or `timeout` passes.
+pub fn raw(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    stream.write_all(request).expect("write");
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The real `oaimock` binary on a free port; killed on drop.
+pub struct Binary {
+    pub child: Child,
+    pub url: String,
+    pub stderr: Option<std::process::ChildStderr>,
+}
+
+impl Binary {
+    /// Starts the binary and waits for its `listening on` line (no sleeps).
+    pub fn start(args: &[&str]) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oaimock"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("reads stdout");
+        let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_string();
+        let stderr = child.stderr.take();
+        Binary { child, url, stderr }
+    }
+
+    /// Threads of the process, from /proc.
+    pub fn threads(&self) -> usize {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal valid chat request body.
+pub fn chat_body(content: &str, extra: &str) -> String {
+    let content = serde_json::to_string(content).unwrap();
+    let extra = if extra.is_empty() { String::new() } else { format!(",{extra}") };
+    format!(r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":{content}}}]{extra}}}"#)
+}
