@@ -67,19 +67,71 @@ struct Flag {
 }
 
 const FLAGS: &[Flag] = &[
-    Flag { name: "host", value: Some("ADDR"), help: "address to bind [default: 127.0.0.1]" },
-    Flag { name: "port", value: Some("PORT"), help: "port to bind, 0 picks a free one [default: 8000]" },
-    Flag { name: "token-delay-ms", value: Some("MS"), help: "pause before each streamed word [default: 30]" },
-    Flag { name: "reply", value: Some("TEXT"), help: "answer with TEXT instead of echoing the last message" },
-    Flag { name: "api-key", value: Some("KEY"), help: "require `Authorization: Bearer KEY` (401 otherwise)" },
-    Flag { name: "max-body-bytes", value: Some("N"), help: "largest request body accepted, else 413 [default: 8388608]" },
-    Flag { name: "max-connections", value: Some("N"), help: "requests answered at once, beyond it 503 [default: 4096]" },
-    Flag { name: "write-timeout-ms", value: Some("MS"), help: "give up on a client that reads nothing for MS [default: 10000]" },
-    Flag { name: "models", value: Some("A,B,C"), help: "model ids listed by /v1/models [default: common OpenAI ids]" },
-    Flag { name: "strict-models", value: None, help: "answer 404 model_not_found for models not in --models" },
-    Flag { name: "quiet", value: None, help: "no access log on stderr" },
-    Flag { name: "help", value: None, help: "print this help and exit" },
-    Flag { name: "version", value: None, help: "print the version and exit" },
+    Flag {
+        name: "host",
+        value: Some("ADDR"),
+        help: "address to bind [default: 127.0.0.1]",
+    },
+    Flag {
+        name: "port",
+        value: Some("PORT"),
+        help: "port to bind, 0 picks a free one [default: 8000]",
+    },
+    Flag {
+        name: "token-delay-ms",
+        value: Some("MS"),
+        help: "pause before each streamed word [default: 30]",
+    },
+    Flag {
+        name: "reply",
+        value: Some("TEXT"),
+        help: "answer with TEXT instead of echoing the last message",
+    },
+    Flag {
+        name: "api-key",
+        value: Some("KEY"),
+        help: "require `Authorization: Bearer KEY` (401 otherwise)",
+    },
+    Flag {
+        name: "max-body-bytes",
+        value: Some("N"),
+        help: "largest request body accepted, else 413 [default: 8388608]",
+    },
+    Flag {
+        name: "max-connections",
+        value: Some("N"),
+        help: "requests answered at once, beyond it 503 [default: 4096]",
+    },
+    Flag {
+        name: "write-timeout-ms",
+        value: Some("MS"),
+        help: "give up on a client that reads nothing for MS [default: 10000]",
+    },
+    Flag {
+        name: "models",
+        value: Some("A,B,C"),
+        help: "model ids listed by /v1/models [default: common OpenAI ids]",
+    },
+    Flag {
+        name: "strict-models",
+        value: None,
+        help: "answer 404 model_not_found for models not in --models",
+    },
+    Flag {
+        name: "quiet",
+        value: None,
+        help: "no access log on stderr",
+    },
+    Flag {
+        name: "help",
+        value: None,
+        help: "print this help and exit",
+    },
+    Flag {
+        name: "version",
+        value: None,
+        help: "print the version and exit",
+    },
 ];
 
 /// The `--help` text, generated from the flag table so the two never disagree.
@@ -110,10 +162,18 @@ where
     E: Fn(&str) -> Option<String>,
 {
     let mut config = Config::default();
-    for flag in FLAGS.iter().filter(|f| !matches!(f.name, "help" | "version")) {
+    for flag in FLAGS
+        .iter()
+        .filter(|f| !matches!(f.name, "help" | "version"))
+    {
         if let Some(value) = env(&env_name(flag.name)) {
-            let value = if flag.value.is_none() { bool_env(&value, flag.name)? } else { value };
-            apply(&mut config, flag.name, &value).map_err(|e| format!("{}: {e}", env_name(flag.name)))?;
+            let value = if flag.value.is_none() {
+                bool_env(&value, flag.name)?
+            } else {
+                value
+            };
+            apply(&mut config, flag.name, &value)
+                .map_err(|e| format!("{}: {e}", env_name(flag.name)))?;
         }
     }
     let mut args = args.into_iter();
@@ -160,7 +220,10 @@ fn bool_env(value: &str, name: &str) -> Result<String, String> {
 }
 
 fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
-    value.trim().parse().map_err(|_| format!("expected {what}, got '{value}'"))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected {what}, got '{value}'"))
 }
 
 fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
@@ -168,7 +231,9 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "host" if value.is_empty() => return Err("expected an address".into()),
         "host" => config.host = value.to_string(),
         "port" => config.port = number(value, "a port number 0-65535")?,
-        "token-delay-ms" => config.token_delay = Duration::from_millis(number(value, "milliseconds")?),
+        "token-delay-ms" => {
+            config.token_delay = Duration::from_millis(number(value, "milliseconds")?)
+        }
         "reply" => config.reply = Some(value.to_string()),
         "api-key" if value.is_empty() => config.api_key = None,
         "api-key" => config.api_key = Some(value.to_string()),
@@ -178,7 +243,12 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
             config.write_timeout = Duration::from_millis(positive(number(value, "milliseconds")?)?)
         }
         "models" => {
-            config.models = value.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect();
+            config.models = value
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(String::from)
+                .collect();
             if config.models.is_empty() {
                 return Err("expected a comma-separated list of model ids".into());
             }
@@ -191,7 +261,11 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
 }
 
 fn positive<T: PartialOrd + Default>(n: T) -> Result<T, String> {
-    if n > T::default() { Ok(n) } else { Err("expected a number above 0".into()) }
+    if n > T::default() {
+        Ok(n)
+    } else {
+        Err("expected a number above 0".into())
+    }
 }
 
 #[cfg(test)]
@@ -203,8 +277,13 @@ mod tests {
     }
 
     fn serve(list: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        match parse(args(list), |k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))? {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        match parse(args(list), |k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })? {
             Command::Serve(c) => Ok(*c),
             other => panic!("expected serve, got {other:?}"),
         }
@@ -212,25 +291,51 @@ mod tests {
 
     #[test]
     fn flags_override_environment_which_overrides_defaults() {
-        let c = serve(&["--port", "9001", "--models=a, b", "--quiet"], &[("OAIMOCK_PORT", "7000"), ("OAIMOCK_TOKEN_DELAY_MS", "5")]).unwrap();
+        let c = serve(
+            &["--port", "9001", "--models=a, b", "--quiet"],
+            &[("OAIMOCK_PORT", "7000"), ("OAIMOCK_TOKEN_DELAY_MS", "5")],
+        )
+        .unwrap();
         assert_eq!(c.port, 9001);
         assert_eq!(c.token_delay, Duration::from_millis(5));
         assert_eq!(c.models, vec!["a", "b"]);
         assert!(c.quiet);
         assert!(!c.strict_models);
-        let c = serve(&[], &[("OAIMOCK_STRICT_MODELS", "1"), ("OAIMOCK_REPLY", "hi")]).unwrap();
+        let c = serve(
+            &[],
+            &[("OAIMOCK_STRICT_MODELS", "1"), ("OAIMOCK_REPLY", "hi")],
+        )
+        .unwrap();
         assert!(c.strict_models);
         assert_eq!(c.reply.as_deref(), Some("hi"));
     }
 
     #[test]
     fn bad_flags_are_one_line_errors() {
-        assert_eq!(serve(&["--nope"], &[]).unwrap_err(), "unknown flag '--nope' (see --help)");
-        assert_eq!(serve(&["--port"], &[]).unwrap_err(), "--port needs a value (see --help)");
-        assert_eq!(serve(&["--port", "99999"], &[]).unwrap_err(), "--port: expected a port number 0-65535, got '99999'");
-        assert_eq!(serve(&["--max-connections", "0"], &[]).unwrap_err(), "--max-connections: expected a number above 0");
-        assert_eq!(serve(&[], &[("OAIMOCK_PORT", "x")]).unwrap_err(), "OAIMOCK_PORT: expected a port number 0-65535, got 'x'");
-        assert!(matches!(parse(args(&["--help"]), |_| None), Ok(Command::Help)));
+        assert_eq!(
+            serve(&["--nope"], &[]).unwrap_err(),
+            "unknown flag '--nope' (see --help)"
+        );
+        assert_eq!(
+            serve(&["--port"], &[]).unwrap_err(),
+            "--port needs a value (see --help)"
+        );
+        assert_eq!(
+            serve(&["--port", "99999"], &[]).unwrap_err(),
+            "--port: expected a port number 0-65535, got '99999'"
+        );
+        assert_eq!(
+            serve(&["--max-connections", "0"], &[]).unwrap_err(),
+            "--max-connections: expected a number above 0"
+        );
+        assert_eq!(
+            serve(&[], &[("OAIMOCK_PORT", "x")]).unwrap_err(),
+            "OAIMOCK_PORT: expected a port number 0-65535, got 'x'"
+        );
+        assert!(matches!(
+            parse(args(&["--help"]), |_| None),
+            Ok(Command::Help)
+        ));
     }
 
     #[test]

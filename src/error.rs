@@ -2,15 +2,32 @@
 
 use serde::Serialize;
 
-/// An error a client receives: status, OpenAI's `{"error": {...}}` fields and any extra headers.
+/// An error a client receives. Boxed, so `Result<T, ApiError>` stays one word wide.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
+pub struct ApiError(pub Box<ErrorInfo>);
+
+/// The status, OpenAI's `{"error": {...}}` fields and any extra headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorInfo {
     pub status: u16,
     pub message: String,
     pub kind: String,
     pub param: Option<String>,
     pub code: Option<String>,
     pub headers: Vec<(String, String)>,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorInfo;
+    fn deref(&self) -> &ErrorInfo {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorInfo {
+        &mut self.0
+    }
 }
 
 #[derive(Serialize)]
@@ -29,14 +46,14 @@ struct ErrorObject<'a> {
 
 impl ApiError {
     pub fn new(status: u16, kind: &str, code: Option<&str>, message: impl Into<String>) -> Self {
-        ApiError {
+        ApiError(Box::new(ErrorInfo {
             status,
             message: message.into(),
             kind: kind.to_string(),
             param: None,
             code: code.map(str::to_string),
             headers: Vec::new(),
-        }
+        }))
     }
 
     /// A 400 `invalid_request_error` about one request field.
@@ -106,7 +123,12 @@ impl ApiError {
             "You didn't provide an API key. You need to provide your API key in an \
              Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
         };
-        ApiError::new(401, "invalid_request_error", Some("invalid_api_key"), message)
+        ApiError::new(
+            401,
+            "invalid_request_error",
+            Some("invalid_api_key"),
+            message,
+        )
     }
 
     pub fn body_too_large(limit: usize) -> Self {
@@ -114,7 +136,9 @@ impl ApiError {
             413,
             "invalid_request_error",
             Some("request_too_large"),
-            format!("The request body is larger than the limit of {limit} bytes (--max-body-bytes)."),
+            format!(
+                "The request body is larger than the limit of {limit} bytes (--max-body-bytes)."
+            ),
         )
     }
 
@@ -143,19 +167,51 @@ impl ApiError {
     /// The error the real API sends for `status`, as injected by the `x-oaimock-error` header.
     pub fn for_status(status: u16) -> Self {
         let (kind, code, message) = match status {
-            400 => ("invalid_request_error", "invalid_value", "Injected bad request."),
-            401 => ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
-            403 => ("invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported."),
+            400 => (
+                "invalid_request_error",
+                "invalid_value",
+                "Injected bad request.",
+            ),
+            401 => (
+                "invalid_request_error",
+                "invalid_api_key",
+                "Incorrect API key provided.",
+            ),
+            403 => (
+                "invalid_request_error",
+                "unsupported_country_region_territory",
+                "Country, region, or territory not supported.",
+            ),
             404 => ("invalid_request_error", "not_found", "Injected not found."),
             409 => ("invalid_request_error", "conflict", "Injected conflict."),
-            422 => ("invalid_request_error", "unprocessable_entity", "Injected unprocessable entity."),
-            429 => ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1s."),
-            503 => ("service_unavailable_error", "server_is_overloaded", "Our servers are currently overloaded. Please try again later."),
-            s if s >= 500 => ("server_error", "server_error", "The server had an error while processing your request. Sorry about that!"),
+            422 => (
+                "invalid_request_error",
+                "unprocessable_entity",
+                "Injected unprocessable entity.",
+            ),
+            429 => (
+                "requests",
+                "rate_limit_exceeded",
+                "Rate limit reached for requests. Please try again in 1s.",
+            ),
+            503 => (
+                "service_unavailable_error",
+                "server_is_overloaded",
+                "Our servers are currently overloaded. Please try again later.",
+            ),
+            s if s >= 500 => (
+                "server_error",
+                "server_error",
+                "The server had an error while processing your request. Sorry about that!",
+            ),
             _ => ("invalid_request_error", "injected_error", "Injected error."),
         };
         let error = ApiError::new(status, kind, Some(code), message);
-        if status == 429 || status == 503 { error.with_header("Retry-After", "1") } else { error }
+        if status == 429 || status == 503 {
+            error.with_header("Retry-After", "1")
+        } else {
+            error
+        }
     }
 
     /// The JSON body: `{"error": {"message", "type", "param", "code"}}`, all four keys present.

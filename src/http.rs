@@ -34,7 +34,9 @@ impl RequestInfo {
                 .map(|h| h.value.as_str().to_string())
         };
         let http10 = *rq.http_version() == (1, 0);
-        let connection = header("Connection").unwrap_or_default().to_ascii_lowercase();
+        let connection = header("Connection")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let close = connection.contains("close") || (http10 && !connection.contains("keep-alive"));
         let url = rq.url();
         let path = url.split_once('?').map_or(url, |(p, _)| p).to_string();
@@ -56,7 +58,9 @@ impl RequestInfo {
 /// Why a body could not be read.
 pub enum BodyError {
     /// Over the limit. `declared` is the `Content-Length`, when one was sent.
-    TooLarge { declared: Option<usize> },
+    TooLarge {
+        declared: Option<usize>,
+    },
     Io(io::Error),
 }
 
@@ -64,10 +68,8 @@ pub enum BodyError {
 /// limit is refused before a byte of the body is read.
 pub fn read_body(rq: &mut tiny_http::Request, limit: usize) -> Result<Vec<u8>, BodyError> {
     let declared = rq.body_length();
-    if let Some(n) = declared {
-        if n > limit {
-            return Err(BodyError::TooLarge { declared });
-        }
+    if declared.is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge { declared });
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(0));
     let reader = rq.as_reader();
@@ -118,7 +120,11 @@ impl Event {
     }
 
     pub fn done() -> Event {
-        Event { name: None, data: "[DONE]".to_string(), paced: false }
+        Event {
+            name: None,
+            data: "[DONE]".to_string(),
+            paced: false,
+        }
     }
 
     fn write_to(&self, out: &mut Vec<u8>) {
@@ -136,14 +142,22 @@ impl Event {
 impl Reply {
     pub fn json<T: Serialize>(value: &T) -> Reply {
         let body = serde_json::to_vec(value).expect("wire types serialize");
-        Reply { status: 200, headers: Vec::new(), body: Body::Json(body), close: false }
+        Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: Body::Json(body),
+            close: false,
+        }
     }
 
     pub fn stream(events: Vec<Event>, token_delay: Duration) -> Reply {
         Reply {
             status: 200,
             headers: Vec::new(),
-            body: Body::Events(Stream { events, token_delay }),
+            body: Body::Events(Stream {
+                events,
+                token_delay,
+            }),
             close: false,
         }
     }
@@ -152,13 +166,18 @@ impl Reply {
         Reply {
             status: error.status,
             body: Body::Json(error.body()),
-            headers: error.headers,
+            headers: error.0.headers,
             close: false,
         }
     }
 
     pub fn empty(status: u16, headers: Vec<(String, String)>) -> Reply {
-        Reply { status, headers, body: Body::Empty, close: false }
+        Reply {
+            status,
+            headers,
+            body: Body::Empty,
+            close: false,
+        }
     }
 }
 
@@ -185,7 +204,13 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Status line and headers. `length` is `Some` for a sized body and `None` for a stream.
-fn head(info: &RequestInfo, reply: &Reply, request_id: &str, content_type: &str, length: Option<usize>) -> Vec<u8> {
+fn head(
+    info: &RequestInfo,
+    reply: &Reply,
+    request_id: &str,
+    content_type: &str,
+    length: Option<usize>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let version = if info.http10 { "HTTP/1.0" } else { "HTTP/1.1" };
     let close = info.close || reply.close || (length.is_none() && info.http10);
@@ -225,10 +250,21 @@ fn head(info: &RequestInfo, reply: &Reply, request_id: &str, content_type: &str,
 }
 
 /// Writes `reply` in full. An `Err` means the client went away; the caller stops there.
-pub fn send(writer: &mut dyn Write, info: &RequestInfo, reply: Reply, request_id: &str) -> io::Result<()> {
+pub fn send(
+    writer: &mut dyn Write,
+    info: &RequestInfo,
+    reply: Reply,
+    request_id: &str,
+) -> io::Result<()> {
     match &reply.body {
         Body::Json(bytes) => {
-            let mut out = head(info, &reply, request_id, "application/json", Some(bytes.len()));
+            let mut out = head(
+                info,
+                &reply,
+                request_id,
+                "application/json",
+                Some(bytes.len()),
+            );
             if !info.is_head() {
                 out.extend_from_slice(bytes);
             }
@@ -240,7 +276,13 @@ pub fn send(writer: &mut dyn Write, info: &RequestInfo, reply: Reply, request_id
             writer.flush()
         }
         Body::Events(stream) => {
-            let head = head(info, &reply, request_id, "text/event-stream; charset=utf-8", None);
+            let head = head(
+                info,
+                &reply,
+                request_id,
+                "text/event-stream; charset=utf-8",
+                None,
+            );
             if info.is_head() {
                 writer.write_all(&head)?;
                 return writer.flush();
@@ -252,7 +294,12 @@ pub fn send(writer: &mut dyn Write, info: &RequestInfo, reply: Reply, request_id
 
 /// Writes the events, batching the unpaced ones that follow each other into one write, and sleeps
 /// before each paced event. Chunked framing for HTTP/1.1; raw bytes and a close for HTTP/1.0.
-fn write_stream(writer: &mut dyn Write, head: Vec<u8>, stream: &Stream, chunked: bool) -> io::Result<()> {
+fn write_stream(
+    writer: &mut dyn Write,
+    head: Vec<u8>,
+    stream: &Stream,
+    chunked: bool,
+) -> io::Result<()> {
     let mut out = head;
     let mut batch = Vec::with_capacity(512);
     let mut flush = |out: &mut Vec<u8>, batch: &mut Vec<u8>, last: bool| -> io::Result<()> {

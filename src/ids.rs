@@ -71,6 +71,10 @@ mod tests {
         assert!(a[9..].bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, b);
         let r = hex("req_", 32);
-        assert!(r[4..].bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            r[4..]
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
     }
 }

@@ -25,7 +25,10 @@ fn main() -> ExitCode {
     let server = match oaimock::Server::start(config.clone()) {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("oaimock: cannot listen on {}:{}: {e}", config.host, config.port);
+            eprintln!(
+                "oaimock: cannot listen on {}:{}: {e}",
+                config.host, config.port
+            );
             return ExitCode::FAILURE;
         }
     };

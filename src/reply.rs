@@ -95,7 +95,9 @@ impl Text {
     /// The tokens in order; joined they are exactly `self.text`.
     pub fn tokens(&self) -> impl Iterator<Item = &str> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.text[a..b])
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| &self.text[a..b])
     }
 
     /// How many tokens `usage` reports for this text.
@@ -109,7 +111,10 @@ mod tests {
     use super::*;
 
     fn tokens(text: &str) -> Vec<String> {
-        Text::plan(text, &[], None).tokens().map(String::from).collect()
+        Text::plan(text, &[], None)
+            .tokens()
+            .map(String::from)
+            .collect()
     }
 
     #[test]
@@ -124,9 +129,15 @@ mod tests {
     #[test]
     fn stop_cuts_before_the_first_match_and_length_after_max_tokens() {
         let t = Text::plan("one two three four", &["three".into(), "two".into()], None);
-        assert_eq!((t.text.as_str(), t.finish, t.count()), ("one ", Finish::Stop, 1));
+        assert_eq!(
+            (t.text.as_str(), t.finish, t.count()),
+            ("one ", Finish::Stop, 1)
+        );
         let t = Text::plan("one two three four", &[], Some(2));
-        assert_eq!((t.text.as_str(), t.finish, t.count()), ("one two", Finish::Length, 2));
+        assert_eq!(
+            (t.text.as_str(), t.finish, t.count()),
+            ("one two", Finish::Length, 2)
+        );
         let t = Text::plan("one two three four", &["four".into()], Some(2));
         assert_eq!(t.finish, Finish::Length);
         let t = Text::plan("one two", &[], Some(2));
@@ -135,7 +146,10 @@ mod tests {
 
     #[test]
     fn echo_prefixes_the_last_message() {
-        assert_eq!(echo("hi"), "As a mock AI Assistant, I can only echo your last message: hi");
+        assert_eq!(
+            echo("hi"),
+            "As a mock AI Assistant, I can only echo your last message: hi"
+        );
         assert_eq!(count_words(" a  b\nc "), 3);
     }
 }

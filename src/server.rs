@@ -58,7 +58,12 @@ fn bind(config: &Config) -> io::Result<TcpListener> {
     let addr = (config.host.as_str(), config.port)
         .to_socket_addrs()?
         .next()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("cannot resolve '{}'", config.host)))?;
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("cannot resolve '{}'", config.host),
+            )
+        })?;
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     socket.set_tcp_nodelay(true)?;
@@ -131,7 +136,12 @@ impl Server {
         while self.inner.workers.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(10));
         }
-        let http = self.inner.http.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let http = self
+            .inner
+            .http
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         drop(http);
         // tiny_http's accept thread checks its stop flag only after accept() returns: wake it.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
@@ -172,7 +182,9 @@ impl Inner {
     fn work(self: Arc<Self>) {
         let mut idle_since = Instant::now();
         while !self.stop.load(Ordering::Acquire) {
-            let Some(http) = self.current_http() else { break };
+            let Some(http) = self.current_http() else {
+                break;
+            };
             self.idle.fetch_add(1, Ordering::AcqRel);
             let received = http.recv_timeout(POLL);
             let idle_left = self.idle.fetch_sub(1, Ordering::AcqRel) - 1;
@@ -199,7 +211,9 @@ impl Inner {
     /// Leaves if more than `MIN_WORKERS` remain; true when this worker should exit.
     fn retire(&self) -> bool {
         self.workers
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n > MIN_WORKERS).then(|| n - 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n > MIN_WORKERS).then(|| n - 1)
+            })
             .is_ok()
     }
 
@@ -240,8 +254,16 @@ impl Inner {
                 (status, http::send(&mut *writer, &info, reply, &request_id))
             }
             Outcome::Park => {
-                self.parked.lock().unwrap_or_else(|e| e.into_inner()).push(rq);
-                (413, Err(io::Error::other("declared body too large to drain; connection parked")))
+                self.parked
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(rq);
+                (
+                    413,
+                    Err(io::Error::other(
+                        "declared body too large to drain; connection parked",
+                    )),
+                )
             }
         };
         self.busy.fetch_sub(1, Ordering::AcqRel);
@@ -262,15 +284,21 @@ impl Inner {
             Ok(route) => route,
             Err(e) => return Outcome::Reply(Reply::error(e)),
         };
-        if route.needs_key() {
-            if let Err(e) = api::authorize(&self.app, info) {
-                return Outcome::Reply(Reply::error(e));
-            }
+        if route.needs_key()
+            && let Err(e) = api::authorize(&self.app, info)
+        {
+            return Outcome::Reply(Reply::error(e));
         }
         if let Some(wanted) = &info.inject_error {
             let error = match wanted.trim().parse::<u16>() {
                 Ok(status @ 400..=599) => ApiError::for_status(status),
-                _ => ApiError::invalid("x-oaimock-error", "invalid_value", format!("Invalid 'x-oaimock-error' header: expected a status from 400 to 599, but got '{wanted}' instead.")),
+                _ => ApiError::invalid(
+                    "x-oaimock-error",
+                    "invalid_value",
+                    format!(
+                        "Invalid 'x-oaimock-error' header: expected a status from 400 to 599, but got '{wanted}' instead."
+                    ),
+                ),
             };
             return Outcome::Reply(Reply::error(error));
         }
@@ -278,11 +306,20 @@ impl Inner {
         let body = if route.has_body() {
             match http::read_body(rq, limit) {
                 Ok(body) => body,
-                Err(BodyError::TooLarge { declared: Some(n) }) if n > DRAIN_LIMIT => return Outcome::Park,
-                Err(BodyError::TooLarge { .. }) => return Outcome::Reply(closing(ApiError::body_too_large(limit))),
+                Err(BodyError::TooLarge { declared: Some(n) }) if n > DRAIN_LIMIT => {
+                    return Outcome::Park;
+                }
+                Err(BodyError::TooLarge { .. }) => {
+                    return Outcome::Reply(closing(ApiError::body_too_large(limit)));
+                }
                 Err(BodyError::Io(e)) => {
                     let message = format!("Could not read the request body: {e}.");
-                    return Outcome::Reply(closing(ApiError::new(400, "invalid_request_error", Some("invalid_body"), message)));
+                    return Outcome::Reply(closing(ApiError::new(
+                        400,
+                        "invalid_request_error",
+                        Some("invalid_body"),
+                        message,
+                    )));
                 }
             }
         } else {

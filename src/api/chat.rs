@@ -30,7 +30,14 @@ pub struct ChatRequest {
     pub include_usage: bool,
 }
 
-const ROLES: &[&str] = &["system", "assistant", "user", "function", "tool", "developer"];
+const ROLES: &[&str] = &[
+    "system",
+    "assistant",
+    "user",
+    "function",
+    "tool",
+    "developer",
+];
 
 impl ChatRequest {
     pub fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
@@ -41,7 +48,11 @@ impl ChatRequest {
         if items.is_empty() {
             return Err(f.invalid_value("messages", "empty array. Expected an array with minimum length 1, but got an empty array instead."));
         }
-        let messages = items.iter().enumerate().map(|(i, m)| parse_message(&f, i, m)).collect::<Result<Vec<_>, _>>()?;
+        let messages = items
+            .iter()
+            .enumerate()
+            .map(|(i, m)| parse_message(&f, i, m))
+            .collect::<Result<Vec<_>, _>>()?;
 
         f.number("temperature", 0.0, 2.0)?;
         f.number("top_p", 0.0, 1.0)?;
@@ -49,7 +60,10 @@ impl ChatRequest {
         f.number("frequency_penalty", -2.0, 2.0)?;
         let logprobs = f.boolean("logprobs")?.unwrap_or(false);
         if f.integer("top_logprobs", 0, 20)?.is_some() && !logprobs {
-            return Err(f.invalid_value("top_logprobs", "'logprobs' must be set to true when 'top_logprobs' is used."));
+            return Err(f.invalid_value(
+                "top_logprobs",
+                "'logprobs' must be set to true when 'top_logprobs' is used.",
+            ));
         }
         f.integer("seed", i64::MIN, i64::MAX)?;
         if let Some(bias) = f.object("logit_bias")? {
@@ -66,23 +80,39 @@ impl ChatRequest {
         let stream = f.boolean("stream")?.unwrap_or(false);
         let options = f.object("stream_options")?;
         if options.is_some() && !stream {
-            return Err(f.invalid_value("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled."));
+            return Err(f.invalid_value(
+                "stream_options",
+                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+            ));
         }
         let include_usage = match &options {
             Some(o) => o.boolean("include_usage")?.unwrap_or(false),
             None => false,
         };
-        Ok(ChatRequest { model, messages, n, max_tokens: max_tokens.map(|m| m as u64), stop, stream, include_usage })
+        Ok(ChatRequest {
+            model,
+            messages,
+            n,
+            max_tokens: max_tokens.map(|m| m as u64),
+            stop,
+            stream,
+            include_usage,
+        })
     }
 }
 
 fn bias_keys(f: &Fields) -> Result<Vec<String>, ApiError> {
-    Ok(f.get("logit_bias").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default())
+    Ok(f.get("logit_bias")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default())
 }
 
 fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiError> {
     let name = format!("messages[{i}]");
-    let Value::Object(obj) = value else { return Err(f.wrong_type(&name, "an object", value)) };
+    let Value::Object(obj) = value else {
+        return Err(f.wrong_type(&name, "an object", value));
+    };
     let m = Fields::new(obj, &format!("{name}."));
     let role = m.required_string("role")?;
     if !ROLES.contains(&role) {
@@ -98,12 +128,17 @@ fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiErro
             }
             part_text(&m, parts)?
         }
-        Some(other) => return Err(m.wrong_type("content", "a string or an array of content parts", other)),
+        Some(other) => {
+            return Err(m.wrong_type("content", "a string or an array of content parts", other));
+        }
     };
     if role == "tool" {
         m.required_string("tool_call_id")?;
     }
-    Ok(Message { role: role.to_string(), text })
+    Ok(Message {
+        role: role.to_string(),
+        text,
+    })
 }
 
 /// Joins the text of `text` parts (and `refusal` parts); image, audio and file parts add nothing.
@@ -111,7 +146,9 @@ fn part_text(m: &Fields, parts: &[Value]) -> Result<String, ApiError> {
     let mut text = String::new();
     for (j, part) in parts.iter().enumerate() {
         let name = format!("content[{j}]");
-        let Value::Object(obj) = part else { return Err(m.wrong_type(&name, "an object", part)) };
+        let Value::Object(obj) = part else {
+            return Err(m.wrong_type(&name, "an object", part));
+        };
         let p = Fields::new(obj, &format!("{}.", m.param(&name)));
         match p.required_string("type")? {
             "text" => text.push_str(p.required_string("text")?),
@@ -224,20 +261,37 @@ pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
     app.check_model(&rq.model)?;
     let full = match &app.config.reply {
         Some(fixed) => fixed.clone(),
-        None => reply::echo(&rq.messages.last().map(|m| m.text.as_str()).unwrap_or_default()),
+        None => reply::echo(
+            rq.messages
+                .last()
+                .map(|m| m.text.as_str())
+                .unwrap_or_default(),
+        ),
     };
     let text = Text::plan(&full, &rq.stop, rq.max_tokens);
-    let prompt_tokens = rq.messages.iter().map(|m| reply::count_words(&m.text)).sum();
+    let prompt_tokens = rq
+        .messages
+        .iter()
+        .map(|m| reply::count_words(&m.text))
+        .sum();
     let usage = Usage::new(prompt_tokens, text.count() * u64::from(rq.n));
     let id = crate::ids::alnum("chatcmpl-", 29);
     let created = crate::ids::unix_now();
     if rq.stream {
-        return Ok(Reply::stream(stream_events(app, &rq, &text, usage, &id, created), app.config.token_delay));
+        return Ok(Reply::stream(
+            stream_events(app, &rq, &text, usage, &id, created),
+            app.config.token_delay,
+        ));
     }
     let choices = (0..rq.n)
         .map(|index| Choice {
             index,
-            message: ResponseMessage { role: "assistant", content: Some(&text.text), refusal: None, annotations: [] },
+            message: ResponseMessage {
+                role: "assistant",
+                content: Some(&text.text),
+                refusal: None,
+                annotations: [],
+            },
             logprobs: None,
             finish_reason: text.finish.as_str(),
         })
@@ -256,24 +310,53 @@ pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
 
 /// The chunk sequence: a role chunk per choice, one chunk per word per choice (paced), a finish
 /// chunk per choice, the usage chunk when asked, then `[DONE]`.
-fn stream_events(app: &App, rq: &ChatRequest, text: &Text, usage: Usage, id: &str, created: u64) -> Vec<Event> {
-    let frame = Frame { id, created, model: &rq.model, fingerprint: &app.fingerprint, usage: rq.include_usage };
+fn stream_events(
+    app: &App,
+    rq: &ChatRequest,
+    text: &Text,
+    usage: Usage,
+    id: &str,
+    created: u64,
+) -> Vec<Event> {
+    let frame = Frame {
+        id,
+        created,
+        model: &rq.model,
+        fingerprint: &app.fingerprint,
+        usage: rq.include_usage,
+    };
     let mut events = Vec::with_capacity((text.count() as usize + 2) * rq.n as usize + 2);
     for index in 0..rq.n {
-        let delta = Delta { role: Some("assistant"), content: Some(""), refusal: Some(None) };
+        let delta = Delta {
+            role: Some("assistant"),
+            content: Some(""),
+            refusal: Some(None),
+        };
         events.push(frame.event(index, delta, None, false));
     }
     for token in text.tokens() {
         for index in 0..rq.n {
             // The choices of one step share its pause: only the first is paced.
-            events.push(frame.event(index, Delta { content: Some(token), ..Delta::default() }, None, index == 0));
+            events.push(frame.event(
+                index,
+                Delta {
+                    content: Some(token),
+                    ..Delta::default()
+                },
+                None,
+                index == 0,
+            ));
         }
     }
     for index in 0..rq.n {
         events.push(frame.event(index, Delta::default(), Some(text.finish.as_str()), false));
     }
     if rq.include_usage {
-        events.push(Event::json(None, &frame.chunk(Vec::new(), Some(Some(usage))), false));
+        events.push(Event::json(
+            None,
+            &frame.chunk(Vec::new(), Some(Some(usage))),
+            false,
+        ));
     }
     events.push(Event::done());
     events
@@ -305,8 +388,19 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn event(&self, index: u32, delta: Delta<'_>, finish: Option<&'static str>, paced: bool) -> Event {
-        let choice = ChunkChoice { index, delta, logprobs: None, finish_reason: finish };
+    fn event(
+        &self,
+        index: u32,
+        delta: Delta<'_>,
+        finish: Option<&'static str>,
+        paced: bool,
+    ) -> Event {
+        let choice = ChunkChoice {
+            index,
+            delta,
+            logprobs: None,
+            finish_reason: finish,
+        };
         let pending = if self.usage { Some(None) } else { None };
         Event::json(None, &self.chunk(vec![choice], pending), paced)
     }

@@ -22,7 +22,10 @@ pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
             400,
             "invalid_request_error",
             Some("invalid_json"),
-            format!("The request body must be a JSON object, but got {} instead.", describe(&other)),
+            format!(
+                "The request body must be a JSON object, but got {} instead.",
+                describe(&other)
+            ),
         )),
         Err(e) => Err(ApiError::malformed_json(&e)),
     }
@@ -49,7 +52,10 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     pub fn new(obj: &'a Map<String, Value>, prefix: &str) -> Fields<'a> {
-        Fields { obj, prefix: prefix.to_string() }
+        Fields {
+            obj,
+            prefix: prefix.to_string(),
+        }
     }
 
     /// The parameter name as errors spell it.
@@ -64,7 +70,11 @@ impl<'a> Fields<'a> {
 
     pub fn missing(&self, name: &str) -> ApiError {
         let param = self.param(name);
-        ApiError::invalid(&param, "missing_required_parameter", format!("Missing required parameter: '{param}'."))
+        ApiError::invalid(
+            &param,
+            "missing_required_parameter",
+            format!("Missing required parameter: '{param}'."),
+        )
     }
 
     pub fn wrong_type(&self, name: &str, expected: &str, got: &Value) -> ApiError {
@@ -72,13 +82,20 @@ impl<'a> Fields<'a> {
         ApiError::invalid(
             &param,
             "invalid_type",
-            format!("Invalid type for '{param}': expected {expected}, but got {} instead.", describe(got)),
+            format!(
+                "Invalid type for '{param}': expected {expected}, but got {} instead.",
+                describe(got)
+            ),
         )
     }
 
     pub fn invalid_value(&self, name: &str, message: impl std::fmt::Display) -> ApiError {
         let param = self.param(name);
-        ApiError::invalid(&param, "invalid_value", format!("Invalid '{param}': {message}"))
+        ApiError::invalid(
+            &param,
+            "invalid_value",
+            format!("Invalid '{param}': {message}"),
+        )
     }
 
     pub fn string(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
@@ -103,23 +120,41 @@ impl<'a> Fields<'a> {
 
     /// A number within `min..=max`.
     pub fn number(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, ApiError> {
-        let Some(value) = self.get(name) else { return Ok(None) };
-        let n = value.as_f64().ok_or_else(|| self.wrong_type(name, "a decimal", value))?;
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let n = value
+            .as_f64()
+            .ok_or_else(|| self.wrong_type(name, "a decimal", value))?;
         if n < min {
-            return Err(self.invalid_value(name, format!("decimal below minimum value. Expected a value >= {min}, but got {n} instead.")));
+            return Err(self.invalid_value(
+                name,
+                format!(
+                    "decimal below minimum value. Expected a value >= {min}, but got {n} instead."
+                ),
+            ));
         }
         if n > max {
-            return Err(self.invalid_value(name, format!("decimal above maximum value. Expected a value <= {max}, but got {n} instead.")));
+            return Err(self.invalid_value(
+                name,
+                format!(
+                    "decimal above maximum value. Expected a value <= {max}, but got {n} instead."
+                ),
+            ));
         }
         Ok(Some(n))
     }
 
     /// An integer within `min..=max` (a float with no fraction, like `2.0`, is accepted).
     pub fn integer(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        let Some(value) = self.get(name) else { return Ok(None) };
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
         let n = match value {
             Value::Number(n) => n.as_i64().or_else(|| {
-                n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
             }),
             _ => None,
         };
@@ -130,10 +165,20 @@ impl<'a> Fields<'a> {
             });
         };
         if n < min {
-            return Err(self.invalid_value(name, format!("integer below minimum value. Expected a value >= {min}, but got {n} instead.")));
+            return Err(self.invalid_value(
+                name,
+                format!(
+                    "integer below minimum value. Expected a value >= {min}, but got {n} instead."
+                ),
+            ));
         }
         if n > max {
-            return Err(self.invalid_value(name, format!("integer above maximum value. Expected a value <= {max}, but got {n} instead.")));
+            return Err(self.invalid_value(
+                name,
+                format!(
+                    "integer above maximum value. Expected a value <= {max}, but got {n} instead."
+                ),
+            ));
         }
         Ok(Some(n))
     }
@@ -142,7 +187,9 @@ impl<'a> Fields<'a> {
     pub fn object(&self, name: &str) -> Result<Option<Fields<'a>>, ApiError> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Fields::new(map, &format!("{}.", self.param(name))))),
+            Some(Value::Object(map)) => {
+                Ok(Some(Fields::new(map, &format!("{}.", self.param(name)))))
+            }
             Some(other) => Err(self.wrong_type(name, "an object", other)),
         }
     }
@@ -158,8 +205,12 @@ impl<'a> Fields<'a> {
 
     /// Any field through serde, for shapes without a hand-written reader; serde's message names the problem.
     pub fn typed<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ApiError> {
-        let Some(value) = self.get(name) else { return Ok(None) };
-        T::deserialize(value).map(Some).map_err(|e| self.invalid_value(name, format!("{e}.")))
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        T::deserialize(value)
+            .map(Some)
+            .map_err(|e| self.invalid_value(name, format!("{e}.")))
     }
 
     /// `stop`: a string or an array of up to `max` strings; empty strings are dropped.
@@ -175,12 +226,20 @@ impl<'a> Fields<'a> {
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Value::String(s) => list.push(s.clone()),
-                        other => return Err(self.wrong_type(&format!("{name}[{i}]"), "a string", other)),
+                        other => {
+                            return Err(self.wrong_type(
+                                &format!("{name}[{i}]"),
+                                "a string",
+                                other,
+                            ));
+                        }
                     }
                 }
                 list
             }
-            Some(other) => return Err(self.wrong_type(name, "a string or an array of strings", other)),
+            Some(other) => {
+                return Err(self.wrong_type(name, "a string or an array of strings", other));
+            }
         };
         Ok(list.into_iter().filter(|s| !s.is_empty()).collect())
     }
@@ -200,23 +259,52 @@ mod tests {
         let o = obj(json!({"t": "x", "n": 0, "f": 1.5, "s": [1], "z": null}));
         let f = Fields::new(&o, "");
         let e = f.number("t", 0.0, 2.0).unwrap_err();
-        assert_eq!((e.param.as_deref(), e.code.as_deref()), (Some("t"), Some("invalid_type")));
-        assert_eq!(e.message, "Invalid type for 't': expected a decimal, but got a string instead.");
+        assert_eq!(
+            (e.param.as_deref(), e.code.as_deref()),
+            (Some("t"), Some("invalid_type"))
+        );
+        assert_eq!(
+            e.message,
+            "Invalid type for 't': expected a decimal, but got a string instead."
+        );
         let e = f.integer("n", 1, 128).unwrap_err();
-        assert_eq!(e.message, "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.");
-        assert_eq!(f.integer("f", 0, 9).unwrap_err().code.as_deref(), Some("invalid_type"));
+        assert_eq!(
+            e.message,
+            "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead."
+        );
+        assert_eq!(
+            f.integer("f", 0, 9).unwrap_err().code.as_deref(),
+            Some("invalid_type")
+        );
         assert_eq!(f.stop("s", 4).unwrap_err().param.as_deref(), Some("s[0]"));
         assert_eq!(f.number("z", 0.0, 1.0).unwrap(), None);
-        assert_eq!(f.required_string("z").unwrap_err().message, "Missing required parameter: 'z'.");
+        assert_eq!(
+            f.required_string("z").unwrap_err().message,
+            "Missing required parameter: 'z'."
+        );
         let nested = obj(json!({"o": {"b": 3}}));
         let f = Fields::new(&nested, "");
-        assert_eq!(f.object("o").unwrap().unwrap().boolean("b").unwrap_err().param.as_deref(), Some("o.b"));
+        assert_eq!(
+            f.object("o")
+                .unwrap()
+                .unwrap()
+                .boolean("b")
+                .unwrap_err()
+                .param
+                .as_deref(),
+            Some("o.b")
+        );
     }
 
     #[test]
     fn bodies_must_be_json_objects() {
         assert!(parse_object(b"  ").unwrap_err().message.contains("empty"));
-        assert!(parse_object(b"[1]").unwrap_err().message.contains("an array"));
+        assert!(
+            parse_object(b"[1]")
+                .unwrap_err()
+                .message
+                .contains("an array")
+        );
         let e = parse_object(b"{\n  \"a\": }").unwrap_err();
         assert!(e.message.contains("line 2 column 8"), "{}", e.message);
     }

@@ -20,7 +20,10 @@ pub struct App {
 
 impl App {
     pub fn new(config: Config) -> App {
-        App { config, fingerprint: crate::ids::hex("fp_", 10) }
+        App {
+            config,
+            fingerprint: crate::ids::hex("fp_", 10),
+        }
     }
 
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
@@ -60,8 +63,15 @@ impl Route {
 /// Maps method and path to a route: 404 `unknown_url` for unknown paths, 405 for a known path
 /// with the wrong method. `HEAD` is answered like `GET`, without the body.
 pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
-    let bare = path.strip_prefix("/v1").filter(|rest| rest.is_empty() || rest.starts_with('/')).unwrap_or(path);
-    let bare = if bare.len() > 1 { bare.trim_end_matches('/') } else { bare };
+    let bare = path
+        .strip_prefix("/v1")
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        .unwrap_or(path);
+    let bare = if bare.len() > 1 {
+        bare.trim_end_matches('/')
+    } else {
+        bare
+    };
     let (allow, route) = match bare {
         "/chat/completions" => ("POST", Route::ChatCompletions),
         "/models" => ("GET", Route::ListModels),
@@ -87,12 +97,13 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -102,7 +113,9 @@ pub fn percent_decode(s: &str) -> String {
 
 /// Checks `Authorization: Bearer KEY` against `--api-key`, comparing in constant time.
 pub fn authorize(app: &App, info: &RequestInfo) -> Result<(), ApiError> {
-    let Some(expected) = &app.config.api_key else { return Ok(()) };
+    let Some(expected) = &app.config.api_key else {
+        return Ok(());
+    };
     let given = info.authorization.as_deref().and_then(|v| {
         let (scheme, token) = v.trim().split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -134,12 +147,18 @@ pub fn handle(app: &App, route: &Route, body: &[u8]) -> Result<Reply, ApiError> 
         Route::ChatCompletions => chat::handle(app, body),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
-        Route::Health => Ok(Reply::json(&Health { status: "ok", version: env!("CARGO_PKG_VERSION") })),
+        Route::Health => Ok(Reply::json(&Health {
+            status: "ok",
+            version: env!("CARGO_PKG_VERSION"),
+        })),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Reply::empty(
             204,
             vec![
-                ("Access-Control-Allow-Methods".into(), "GET, POST, OPTIONS".into()),
+                (
+                    "Access-Control-Allow-Methods".into(),
+                    "GET, POST, OPTIONS".into(),
+                ),
                 ("Access-Control-Allow-Headers".into(), "*".into()),
                 ("Access-Control-Max-Age".into(), "86400".into()),
             ],
@@ -153,13 +172,31 @@ mod tests {
 
     #[test]
     fn routes_work_with_and_without_v1() {
-        assert_eq!(route("POST", "/v1/chat/completions"), Ok(Route::ChatCompletions));
-        assert_eq!(route("POST", "/chat/completions"), Ok(Route::ChatCompletions));
-        assert_eq!(route("GET", "/models/ft%3Agpt-4o%2Fx"), Ok(Route::RetrieveModel("ft:gpt-4o/x".into())));
+        assert_eq!(
+            route("POST", "/v1/chat/completions"),
+            Ok(Route::ChatCompletions)
+        );
+        assert_eq!(
+            route("POST", "/chat/completions"),
+            Ok(Route::ChatCompletions)
+        );
+        assert_eq!(
+            route("GET", "/models/ft%3Agpt-4o%2Fx"),
+            Ok(Route::RetrieveModel("ft:gpt-4o/x".into()))
+        );
         assert_eq!(route("HEAD", "/v1/models"), Ok(Route::ListModels));
-        assert_eq!(route("GET", "/v1/chat/completions").unwrap_err().status, 405);
-        assert_eq!(route("POST", "/v1/foo").unwrap_err().code.as_deref(), Some("unknown_url"));
-        assert_eq!(route("POST", "/v1x/chat/completions").unwrap_err().status, 404);
+        assert_eq!(
+            route("GET", "/v1/chat/completions").unwrap_err().status,
+            405
+        );
+        assert_eq!(
+            route("POST", "/v1/foo").unwrap_err().code.as_deref(),
+            Some("unknown_url")
+        );
+        assert_eq!(
+            route("POST", "/v1x/chat/completions").unwrap_err().status,
+            404
+        );
     }
 
     #[test]

@@ -24,13 +24,25 @@ struct ModelList<'a> {
 }
 
 fn model(id: &str) -> Model<'_> {
-    let owned_by = if id.starts_with("text-embedding") { "system" } else { "openai" };
-    Model { id, object: "model", created: CREATED, owned_by }
+    let owned_by = if id.starts_with("text-embedding") {
+        "system"
+    } else {
+        "openai"
+    };
+    Model {
+        id,
+        object: "model",
+        created: CREATED,
+        owned_by,
+    }
 }
 
 pub fn list(app: &App) -> Reply {
     let data = app.config.models.iter().map(|id| model(id)).collect();
-    Reply::json(&ModelList { object: "list", data })
+    Reply::json(&ModelList {
+        object: "list",
+        data,
+    })
 }
 
 pub fn retrieve(app: &App, id: &str) -> Result<Reply, ApiError> {
