@@ -2,8 +2,11 @@
 //! key check, and dispatch from a parsed request to a `Reply`.
 
 pub mod chat;
+pub mod completions;
+pub mod embeddings;
 pub mod fields;
 pub mod models;
+pub mod responses;
 
 use serde::Serialize;
 
@@ -39,6 +42,9 @@ impl App {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     ChatCompletions,
+    Completions,
+    Embeddings,
+    Responses,
     ListModels,
     RetrieveModel(String),
     Health,
@@ -51,7 +57,10 @@ pub enum Route {
 impl Route {
     /// Whether the route reads a JSON body.
     pub fn has_body(&self) -> bool {
-        matches!(self, Route::ChatCompletions)
+        matches!(
+            self,
+            Route::ChatCompletions | Route::Completions | Route::Embeddings | Route::Responses
+        )
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
@@ -74,6 +83,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     };
     let (allow, route) = match bare {
         "/chat/completions" => ("POST", Route::ChatCompletions),
+        "/completions" => ("POST", Route::Completions),
+        "/embeddings" => ("POST", Route::Embeddings),
+        "/responses" => ("POST", Route::Responses),
         "/models" => ("GET", Route::ListModels),
         "/health" => ("GET", Route::Health),
         "/_oaimock/panic" => ("POST", Route::Panic),
@@ -145,6 +157,9 @@ struct Health {
 pub fn handle(app: &App, route: &Route, body: &[u8]) -> Result<Reply, ApiError> {
     match route {
         Route::ChatCompletions => chat::handle(app, body),
+        Route::Completions => completions::handle(app, body),
+        Route::Embeddings => embeddings::handle(app, body),
+        Route::Responses => responses::handle(app, body),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Reply::json(&Health {
@@ -185,6 +200,10 @@ mod tests {
             Ok(Route::RetrieveModel("ft:gpt-4o/x".into()))
         );
         assert_eq!(route("HEAD", "/v1/models"), Ok(Route::ListModels));
+        assert_eq!(route("POST", "/v1/completions"), Ok(Route::Completions));
+        assert_eq!(route("POST", "/embeddings"), Ok(Route::Embeddings));
+        assert_eq!(route("POST", "/v1/responses/"), Ok(Route::Responses));
+        assert_eq!(route("GET", "/v1/responses").unwrap_err().status, 405);
         assert_eq!(
             route("GET", "/v1/chat/completions").unwrap_err().status,
             405
