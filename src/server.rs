@@ -47,9 +47,11 @@ struct Inner {
     workers: AtomicUsize,
     idle: AtomicUsize,
     busy: AtomicUsize,
-    /// Requests that declared a body too large to drain; see `DRAIN_LIMIT`.
-    parked: Mutex<Vec<tiny_http::Request>>,
 }
+
+/// Requests that declared a body too large to drain (see `DRAIN_LIMIT`). A static, because a
+/// static is never dropped: dropping one of these is exactly what aborts the process.
+static PARKED: Mutex<Vec<tiny_http::Request>> = Mutex::new(Vec::new());
 
 /// Binds `host:port` with the socket options std cannot set, all inherited by accepted sockets:
 /// TCP_NODELAY (each SSE event leaves at once), a write timeout (a client that stops reading ends
@@ -91,7 +93,6 @@ impl Server {
             workers: AtomicUsize::new(0),
             idle: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
-            parked: Mutex::new(Vec::new()),
         });
         for _ in 0..MIN_WORKERS {
             if !spawn_worker(&inner) {
@@ -131,6 +132,11 @@ impl Server {
     pub fn shutdown(&self) {
         if self.inner.stop.swap(true, Ordering::AcqRel) {
             return;
+        }
+        if let Some(http) = self.inner.current_http() {
+            for _ in 0..self.inner.workers.load(Ordering::Acquire) {
+                http.unblock();
+            }
         }
         let deadline = Instant::now() + POLL * 4;
         while self.inner.workers.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
@@ -254,10 +260,7 @@ impl Inner {
                 (status, http::send(&mut *writer, &info, reply, &request_id))
             }
             Outcome::Park => {
-                self.parked
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(rq);
+                PARKED.lock().unwrap_or_else(|e| e.into_inner()).push(rq);
                 (
                     413,
                     Err(io::Error::other(
