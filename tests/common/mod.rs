@@ -41,7 +41,10 @@ impl Got {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The `{"error": {...}}` object, checking that all four keys are present.
@@ -49,7 +52,11 @@ impl Got {
         let v = self.json();
         let e = v["error"].clone();
         for key in ["message", "type", "param", "code"] {
-            assert!(e.get(key).is_some(), "error envelope lacks '{key}': {}", self.body);
+            assert!(
+                e.get(key).is_some(),
+                "error envelope lacks '{key}': {}",
+                self.body
+            );
         }
         e
     }
@@ -68,7 +75,11 @@ fn got(mut resp: ureq::http::Response<ureq::Body>) -> Got {
         .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
     let body = resp.body_mut().read_to_string().unwrap_or_default();
-    Got { status, headers, body }
+    Got {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub fn post(url: &str, body: &str) -> Got {
@@ -98,11 +109,17 @@ pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Got {
 /// The `data:` payloads of an SSE body. Every event must be exactly `data: <payload>\n\n`.
 pub fn sse_data(body: &str) -> Vec<String> {
     assert!(!body.contains('\r'), "SSE body must not use CR: {body:?}");
-    assert!(body.ends_with("\n\n"), "SSE body must end with a blank line: {body:?}");
+    assert!(
+        body.ends_with("\n\n"),
+        "SSE body must end with a blank line: {body:?}"
+    );
     body.trim_end_matches('\n')
         .split("\n\n")
         .map(|event| {
-            event.strip_prefix("data: ").unwrap_or_else(|| panic!("not a data event: {event:?}")).to_string()
+            event
+                .strip_prefix("data: ")
+                .unwrap_or_else(|| panic!("not a data event: {event:?}"))
+                .to_string()
         })
         .collect()
 }
@@ -127,16 +144,28 @@ pub struct Binary {
 impl Binary {
     /// Starts the binary and waits for its `listening on` line (no sleeps).
     pub fn start(args: &[&str]) -> Binary {
+        Binary::start_with_env(args, &[])
+    }
+
+    /// Like `start`, with extra environment variables.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_oaimock"))
             .args(["--port", "0"])
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("binary starts");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("reads stdout");
-        let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_string();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("reads stdout");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
         let stderr = child.stderr.take();
         Binary { child, url, stderr }
     }
@@ -144,7 +173,13 @@ impl Binary {
     /// Threads of the process, from /proc.
     pub fn threads(&self) -> usize {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
     }
 }
 
@@ -158,6 +193,12 @@ impl Drop for Binary {
 /// A minimal valid chat request body.
 pub fn chat_body(content: &str, extra: &str) -> String {
     let content = serde_json::to_string(content).unwrap();
-    let extra = if extra.is_empty() { String::new() } else { format!(",{extra}") };
-    format!(r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":{content}}}]{extra}}}"#)
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":{content}}}]{extra}}}"#
+    )
 }
