@@ -433,3 +433,23 @@ fn in_range_values_are_accepted() {
     let v = complete(json!("x"), json!({"n": 128, "max_tokens": 1}));
     assert_eq!(v["choices"][127]["index"], 127);
 }
+
+#[test]
+fn the_choices_of_one_step_share_one_pause() {
+    let server = start(|c| c.token_delay = std::time::Duration::from_millis(20));
+    let started = std::time::Instant::now();
+    stream(
+        &server.url(),
+        json!(["a", "b"]),
+        json!({"n": 2, "max_tokens": 5}),
+    );
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= std::time::Duration::from_millis(5 * 20),
+        "{elapsed:?}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_millis(4 * 5 * 20),
+        "{elapsed:?}"
+    );
+}

@@ -616,3 +616,19 @@ fn every_invalid_field_is_a_400_naming_it() {
         assert_eq!(e["param"], param, "{body} → {}", got.body);
     }
 }
+
+#[test]
+fn each_delta_waits_for_the_token_delay() {
+    let server = start(|c| c.token_delay = std::time::Duration::from_millis(20));
+    let started = std::time::Instant::now();
+    let events = events(&post(
+        &format!("{}/v1/responses", server.url()),
+        &body(json!("x"), json!({"stream": true})),
+    ));
+    let deltas = events
+        .iter()
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .count();
+    assert_eq!(deltas, 13);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(13 * 20));
+}
