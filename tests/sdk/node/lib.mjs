@@ -1,0 +1,36 @@
+// Shared helpers for the Node suite: start oaimock on a free port, make SDK clients.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import OpenAI from 'openai';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const binary = process.env.OAIMOCK_BIN ?? path.join(repo, 'target', 'release', 'oaimock');
+
+export const ECHO = 'As a mock AI Assistant, I can only echo your last message: ';
+export const REQUEST_ID = /^req_[0-9a-f]{32}$/;
+
+/** Starts `oaimock --port 0 --quiet ...flags`; its first stdout line says where it listens. */
+export async function startServer(...flags) {
+  const child = spawn(binary, ['--port', '0', '--quiet', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const line = await new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`oaimock exited with ${code} before listening`)));
+  });
+  lines.close();
+  child.stdout.resume();
+  const match = /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
+  if (!match) {
+    child.kill();
+    throw new Error(`oaimock: unexpected first line ${JSON.stringify(line)}`);
+  }
+  return { url: match[1], port: Number(match[2]), stop: () => child.kill() };
+}
+
+/** An SDK client on `server`; a hung read fails after 10 s instead of hanging the suite. */
+export function clientFor(server, options = {}) {
+  return new OpenAI({ apiKey: 'sk-anything', baseURL: `${server.url}/v1`, timeout: 10_000, ...options });
+}
