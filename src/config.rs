@@ -28,6 +28,7 @@ pub const DEFAULT_MODELS: &[&str] = &[
     "gpt-5-mini",
     "o3-mini",
     "gpt-3.5-turbo",
+    "gpt-3.5-turbo-instruct",
     "text-embedding-3-small",
     "text-embedding-3-large",
     "text-embedding-ada-002",

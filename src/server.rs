@@ -3,11 +3,11 @@
 //! whenever they take the last idle one — so workers are reused, yet hundreds of streams run at
 //! once, up to `--max-connections`; beyond that a spare worker answers 503 at once.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,8 @@ const WORKER_STACK: usize = 256 * 1024;
 /// A declared body over the limit but under this is drained by tiny_http after the 413; above it,
 /// dropping the request would make tiny_http allocate the declared size and abort (see README).
 const DRAIN_LIMIT: usize = 1 << 30;
+/// tiny_http's connection pool keeps this many threads alive forever (its `MIN_THREADS`).
+const POOL_PERMANENT_THREADS: usize = 4;
 /// The listen backlog: a burst of thousands of connections must not overflow the SYN queue.
 const BACKLOG: i32 = 4096;
 
@@ -43,6 +45,8 @@ struct Inner {
     /// Kept so the accept loop can be restarted on a clone after tiny_http's gives up.
     listener: TcpListener,
     http: Mutex<Option<Arc<tiny_http::Server>>>,
+    /// Idle connections of our own that keep tiny_http's permanent pool threads busy; see `occupy_pool`.
+    occupiers: Mutex<Vec<TcpStream>>,
     stop: AtomicBool,
     workers: AtomicUsize,
     idle: AtomicUsize,
@@ -75,6 +79,54 @@ fn bind(config: &Config) -> io::Result<TcpListener> {
     Ok(socket.into())
 }
 
+/// Where to reach the listener from this process (a wildcard bind is reached on loopback).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => {
+            SocketAddr::from(([127, 0, 0, 1], a.port()))
+        }
+        SocketAddr::V6(a) if a.ip().is_unspecified() => {
+            SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], a.port()))
+        }
+        other => other,
+    }
+}
+
+/// The path of the requests `occupy_pool` sends; answered with 204 and left out of the log.
+pub const OCCUPY_PATH: &str = "/_oaimock/occupy";
+
+/// Works around tiny_http's burst starvation (defect 1 in the README). Its pool counts a thread it
+/// has just woken as still idle, so during a burst new connections queue behind threads that are
+/// already taken, and wait there until some other connection closes — a whole stream later. The
+/// race needs idle pool threads, and a quiet pool always has its four permanent ones. So give each
+/// of them a keep-alive connection of ours: one request, answered, then silence, which holds the
+/// thread for good. A quiet pool then has no idle thread, and every connection of a burst gets a
+/// thread of its own at once. One at a time, each answered before the next, so they cannot race.
+fn occupy_pool(addr: SocketAddr) -> Vec<TcpStream> {
+    let addr = reachable(addr);
+    let request = format!("GET {OCCUPY_PATH} HTTP/1.1\r\nHost: oaimock\r\n\r\n");
+    let occupy = || -> io::Result<TcpStream> {
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.write_all(request.as_bytes())?;
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte)?;
+            head.push(byte[0]);
+        }
+        Ok(stream)
+    };
+    (0..POOL_PERMANENT_THREADS)
+        .filter_map(|_| occupy().ok())
+        .collect()
+}
+
+/// Locks a mutex whatever a panicking holder left behind: every value behind one stays valid.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn accept_loop(listener: &TcpListener) -> io::Result<tiny_http::Server> {
     tiny_http::Server::from_listener(listener.try_clone()?, None).map_err(io::Error::other)
 }
@@ -89,6 +141,7 @@ impl Server {
             app: App::new(config),
             listener,
             http: Mutex::new(Some(Arc::new(http))),
+            occupiers: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             workers: AtomicUsize::new(0),
             idle: AtomicUsize::new(0),
@@ -99,6 +152,7 @@ impl Server {
                 return Err(io::Error::other("could not start worker threads"));
             }
         }
+        *lock(&inner.occupiers) = occupy_pool(addr);
         Ok(Server { inner, addr })
     }
 
@@ -142,13 +196,9 @@ impl Server {
         while self.inner.workers.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(10));
         }
-        let http = self
-            .inner
-            .http
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let http = lock(&self.inner.http).take();
         drop(http);
+        lock(&self.inner.occupiers).clear();
         // tiny_http's accept thread checks its stop flag only after accept() returns: wake it.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
     }
@@ -181,7 +231,7 @@ fn spawn_worker(inner: &Arc<Inner>) -> bool {
 
 impl Inner {
     fn current_http(&self) -> Option<Arc<tiny_http::Server>> {
-        self.http.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        lock(&self.http).clone()
     }
 
     /// A worker's life: receive, answer, repeat; retire when idle too long and not needed.
@@ -230,9 +280,13 @@ impl Inner {
         while !self.stop.load(Ordering::Acquire) {
             match accept_loop(&self.listener) {
                 Ok(fresh) => {
-                    let mut slot = self.http.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut slot = lock(&self.http);
                     if slot.as_ref().is_some_and(|cur| Arc::ptr_eq(cur, dead)) {
                         *slot = Some(Arc::new(fresh));
+                        drop(slot);
+                        if let Ok(addr) = self.listener.local_addr() {
+                            *lock(&self.occupiers) = occupy_pool(addr);
+                        }
                     }
                     return;
                 }
@@ -247,7 +301,9 @@ impl Inner {
         let info = RequestInfo::of(&rq);
         let request_id = crate::ids::hex("req_", 32);
         let max = self.app.config.max_connections;
-        let admitted = self.busy.fetch_add(1, Ordering::AcqRel) < max;
+        // Our own occupying connections are not client work: they never count against the bound.
+        let counted = info.path != OCCUPY_PATH;
+        let admitted = !counted || self.busy.fetch_add(1, Ordering::AcqRel) < max;
         let outcome = if admitted {
             self.answer(&mut rq, &info)
         } else {
@@ -260,7 +316,7 @@ impl Inner {
                 (status, http::send(&mut *writer, &info, reply, &request_id))
             }
             Outcome::Park => {
-                PARKED.lock().unwrap_or_else(|e| e.into_inner()).push(rq);
+                lock(&PARKED).push(rq);
                 (
                     413,
                     Err(io::Error::other(
@@ -269,8 +325,10 @@ impl Inner {
                 )
             }
         };
-        self.busy.fetch_sub(1, Ordering::AcqRel);
-        if !self.app.config.quiet {
+        if counted {
+            self.busy.fetch_sub(1, Ordering::AcqRel);
+        }
+        if !self.app.config.quiet && counted {
             let ms = started.elapsed().as_millis();
             let note = match written {
                 Ok(()) => String::new(),

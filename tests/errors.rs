@@ -365,6 +365,7 @@ fn beyond_max_connections_requests_get_503_with_retry_after() {
     busy.write_all(request.as_bytes()).unwrap();
     let mut first = [0u8; 15];
     busy.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200 OK");
     let got = post(
         &format!("{}/v1/chat/completions", server.url()),
         &chat_body("x", ""),

@@ -50,6 +50,9 @@ pub enum Route {
     Health,
     /// `POST /_oaimock/panic`: panics inside the handler, to prove a panic becomes a 500.
     Panic,
+    /// `GET /_oaimock/occupy`: the server's own keep-alive connections that occupy tiny_http's
+    /// idle pool threads (see `server::occupy_pool`); 204.
+    Occupy,
     /// `OPTIONS` on any known path: a CORS preflight.
     Preflight,
 }
@@ -65,7 +68,7 @@ impl Route {
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight)
+        !matches!(self, Route::Health | Route::Preflight | Route::Occupy)
     }
 }
 
@@ -89,6 +92,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         "/models" => ("GET", Route::ListModels),
         "/health" => ("GET", Route::Health),
         "/_oaimock/panic" => ("POST", Route::Panic),
+        crate::server::OCCUPY_PATH => ("GET", Route::Occupy),
         _ => match bare.strip_prefix("/models/") {
             Some(id) if !id.is_empty() => ("GET", Route::RetrieveModel(percent_decode(id))),
             _ => return Err(ApiError::unknown_url(method, path)),
@@ -166,6 +170,7 @@ pub fn handle(app: &App, route: &Route, body: &[u8]) -> Result<Reply, ApiError> 
             status: "ok",
             version: env!("CARGO_PKG_VERSION"),
         })),
+        Route::Occupy => Ok(Reply::empty(204, Vec::new())),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Reply::empty(
             204,

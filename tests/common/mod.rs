@@ -11,10 +11,12 @@ use serde_json::Value;
 
 /// An in-process server on a free port, quiet, with `tweak` applied to the default config.
 pub fn start(tweak: impl FnOnce(&mut Config)) -> Server {
-    let mut config = Config::default();
-    config.port = 0;
-    config.quiet = true;
-    config.token_delay = Duration::ZERO;
+    let mut config = Config {
+        port: 0,
+        quiet: true,
+        token_delay: Duration::ZERO,
+        ..Config::default()
+    };
     tweak(&mut config);
     Server::start(config).expect("server starts")
 }
