@@ -99,9 +99,11 @@ pub enum Body {
     Events(Stream),
 }
 
-/// An SSE body: events in order, with a pause of `token_delay` before each paced one.
+/// An SSE body: events in order, with a pause of `ttft` after the headers and of `token_delay`
+/// before each paced event.
 pub struct Stream {
     pub events: Vec<Event>,
+    pub ttft: Duration,
     pub token_delay: Duration,
 }
 
@@ -156,6 +158,7 @@ impl Reply {
             headers: Vec::new(),
             body: Body::Events(Stream {
                 events,
+                ttft: Duration::ZERO,
                 token_delay,
             }),
             close: false,
@@ -300,6 +303,10 @@ fn write_stream(
     stream: &Stream,
     chunked: bool,
 ) -> io::Result<()> {
+    // Time to first token: the headers and the first events arrive together, as from the API.
+    if !stream.ttft.is_zero() {
+        std::thread::sleep(stream.ttft);
+    }
     let mut out = head;
     let mut batch = Vec::with_capacity(512);
     let mut flush = |out: &mut Vec<u8>, batch: &mut Vec<u8>, last: bool| -> io::Result<()> {
