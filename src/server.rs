@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Once};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -42,20 +42,76 @@ pub struct Server {
 
 struct Inner {
     app: App,
-    /// Kept so the accept loop can be restarted on a clone after tiny_http's gives up.
+    /// Kept so a new accept loop can be started on a clone after tiny_http's gives up.
     listener: TcpListener,
-    http: Mutex<Option<Arc<tiny_http::Server>>>,
+    /// Every accept loop started so far; the last one is current. See `Generation`.
+    generations: Mutex<Vec<Arc<Generation>>>,
+    stop: AtomicBool,
+    /// Worker threads of all generations, bounded by `--max-connections` + spares.
+    workers: AtomicUsize,
+    busy: AtomicUsize,
+}
+
+/// One tiny_http accept loop and the workers that receive from it. tiny_http's accept loop ends
+/// for good on its first accept error (running out of file descriptors, say), or dies with a
+/// panic when it cannot clone a socket. Then a new generation takes over new connections, while
+/// the old one keeps a worker for the keep-alive connections it accepted before: their requests
+/// still arrive in its queue.
+struct Generation {
+    http: tiny_http::Server,
+    idle: AtomicUsize,
+    workers: AtomicUsize,
+    replaced: AtomicBool,
+    /// `ACCEPT_PANICS` when this generation started: a later value means an accept thread died.
+    panics_seen: usize,
     /// Idle connections of our own that keep tiny_http's permanent pool threads busy; see `occupy_pool`.
     occupiers: Mutex<Vec<TcpStream>>,
-    stop: AtomicBool,
-    workers: AtomicUsize,
-    idle: AtomicUsize,
-    busy: AtomicUsize,
 }
 
 /// Requests that declared a body too large to drain (see `DRAIN_LIMIT`). A static, because a
 /// static is never dropped: dropping one of these is exactly what aborts the process.
 static PARKED: Mutex<Vec<tiny_http::Request>> = Mutex::new(Vec::new());
+
+/// Panics raised where tiny_http's accept thread clones a new socket (`try_clone().unwrap()`
+/// when out of descriptors). Such a panic ends the accept loop without a word to `recv()`.
+static ACCEPT_PANICS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts accept-thread panics, then lets the previous hook report the panic as usual.
+fn watch_accept_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info
+                .location()
+                .is_some_and(|l| l.file().ends_with("refined_tcp_stream.rs"))
+            {
+                ACCEPT_PANICS.fetch_add(1, Ordering::AcqRel);
+            }
+            previous(info);
+        }));
+    });
+}
+
+impl Generation {
+    fn start(listener: &TcpListener) -> io::Result<Arc<Generation>> {
+        let panics_seen = ACCEPT_PANICS.load(Ordering::Acquire);
+        let http = tiny_http::Server::from_listener(listener.try_clone()?, None)
+            .map_err(io::Error::other)?;
+        Ok(Arc::new(Generation {
+            http,
+            idle: AtomicUsize::new(0),
+            workers: AtomicUsize::new(0),
+            replaced: AtomicBool::new(false),
+            panics_seen,
+            occupiers: Mutex::new(Vec::new()),
+        }))
+    }
+
+    fn accept_thread_panicked(&self) -> bool {
+        ACCEPT_PANICS.load(Ordering::Acquire) != self.panics_seen
+    }
+}
 
 /// Binds `host:port` with the socket options std cannot set, all inherited by accepted sockets:
 /// TCP_NODELAY (each SSE event leaves at once), a write timeout (a client that stops reading ends
@@ -127,32 +183,24 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn accept_loop(listener: &TcpListener) -> io::Result<tiny_http::Server> {
-    tiny_http::Server::from_listener(listener.try_clone()?, None).map_err(io::Error::other)
-}
-
 impl Server {
     /// Binds and starts serving; returns once the socket is listening.
     pub fn start(config: Config) -> io::Result<Server> {
+        watch_accept_panics();
         let listener = bind(&config)?;
         let addr = listener.local_addr()?;
-        let http = accept_loop(&listener)?;
         let inner = Arc::new(Inner {
             app: App::new(config),
             listener,
-            http: Mutex::new(Some(Arc::new(http))),
-            occupiers: Mutex::new(Vec::new()),
+            generations: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             workers: AtomicUsize::new(0),
-            idle: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
         });
-        for _ in 0..MIN_WORKERS {
-            if !spawn_worker(&inner) {
-                return Err(io::Error::other("could not start worker threads"));
-            }
+        let generation = Generation::start(&inner.listener)?;
+        if !inner.launch(&generation) {
+            return Err(io::Error::other("could not start worker threads"));
         }
-        *lock(&inner.occupiers) = occupy_pool(addr);
         Ok(Server { inner, addr })
     }
 
@@ -182,25 +230,27 @@ impl Server {
         }
     }
 
-    /// Stops accepting, lets workers finish what they are writing, and ends tiny_http's accept thread.
+    /// Stops accepting, lets workers finish what they are writing, and ends tiny_http's accept threads.
     pub fn shutdown(&self) {
         if self.inner.stop.swap(true, Ordering::AcqRel) {
             return;
         }
-        if let Some(http) = self.inner.current_http() {
-            for _ in 0..self.inner.workers.load(Ordering::Acquire) {
-                http.unblock();
+        let generations = std::mem::take(&mut *lock(&self.inner.generations));
+        for generation in &generations {
+            for _ in 0..generation.workers.load(Ordering::Acquire) {
+                generation.http.unblock();
             }
         }
         let deadline = Instant::now() + POLL * 4;
         while self.inner.workers.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(10));
         }
-        let http = lock(&self.inner.http).take();
-        drop(http);
-        lock(&self.inner.occupiers).clear();
-        // tiny_http's accept thread checks its stop flag only after accept() returns: wake it.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        for generation in generations {
+            lock(&generation.occupiers).clear();
+            drop(generation);
+            // tiny_http's accept thread checks its stop flag only after accept() returns: wake it.
+            let _ = TcpStream::connect_timeout(&reachable(self.addr), Duration::from_millis(200));
+        }
     }
 }
 
@@ -210,87 +260,113 @@ impl Drop for Server {
     }
 }
 
-/// Starts one worker unless that would pass the bound: `--max-connections` busy workers plus
-/// `MIN_WORKERS` spares, so a spare is always receiving when every other worker is busy.
-fn spawn_worker(inner: &Arc<Inner>) -> bool {
-    let cap = inner.app.config.max_connections + MIN_WORKERS;
-    if inner.workers.fetch_add(1, Ordering::AcqRel) >= cap {
-        inner.workers.fetch_sub(1, Ordering::AcqRel);
-        return false;
-    }
-    let worker = Arc::clone(inner);
-    let spawned = thread::Builder::new()
-        .name("oaimock-worker".into())
-        .stack_size(WORKER_STACK)
-        .spawn(move || worker.work());
-    if spawned.is_err() {
-        inner.workers.fetch_sub(1, Ordering::AcqRel);
-    }
-    spawned.is_ok()
-}
-
 impl Inner {
-    fn current_http(&self) -> Option<Arc<tiny_http::Server>> {
-        lock(&self.http).clone()
+    /// Makes `generation` current: its first workers, then the connections that occupy its pool.
+    fn launch(self: &Arc<Self>, generation: &Arc<Generation>) -> bool {
+        lock(&self.generations).push(Arc::clone(generation));
+        let started = (0..MIN_WORKERS)
+            .filter(|_| self.spawn_worker(generation))
+            .count();
+        if let Ok(addr) = self.listener.local_addr() {
+            *lock(&generation.occupiers) = occupy_pool(addr);
+        }
+        started > 0
+    }
+
+    fn is_current(&self, generation: &Arc<Generation>) -> bool {
+        lock(&self.generations)
+            .last()
+            .is_some_and(|g| Arc::ptr_eq(g, generation))
+    }
+
+    /// Starts one worker unless that would pass the bound: `--max-connections` busy workers plus
+    /// `MIN_WORKERS` spares, so a spare is always receiving when every other worker is busy.
+    fn spawn_worker(self: &Arc<Self>, generation: &Arc<Generation>) -> bool {
+        let cap = self.app.config.max_connections + MIN_WORKERS;
+        if self.workers.fetch_add(1, Ordering::AcqRel) >= cap {
+            self.workers.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        generation.workers.fetch_add(1, Ordering::AcqRel);
+        let (inner, generation_) = (Arc::clone(self), Arc::clone(generation));
+        let spawned = thread::Builder::new()
+            .name("oaimock-worker".into())
+            .stack_size(WORKER_STACK)
+            .spawn(move || inner.work(generation_));
+        if spawned.is_err() {
+            self.workers.fetch_sub(1, Ordering::AcqRel);
+            generation.workers.fetch_sub(1, Ordering::AcqRel);
+        }
+        spawned.is_ok()
     }
 
     /// A worker's life: receive, answer, repeat; retire when idle too long and not needed.
-    fn work(self: Arc<Self>) {
+    fn work(self: Arc<Self>, generation: Arc<Generation>) {
         let mut idle_since = Instant::now();
         while !self.stop.load(Ordering::Acquire) {
-            let Some(http) = self.current_http() else {
-                break;
-            };
-            self.idle.fetch_add(1, Ordering::AcqRel);
-            let received = http.recv_timeout(POLL);
-            let idle_left = self.idle.fetch_sub(1, Ordering::AcqRel) - 1;
+            generation.idle.fetch_add(1, Ordering::AcqRel);
+            let received = generation.http.recv_timeout(POLL);
+            let idle_left = generation.idle.fetch_sub(1, Ordering::AcqRel) - 1;
             match received {
                 Ok(Some(rq)) => {
                     if idle_left == 0 {
-                        spawn_worker(&self);
+                        self.spawn_worker(&generation);
                     }
                     // Nothing in `serve` should panic, but a worker must survive it if it does.
                     let _ = catch_unwind(AssertUnwindSafe(|| self.serve(rq)));
                     idle_since = Instant::now();
                 }
+                Ok(None) if generation.accept_thread_panicked() => {
+                    self.replace(&generation, "the accept thread panicked")
+                }
                 Ok(None) => {
-                    if idle_since.elapsed() >= IDLE_EXIT && self.retire() {
+                    if idle_since.elapsed() >= IDLE_EXIT && self.retire(&generation) {
                         return;
                     }
                 }
-                Err(err) => self.restart_accept(&http, &err),
+                Err(err) => self.replace(&generation, &err.to_string()),
             }
         }
+        generation.workers.fetch_sub(1, Ordering::AcqRel);
         self.workers.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// Leaves if more than `MIN_WORKERS` remain; true when this worker should exit.
-    fn retire(&self) -> bool {
-        self.workers
+    /// Leaves if the generation keeps enough workers: `MIN_WORKERS` for the current one, one for
+    /// an old one. True when this worker should exit.
+    fn retire(&self, generation: &Generation) -> bool {
+        let keep = if lock(&self.generations)
+            .last()
+            .is_some_and(|g| std::ptr::eq(&**g, generation))
+        {
+            MIN_WORKERS
+        } else {
+            1
+        };
+        let left = generation
+            .workers
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n > MIN_WORKERS).then(|| n - 1)
-            })
-            .is_ok()
+                (n > keep).then(|| n - 1)
+            });
+        if left.is_ok() {
+            self.workers.fetch_sub(1, Ordering::AcqRel);
+        }
+        left.is_ok()
     }
 
-    /// tiny_http's accept loop ends for good on its first accept error (for instance, out of file
-    /// descriptors) and reports it once through `recv`. Start a new one on a clone of our listener.
-    fn restart_accept(&self, dead: &Arc<tiny_http::Server>, err: &io::Error) {
-        eprintln!("oaimock: accept failed ({err}); restarting the accept loop");
+    /// Starts a new accept loop on a clone of our listener when `dead`'s has ended. The calling
+    /// worker goes on serving `dead`'s queue.
+    fn replace(self: &Arc<Self>, dead: &Arc<Generation>, why: &str) {
+        if dead.replaced.swap(true, Ordering::AcqRel) || !self.is_current(dead) {
+            return;
+        }
+        eprintln!("oaimock: the accept loop stopped ({why}); starting a new one");
         while !self.stop.load(Ordering::Acquire) {
-            match accept_loop(&self.listener) {
+            match Generation::start(&self.listener) {
                 Ok(fresh) => {
-                    let mut slot = lock(&self.http);
-                    if slot.as_ref().is_some_and(|cur| Arc::ptr_eq(cur, dead)) {
-                        *slot = Some(Arc::new(fresh));
-                        drop(slot);
-                        if let Ok(addr) = self.listener.local_addr() {
-                            *lock(&self.occupiers) = occupy_pool(addr);
-                        }
-                    }
+                    self.launch(&fresh);
                     return;
                 }
-                // Still out of descriptors, most likely: wait without holding any lock.
+                // Still out of descriptors, most likely: wait, holding no lock.
                 Err(_) => thread::sleep(Duration::from_millis(50)),
             }
         }
