@@ -112,7 +112,6 @@ impl ApiError {
             Some("model_not_found"),
             format!("The model `{model}` does not exist or you do not have access to it."),
         )
-        .with_param("model")
     }
 
     pub fn unauthorized(provided: bool) -> Self {
@@ -159,7 +158,7 @@ impl ApiError {
         ApiError::new(
             500,
             "server_error",
-            Some("server_error"),
+            None,
             format!("The server had an error while processing your request: {detail}"),
         )
     }
@@ -199,14 +198,16 @@ impl ApiError {
                 "server_is_overloaded",
                 "Our servers are currently overloaded. Please try again later.",
             ),
+            // The API sends `code: null` with its 500s.
             s if s >= 500 => (
                 "server_error",
-                "server_error",
+                "",
                 "The server had an error while processing your request. Sorry about that!",
             ),
             _ => ("invalid_request_error", "injected_error", "Injected error."),
         };
-        let error = ApiError::new(status, kind, Some(code), message);
+        let code = Some(code).filter(|c| !c.is_empty());
+        let error = ApiError::new(status, kind, code, message);
         if status == 429 || status == 503 {
             error.with_header("Retry-After", "1")
         } else {

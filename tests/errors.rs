@@ -336,7 +336,7 @@ fn a_panicking_handler_is_a_500_and_the_server_keeps_serving() {
         let e = got.error();
         assert_eq!(
             (e["type"].as_str(), e["code"].as_str()),
-            (Some("server_error"), Some("server_error"))
+            (Some("server_error"), None)
         );
     }
     assert_eq!(
@@ -387,7 +387,7 @@ fn injected_errors_carry_the_apis_body_for_their_status() {
             "unsupported_country_region_territory",
         ),
         (429, "requests", "rate_limit_exceeded"),
-        (500, "server_error", "server_error"),
+        (500, "server_error", ""),
         (503, "service_unavailable_error", "server_is_overloaded"),
     ] {
         let got = post_with(
@@ -399,7 +399,7 @@ fn injected_errors_carry_the_apis_body_for_their_status() {
         let e = got.error();
         assert_eq!(
             (e["type"].as_str(), e["code"].as_str()),
-            (Some(kind), Some(code))
+            (Some(kind), Some(code).filter(|c| !c.is_empty()))
         );
     }
     let got = post_with(&url, &chat_body("x", ""), &[("x-oaimock-error", "200")]);
