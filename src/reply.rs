@@ -16,6 +16,10 @@ pub fn echo(last: &str) -> String {
     text
 }
 
+/// The most tokens one choice says, whatever `max_tokens` asks — as a model's output limit, and so
+/// that echoing a huge message into 128 choices cannot exhaust memory. Past it: `finish_reason: "length"`.
+pub const MAX_OUTPUT_TOKENS: u64 = 16_384;
+
 /// Words in `text`: what `usage` counts as tokens on the prompt side.
 pub fn count_words(text: &str) -> u64 {
     text.split_whitespace().count() as u64
@@ -81,13 +85,11 @@ impl Text {
         let mut text = full[..cut].to_string();
         let mut ends = token_ends(&text);
         let mut finish = Finish::Stop;
-        if let Some(max) = max_tokens {
-            let max = usize::try_from(max).unwrap_or(usize::MAX);
-            if ends.len() > max {
-                ends.truncate(max);
-                text.truncate(ends.last().copied().unwrap_or(0));
-                finish = Finish::Length;
-            }
+        let max = max_tokens.map_or(MAX_OUTPUT_TOKENS, |m| m.min(MAX_OUTPUT_TOKENS)) as usize;
+        if ends.len() > max {
+            ends.truncate(max);
+            text.truncate(ends.last().copied().unwrap_or(0));
+            finish = Finish::Length;
         }
         Text { text, ends, finish }
     }
@@ -142,6 +144,17 @@ mod tests {
         assert_eq!(t.finish, Finish::Length);
         let t = Text::plan("one two", &[], Some(2));
         assert_eq!((t.text.as_str(), t.finish), ("one two", Finish::Stop));
+    }
+
+    #[test]
+    fn no_choice_says_more_than_the_output_limit() {
+        let long = "w ".repeat(20_000);
+        let t = Text::plan(&long, &[], None);
+        assert_eq!((t.count(), t.finish), (MAX_OUTPUT_TOKENS, Finish::Length));
+        assert_eq!(
+            Text::plan(&long, &[], Some(u64::MAX)).count(),
+            MAX_OUTPUT_TOKENS
+        );
     }
 
     #[test]
