@@ -25,6 +25,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod reply;
+pub mod schema;
 pub mod server;
 
 pub use config::Config;
