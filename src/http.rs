@@ -197,6 +197,7 @@ fn reason(status: u16) -> &'static str {
         409 => "Conflict",
         413 => "Payload Too Large",
         422 => "Unprocessable Entity",
+        431 => "Request Header Fields Too Large",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
@@ -250,6 +251,37 @@ fn head(
     }
     out.extend_from_slice(b"\r\n");
     out
+}
+
+/// Answers a request whose declared body was not read. tiny_http reads and discards the rest of
+/// a body when the request is dropped, and nothing can stop that; `respond()` at least writes the
+/// response first, so the client learns at once. The drain runs on a thread of its own, so a
+/// client that never sends the body it declared holds that small thread, not a worker. The one
+/// response not written by `send`: it goes through tiny_http's own writer, which adds `Date` and
+/// `Server` headers and leaves the connection to tiny_http.
+pub fn refuse(rq: tiny_http::Request, reply: Reply, request_id: &str) -> io::Result<()> {
+    let body = match reply.body {
+        Body::Json(bytes) => bytes,
+        Body::Empty | Body::Events(_) => Vec::new(),
+    };
+    let mut response = tiny_http::Response::from_data(body).with_status_code(reply.status);
+    let fixed = [
+        ("Content-Type", "application/json"),
+        ("x-request-id", request_id),
+    ];
+    let extra = reply.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    for (name, value) in fixed.into_iter().chain(extra) {
+        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
+    std::thread::Builder::new()
+        .name("oaimock-drain".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let _ = rq.respond(response);
+        })
+        .map(drop)
 }
 
 /// Writes `reply` in full. An `Err` means the client went away; the caller stops there.

@@ -32,6 +32,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !server.addr().ip().is_loopback() && config.api_key.is_none() {
+        eprintln!(
+            "oaimock: warning: listening on {} without --api-key: anyone who can reach this address can use it",
+            server.addr()
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "listening on {}", server.url());
     let _ = stdout.flush();

@@ -31,6 +31,10 @@ const WORKER_STACK: usize = 256 * 1024;
 const DRAIN_LIMIT: usize = 1 << 30;
 /// tiny_http's connection pool keeps this many threads alive forever (its `MIN_THREADS`).
 const POOL_PERMANENT_THREADS: usize = 4;
+/// The most request headers, and header bytes, answered normally; beyond either, 431. tiny_http
+/// has already read them into memory by then (it sets no limit), but the client learns why.
+const MAX_HEADERS: usize = 200;
+const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// The listen backlog: a burst of thousands of connections must not overflow the SYN queue.
 const BACKLOG: i32 = 4096;
 
@@ -391,6 +395,7 @@ impl Inner {
                 let mut writer = rq.into_writer();
                 (status, http::send(&mut *writer, &info, reply, &request_id))
             }
+            Outcome::Refuse(reply) => (reply.status, http::refuse(rq, reply, &request_id)),
             Outcome::Park => {
                 lock(&PARKED).push(rq);
                 (
@@ -417,14 +422,49 @@ impl Inner {
 
     /// Routes, checks the key, reads the body, and runs the handler with panics turned into 500s.
     fn answer(&self, rq: &mut tiny_http::Request, info: &RequestInfo) -> Outcome {
+        let limit = self.app.config.max_body_bytes;
+        let declared = rq.body_length().unwrap_or(0);
+        if declared > DRAIN_LIMIT {
+            return Outcome::Park;
+        }
+        if declared > limit {
+            return Outcome::Refuse(Reply::error(ApiError::body_too_large(limit)));
+        }
+        // tiny_http has read bodies up to 1 KiB already; a larger one that is not read before the
+        // reply must be answered first and drained after, off this worker.
+        let unread = declared > 1024;
+        let early = |reply: Reply| {
+            if unread {
+                Outcome::Refuse(reply)
+            } else {
+                Outcome::Reply(reply)
+            }
+        };
+        let header_bytes: usize = rq
+            .headers()
+            .iter()
+            .map(|h| h.field.as_str().as_str().len() + h.value.len() + 4)
+            .sum();
+        if rq.headers().len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+            let message = format!(
+                "Request header fields too large: {} headers, {header_bytes} bytes (at most {MAX_HEADERS} headers and {MAX_HEADER_BYTES} bytes).",
+                rq.headers().len()
+            );
+            return early(closing(ApiError::new(
+                431,
+                "invalid_request_error",
+                Some("request_header_fields_too_large"),
+                message,
+            )));
+        }
         let route = match api::route(&info.method, &info.path) {
             Ok(route) => route,
-            Err(e) => return Outcome::Reply(Reply::error(e)),
+            Err(e) => return early(Reply::error(e)),
         };
         if route.needs_key()
             && let Err(e) = api::authorize(&self.app, info)
         {
-            return Outcome::Reply(Reply::error(e));
+            return early(Reply::error(e));
         }
         if let Some(wanted) = &info.inject_error {
             let error = match wanted.trim().parse::<u16>() {
@@ -437,15 +477,11 @@ impl Inner {
                     ),
                 ),
             };
-            return Outcome::Reply(Reply::error(error));
+            return early(Reply::error(error));
         }
-        let limit = self.app.config.max_body_bytes;
         let body = if route.has_body() {
             match http::read_body(rq, limit) {
                 Ok(body) => body,
-                Err(BodyError::TooLarge { declared: Some(n) }) if n > DRAIN_LIMIT => {
-                    return Outcome::Park;
-                }
                 Err(BodyError::TooLarge { .. }) => {
                     return Outcome::Reply(closing(ApiError::body_too_large(limit)));
                 }
@@ -459,6 +495,13 @@ impl Inner {
                     )));
                 }
             }
+        } else if unread {
+            return Outcome::Refuse(Reply::error(ApiError::new(
+                400,
+                "invalid_request_error",
+                Some("unexpected_body"),
+                format!("{} {} takes no request body.", info.method, info.path),
+            )));
         } else {
             Vec::new()
         };
@@ -486,6 +529,8 @@ fn closing(error: ApiError) -> Reply {
 
 enum Outcome {
     Reply(Reply),
+    /// Answer before reading the declared body, which tiny_http then drains: see `http::refuse`.
+    Refuse(Reply),
     /// Keep the request forever rather than let tiny_http drop it: see `DRAIN_LIMIT`.
     Park,
 }
