@@ -1,5 +1,6 @@
 //! Settings: command-line flags parsed by hand, each also readable from an `OAIMOCK_*` variable.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Everything the server needs to know; `Config::default()` is what `oaimock` runs with no flags.
@@ -16,6 +17,10 @@ pub struct Config {
     pub models: Vec<String>,
     pub strict_models: bool,
     pub quiet: bool,
+    /// `--fixtures`: a JSON file or a directory of them, with scripted reply rules.
+    pub fixtures: Option<PathBuf>,
+    /// `--auto-tool-calls`: with `tool_choice: "auto"`, call a tool instead of answering in text.
+    pub auto_tool_calls: bool,
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
@@ -48,6 +53,8 @@ impl Default for Config {
             models: DEFAULT_MODELS.iter().map(|m| m.to_string()).collect(),
             strict_models: false,
             quiet: false,
+            fixtures: None,
+            auto_tool_calls: false,
         }
     }
 }
@@ -56,6 +63,8 @@ impl Default for Config {
 #[derive(Debug)]
 pub enum Command {
     Serve(Box<Config>),
+    /// `oaimock check PATH`: validate fixture files and exit.
+    Check(PathBuf),
     Help,
     Version,
 }
@@ -119,6 +128,16 @@ const FLAGS: &[Flag] = &[
         help: "answer 404 model_not_found for models not in --models",
     },
     Flag {
+        name: "fixtures",
+        value: Some("PATH"),
+        help: "scripted replies: a JSON rule file or a directory of them",
+    },
+    Flag {
+        name: "auto-tool-calls",
+        value: None,
+        help: "with tool_choice \"auto\", call a tool instead of replying",
+    },
+    Flag {
         name: "quiet",
         value: None,
         help: "no access log on stderr",
@@ -139,7 +158,7 @@ const FLAGS: &[Flag] = &[
 pub fn help() -> String {
     let mut out = String::from(
         "oaimock: a mock of the OpenAI HTTP API (echoes, scripted replies, faults)\n\n\
-         usage: oaimock [FLAGS]\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
+         usage: oaimock [FLAGS]\n       oaimock check PATH   validate fixture files and exit\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
     );
     for flag in FLAGS {
         let left = match flag.value {
@@ -177,7 +196,14 @@ where
                 .map_err(|e| format!("{}: {e}", env_name(flag.name)))?;
         }
     }
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    if args.peek().is_some_and(|a| a == "check") {
+        args.next();
+        return match (args.next(), args.next()) {
+            (Some(path), None) if !path.starts_with("--") => Ok(Command::Check(path.into())),
+            _ => Err("usage: oaimock check PATH".into()),
+        };
+    }
     while let Some(arg) = args.next() {
         let Some(body) = arg.strip_prefix("--") else {
             return Err(format!("unexpected argument '{arg}' (see --help)"));
@@ -256,6 +282,9 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         }
         "strict-models" => config.strict_models = value == "true",
         "quiet" => config.quiet = value == "true",
+        "fixtures" if value.is_empty() => config.fixtures = None,
+        "fixtures" => config.fixtures = Some(PathBuf::from(value)),
+        "auto-tool-calls" => config.auto_tool_calls = value == "true",
         _ => unreachable!("flag table and apply() disagree on --{name}"),
     }
     Ok(())
@@ -337,6 +366,14 @@ mod tests {
             parse(args(&["--help"]), |_| None),
             Ok(Command::Help)
         ));
+        assert!(matches!(
+            parse(args(&["check", "f.json"]), |_| None),
+            Ok(Command::Check(p)) if p == std::path::Path::new("f.json")
+        ));
+        assert_eq!(
+            parse(args(&["check"]), |_| None).unwrap_err(),
+            "usage: oaimock check PATH"
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct RequestInfo {
     pub authorization: Option<String>,
     /// `x-oaimock-error: STATUS`: answer with that status and the API's error body for it.
     pub inject_error: Option<String>,
+    /// Every header, names lowercased: what fixture rules match on.
+    pub headers: Vec<(String, String)>,
 }
 
 impl RequestInfo {
@@ -47,6 +49,16 @@ impl RequestInfo {
             close,
             authorization: header("Authorization"),
             inject_error: header("x-oaimock-error"),
+            headers: rq
+                .headers()
+                .iter()
+                .map(|h| {
+                    (
+                        h.field.as_str().as_str().to_ascii_lowercase(),
+                        h.value.to_string(),
+                    )
+                })
+                .collect(),
         }
     }
 

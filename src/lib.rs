@@ -5,7 +5,9 @@
 //!   the request lifecycle (admission, body limit, panics → 500, access log).
 //! - [`api`] routes method + path (with or without `/v1`) to one module per endpoint family;
 //!   [`api::fields`] validates request fields into OpenAI-style 400s.
-//! - [`reply`] decides what the "model" says: echo or `--reply`, word tokens, `stop`, `max_tokens`.
+//! - [`script`] decides what the "model" says to a request, over one view of it shared by every
+//!   endpoint: a [`fixtures`] rule's reply, a tool call, structured output ([`schema`]), or the echo.
+//! - [`reply`] holds the echo and `--reply` text, word tokens, `stop` and `max_tokens` cuts.
 //! - [`http`] is the only code that writes to the socket: whole JSON responses, or SSE events
 //!   flushed one by one with a sleep before each word.
 //! - [`error`] is the one error type, rendered as OpenAI's error envelope.
@@ -22,10 +24,12 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod fixtures;
 pub mod http;
 pub mod ids;
 pub mod reply;
 pub mod schema;
+pub mod script;
 pub mod server;
 
 pub use config::Config;

@@ -194,7 +194,7 @@ impl Server {
         let listener = bind(&config)?;
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
-            app: App::new(config),
+            app: App::new(config).map_err(io::Error::other)?,
             listener,
             generations: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -505,7 +505,9 @@ impl Inner {
         } else {
             Vec::new()
         };
-        match catch_unwind(AssertUnwindSafe(|| api::handle(&self.app, &route, &body))) {
+        match catch_unwind(AssertUnwindSafe(|| {
+            api::handle(&self.app, &route, info, &body)
+        })) {
             Ok(Ok(reply)) => Outcome::Reply(reply),
             Ok(Err(e)) => Outcome::Reply(Reply::error(e)),
             Err(panic) => {

@@ -1,14 +1,18 @@
-//! `POST /v1/chat/completions`: request validation, the echo reply, and its two wire shapes —
-//! one `chat.completion` object, or `chat.completion.chunk` events ending in `data: [DONE]`.
+//! `POST /v1/chat/completions`: request validation, the reply [`script`] decides (text, tool
+//! calls or a refusal), and its two wire shapes — one `chat.completion` object, or
+//! `chat.completion.chunk` events ending in `data: [DONE]` (tool calls streamed as in the API:
+//! id, type and name once, then argument fragments).
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::App;
 use super::fields::{Fields, parse_object};
+use super::tools::{self, Shape};
 use crate::error::ApiError;
 use crate::http::{Event, Reply};
 use crate::reply::{self, Text};
+use crate::script::{self, Call, Content, Endpoint, Format, Tool, ToolChoice, UsageOverride, View};
 
 /// One request message, reduced to what the mock uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +32,9 @@ pub struct ChatRequest {
     pub stop: Vec<String>,
     pub stream: bool,
     pub include_usage: bool,
+    pub tools: Vec<Tool>,
+    pub tool_choice: ToolChoice,
+    pub format: Format,
 }
 
 const ROLES: &[&str] = &[
@@ -41,8 +48,11 @@ const ROLES: &[&str] = &[
 
 impl ChatRequest {
     pub fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
-        let obj = parse_object(body)?;
-        let f = Fields::new(&obj, "");
+        ChatRequest::from_object(&parse_object(body)?)
+    }
+
+    pub fn from_object(obj: &Map<String, Value>) -> Result<ChatRequest, ApiError> {
+        let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let items = f.array("messages")?.ok_or_else(|| f.missing("messages"))?;
         if items.is_empty() {
@@ -89,6 +99,9 @@ impl ChatRequest {
             Some(o) => o.boolean("include_usage")?.unwrap_or(false),
             None => false,
         };
+        let tools = tools::tools(&f, Shape::Nested)?;
+        let tool_choice = tools::tool_choice(&f, &tools, Shape::Nested)?;
+        let format = tools::response_format(&f)?;
         Ok(ChatRequest {
             model,
             messages,
@@ -97,7 +110,53 @@ impl ChatRequest {
             stop,
             stream,
             include_usage,
+            tools,
+            tool_choice,
+            format,
         })
+    }
+
+    /// The conversation as rules and the built-in replies see it.
+    pub fn view<'a>(
+        &'a self,
+        body: &'a Map<String, Value>,
+        headers: &'a [(String, String)],
+    ) -> View<'a> {
+        let is_result = |m: &&Message| m.role == "tool" || m.role == "function";
+        let texts = |roles: &[&str]| -> Vec<String> {
+            self.messages
+                .iter()
+                .filter(|m| roles.contains(&m.role.as_str()))
+                .map(|m| m.text.clone())
+                .collect()
+        };
+        let mut view = View::new(Endpoint::Chat, &self.model, body, headers);
+        view.last = self
+            .messages
+            .last()
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
+        view.last_user = texts(&["user"]).pop().unwrap_or_default();
+        view.system = texts(&["system", "developer"]).join("\n");
+        view.tools = self.tools.clone();
+        view.tool_choice = self.tool_choice.clone();
+        view.format = self.format.clone();
+        view.has_tool_result = self.messages.iter().any(|m| is_result(&m));
+        let mut trailing: Vec<String> = self
+            .messages
+            .iter()
+            .rev()
+            .take_while(is_result)
+            .map(|m| m.text.clone())
+            .collect();
+        trailing.reverse();
+        view.trailing_results = trailing;
+        view.assistant_turns = self
+            .messages
+            .iter()
+            .filter(|m| m.role == "assistant")
+            .count() as u32;
+        view
     }
 }
 
@@ -220,7 +279,23 @@ struct ResponseMessage<'a> {
     role: &'static str,
     content: Option<&'a str>,
     refusal: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<Vec<ToolCall<'a>>>,
     annotations: [(); 0],
+}
+
+#[derive(Serialize)]
+struct ToolCall<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: Function<'a>,
+}
+
+#[derive(Serialize)]
+struct Function<'a> {
+    name: &'a str,
+    arguments: &'a str,
 }
 
 #[derive(Serialize)]
@@ -249,54 +324,117 @@ struct ChunkChoice<'a> {
 struct Delta<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<&'static str>,
+    /// `""` in a text answer's first chunk, `null` in a tool-call or refusal answer's.
     #[serde(skip_serializing_if = "Option::is_none")]
-    content: Option<&'a str>,
-    /// Sent as `null` in the first chunk only, as the API does.
+    content: Option<Option<&'a str>>,
+    /// `null` in a text answer's first chunk, `""` in a refusal's, then its words.
     #[serde(skip_serializing_if = "Option::is_none")]
     refusal: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<Vec<ToolCallDelta<'a>>>,
 }
 
-pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
-    let rq = ChatRequest::parse(body)?;
+/// One tool-call fragment: `id`, `type` and `function.name` ride on the first only.
+#[derive(Serialize)]
+struct ToolCallDelta<'a> {
+    index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    function: FunctionDelta<'a>,
+}
+
+#[derive(Serialize)]
+struct FunctionDelta<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    arguments: &'a str,
+}
+
+/// What every choice says, cut to `stop` and the token limit.
+enum Planned<'a> {
+    Text(Text),
+    Refusal(Text),
+    Calls(&'a [Call]),
+}
+
+impl Planned<'_> {
+    fn tokens(&self) -> u64 {
+        match self {
+            Planned::Text(t) | Planned::Refusal(t) => t.count(),
+            Planned::Calls(calls) => calls
+                .iter()
+                .map(|c| script::argument_pieces(&c.arguments).len() as u64 + 1)
+                .sum(),
+        }
+    }
+
+    fn finish(&self) -> &'static str {
+        match self {
+            Planned::Text(t) | Planned::Refusal(t) => t.finish.as_str(),
+            Planned::Calls(_) => "tool_calls",
+        }
+    }
+}
+
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+    let obj = parse_object(body)?;
+    let rq = ChatRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
-    let full = match &app.config.reply {
-        Some(fixed) => fixed.clone(),
-        None => reply::echo(
-            rq.messages
-                .last()
-                .map(|m| m.text.as_str())
-                .unwrap_or_default(),
-        ),
+    let said = script::decide(app, &rq.view(&obj, headers))?;
+    let planned = match &said.content {
+        Content::Text(full) => Planned::Text(Text::plan(full, &rq.stop, rq.max_tokens)),
+        Content::Refusal(full) => Planned::Refusal(Text::plan(full, &[], rq.max_tokens)),
+        Content::Calls(calls) => Planned::Calls(calls),
     };
-    let text = Text::plan(&full, &rq.stop, rq.max_tokens);
+    let finish = said.finish.map_or(planned.finish(), |f| f.as_str());
     let prompt_tokens = rq
         .messages
         .iter()
         .map(|m| reply::count_words(&m.text))
         .sum();
-    let usage = Usage::new(prompt_tokens, text.count() * u64::from(rq.n));
+    let (p, c, total) = UsageOverride::apply(
+        said.usage,
+        prompt_tokens,
+        planned.tokens() * u64::from(rq.n),
+    );
+    let mut usage = Usage::new(p, c);
+    usage.total_tokens = total;
     let id = crate::ids::alnum("chatcmpl-", 29);
     let created = crate::ids::unix_now();
-    if rq.stream {
-        return Ok(Reply::stream(
-            stream_events(app, &rq, &text, usage, &id, created),
-            app.config.token_delay,
-        ));
-    }
-    let choices = (0..rq.n)
-        .map(|index| Choice {
-            index,
-            message: ResponseMessage {
-                role: "assistant",
-                content: Some(&text.text),
-                refusal: None,
-                annotations: [],
-            },
-            logprobs: None,
-            finish_reason: text.finish.as_str(),
+    // Every choice's calls get their own ids.
+    let call_ids: Vec<Vec<String>> = (0..rq.n)
+        .map(|_| match &planned {
+            Planned::Calls(calls) => calls
+                .iter()
+                .map(|_| crate::ids::alnum("call_", 24))
+                .collect(),
+            _ => Vec::new(),
         })
         .collect();
-    Ok(Reply::json(&Completion {
+    let frame = Frame {
+        id: &id,
+        created,
+        model: &rq.model,
+        fingerprint: &app.fingerprint,
+        usage: rq.include_usage,
+    };
+    if rq.stream {
+        let events = stream_events(&frame, rq.n, &planned, finish, &call_ids, usage);
+        return Ok(said.stream(app, events));
+    }
+    let choices = call_ids
+        .iter()
+        .zip(0..)
+        .map(|(ids, index)| Choice {
+            index,
+            message: message(&planned, ids),
+            logprobs: None,
+            finish_reason: finish,
+        })
+        .collect();
+    Ok(said.json(&Completion {
         id: &id,
         object: "chat.completion",
         created,
@@ -308,50 +446,134 @@ pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
     }))
 }
 
-/// The chunk sequence: a role chunk per choice, one chunk per word per choice (paced), a finish
-/// chunk per choice, the usage chunk when asked, then `[DONE]`.
-fn stream_events(
-    app: &App,
-    rq: &ChatRequest,
-    text: &Text,
-    usage: Usage,
-    id: &str,
-    created: u64,
-) -> Vec<Event> {
-    let frame = Frame {
-        id,
-        created,
-        model: &rq.model,
-        fingerprint: &app.fingerprint,
-        usage: rq.include_usage,
+fn message<'a>(planned: &'a Planned, ids: &'a [String]) -> ResponseMessage<'a> {
+    let (content, refusal, tool_calls) = match planned {
+        Planned::Text(t) => (Some(t.text.as_str()), None, None),
+        Planned::Refusal(t) => (None, Some(t.text.as_str()), None),
+        Planned::Calls(calls) => {
+            let calls = calls
+                .iter()
+                .zip(ids)
+                .map(|(call, id)| ToolCall {
+                    id,
+                    kind: "function",
+                    function: Function {
+                        name: &call.name,
+                        arguments: &call.arguments,
+                    },
+                })
+                .collect();
+            (None, None, Some(calls))
+        }
     };
-    let mut events = Vec::with_capacity((text.count() as usize + 2) * rq.n as usize + 2);
-    for index in 0..rq.n {
-        let delta = Delta {
-            role: Some("assistant"),
-            content: Some(""),
-            refusal: Some(None),
-        };
-        events.push(frame.event(index, delta, None, false));
+    ResponseMessage {
+        role: "assistant",
+        content,
+        refusal,
+        tool_calls,
+        annotations: [],
     }
-    for token in text.tokens() {
-        for index in 0..rq.n {
-            // The choices of one step share its pause: only the first is paced.
-            events.push(frame.event(
-                index,
-                Delta {
-                    content: Some(token),
+}
+
+/// One choice's deltas after its first chunk: a word each for text and refusals; for each call,
+/// a fragment with its id, type and name and empty arguments, then its argument pieces.
+fn steps<'a>(planned: &'a Planned, ids: &'a [String]) -> Vec<Delta<'a>> {
+    match planned {
+        Planned::Text(t) => t
+            .tokens()
+            .map(|token| Delta {
+                content: Some(Some(token)),
+                ..Delta::default()
+            })
+            .collect(),
+        Planned::Refusal(t) => t
+            .tokens()
+            .map(|token| Delta {
+                refusal: Some(Some(token)),
+                ..Delta::default()
+            })
+            .collect(),
+        Planned::Calls(calls) => {
+            let mut out = Vec::new();
+            for ((k, call), id) in (0..).zip(calls.iter()).zip(ids) {
+                let fragment = |id, kind, name, arguments| Delta {
+                    tool_calls: Some(vec![ToolCallDelta {
+                        index: k,
+                        id,
+                        kind,
+                        function: FunctionDelta { name, arguments },
+                    }]),
                     ..Delta::default()
-                },
-                None,
-                index == 0,
-            ));
+                };
+                out.push(fragment(
+                    Some(id.as_str()),
+                    Some("function"),
+                    Some(call.name.as_str()),
+                    "",
+                ));
+                for piece in script::argument_pieces(&call.arguments) {
+                    out.push(fragment(None, None, None, piece));
+                }
+            }
+            out
         }
     }
-    for index in 0..rq.n {
-        events.push(frame.event(index, Delta::default(), Some(text.finish.as_str()), false));
+}
+
+/// The chunk sequence: a role chunk per choice, then step by step one delta per choice (paced
+/// once per step), a finish chunk per choice, the usage chunk when asked, then `[DONE]`.
+fn stream_events(
+    frame: &Frame,
+    n: u32,
+    planned: &Planned,
+    finish: &'static str,
+    call_ids: &[Vec<String>],
+    usage: Usage,
+) -> Vec<Event> {
+    let mut events = Vec::with_capacity((planned.tokens() as usize + 2) * n as usize + 2);
+    for index in 0..n {
+        let first = match planned {
+            Planned::Text(_) => Delta {
+                role: Some("assistant"),
+                content: Some(Some("")),
+                refusal: Some(None),
+                ..Delta::default()
+            },
+            Planned::Refusal(_) => Delta {
+                role: Some("assistant"),
+                content: Some(None),
+                refusal: Some(Some("")),
+                ..Delta::default()
+            },
+            Planned::Calls(_) => Delta {
+                role: Some("assistant"),
+                content: Some(None),
+                ..Delta::default()
+            },
+        };
+        events.push(frame.event(index, first, None, false));
     }
-    if rq.include_usage {
+    let mut choices: Vec<_> = call_ids
+        .iter()
+        .map(|ids| steps(planned, ids).into_iter())
+        .collect();
+    loop {
+        let mut any = false;
+        for (index, deltas) in (0..).zip(choices.iter_mut()) {
+            if let Some(delta) = deltas.next() {
+                // The choices of one step share its pause: only the first is paced.
+                events.push(frame.event(index, delta, None, index == 0));
+                any = true;
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    for index in 0..n {
+        events.push(frame.event(index, Delta::default(), Some(finish), false));
+    }
+    if frame.usage {
         events.push(Event::json(
             None,
             &frame.chunk(Vec::new(), Some(Some(usage))),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::App;
 use super::chat::Usage;
@@ -12,6 +12,7 @@ use super::fields::{Fields, parse_object};
 use crate::error::ApiError;
 use crate::http::{Event, Reply};
 use crate::reply::{self, Text};
+use crate::script::{self, Endpoint, Said, UsageOverride, View};
 
 /// A validated legacy completions request.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +38,11 @@ impl CompletionRequest {
     /// API, the returned text is only what goes between the prompt and the suffix, never the
     /// suffix itself.
     pub fn parse(body: &[u8]) -> Result<CompletionRequest, ApiError> {
-        let obj = parse_object(body)?;
-        let f = Fields::new(&obj, "");
+        CompletionRequest::from_object(&parse_object(body)?)
+    }
+
+    pub fn from_object(obj: &Map<String, Value>) -> Result<CompletionRequest, ApiError> {
+        let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let prompts = parse_prompts(&f)?;
         f.number("temperature", 0.0, 2.0)?;
@@ -234,10 +238,13 @@ struct Planned {
     generated: u64,
 }
 
-fn plan(app: &App, rq: &CompletionRequest, prompt: &str) -> Planned {
-    let full = match &app.config.reply {
-        Some(fixed) => fixed.clone(),
-        None => reply::echo(prompt),
+/// One prompt's choices: the scripted text when a fixture rule answered, else `--reply` or the
+/// echo of this prompt.
+fn plan(app: &App, rq: &CompletionRequest, prompt: &str, scripted: Option<&str>) -> Planned {
+    let full = match (scripted, &app.config.reply) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(fixed)) => fixed.clone(),
+        (None, None) => reply::echo(prompt),
     };
     let text = Text::plan(&full, &rq.stop, Some(rq.max_tokens));
     let prompt_chars = prompt.chars().count();
@@ -276,13 +283,34 @@ fn with_offsets<'a>(tokens: impl Iterator<Item = &'a str>, start: usize) -> Vec<
         .collect()
 }
 
-pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
-    let rq = CompletionRequest::parse(body)?;
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+    let obj = parse_object(body)?;
+    let rq = CompletionRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
-    let planned: Vec<Planned> = rq.prompts.iter().map(|p| plan(app, &rq, p)).collect();
+    let mut view = View::new(Endpoint::Completions, &rq.model, &obj, headers);
+    view.last = rq.prompts.last().cloned().unwrap_or_default();
+    view.last_user = view.last.clone();
+    // Tool calls and refusals have no place here: they are sent as text (see `script::as_text`).
+    let said = match script::scripted(app, &view) {
+        Some(said) => Some(said?),
+        None => None,
+    };
+    let scripted = said.as_ref().map(|s| script::as_text(&s.content));
+    let mut planned: Vec<Planned> = rq
+        .prompts
+        .iter()
+        .map(|p| plan(app, &rq, p, scripted.as_deref()))
+        .collect();
+    let said = said.unwrap_or_else(|| Said::plain(script::Content::Text(String::new())));
+    if let Some(finish) = said.finish {
+        planned.iter_mut().for_each(|p| p.finish = finish.as_str());
+    }
     let prompt_tokens = rq.prompts.iter().map(|p| reply::count_words(p)).sum();
     let generated: u64 = planned.iter().map(|p| p.generated).sum();
-    let usage = Usage::new(prompt_tokens, generated * u64::from(rq.n));
+    let (p, c, total) =
+        UsageOverride::apply(said.usage, prompt_tokens, generated * u64::from(rq.n));
+    let mut usage = Usage::new(p, c);
+    usage.total_tokens = total;
     let frame = Frame {
         id: crate::ids::alnum("cmpl-", 29),
         created: crate::ids::unix_now(),
@@ -290,10 +318,7 @@ pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
         fingerprint: &app.fingerprint,
     };
     if rq.stream {
-        return Ok(Reply::stream(
-            stream_events(&rq, &planned, &frame, usage),
-            app.config.token_delay,
-        ));
+        return Ok(said.stream(app, stream_events(&rq, &planned, &frame, usage)));
     }
     let mut choices = Vec::with_capacity(planned.len() * rq.n as usize);
     for (p, plan) in planned.iter().enumerate() {
@@ -316,7 +341,7 @@ pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
             });
         }
     }
-    Ok(Reply::json(&frame.object(choices, Some(Some(usage)))))
+    Ok(said.json(&frame.object(choices, Some(Some(usage)))))
 }
 
 /// The chunk sequence: for each step, the step's piece of every choice that still has one (the

@@ -10,6 +10,7 @@ use super::fields::{Fields, parse_object};
 use crate::error::ApiError;
 use crate::http::Reply;
 use crate::reply;
+use crate::script::{self, Content, Endpoint, Said, View};
 
 /// Size of an unknown model's vectors: the size of `text-embedding-3-small`.
 pub const DEFAULT_DIMENSIONS: usize = 1536;
@@ -47,8 +48,11 @@ pub struct EmbeddingRequest {
 
 impl EmbeddingRequest {
     pub fn parse(body: &[u8]) -> Result<EmbeddingRequest, ApiError> {
-        let obj = parse_object(body)?;
-        let f = Fields::new(&obj, "");
+        EmbeddingRequest::from_object(&parse_object(body)?)
+    }
+
+    pub fn from_object(obj: &serde_json::Map<String, Value>) -> Result<EmbeddingRequest, ApiError> {
+        let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let inputs = parse_inputs(&f)?;
         let mut total = 0;
@@ -277,9 +281,19 @@ struct EmbeddingUsage {
     total_tokens: u64,
 }
 
-pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
-    let rq = EmbeddingRequest::parse(body)?;
+/// A fixture rule's error replaces the vectors; any other scripted reply only lends its
+/// `ttft_ms` (a delay before the response) and its `usage.prompt_tokens`.
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+    let obj = parse_object(body)?;
+    let rq = EmbeddingRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
+    let mut view = View::new(Endpoint::Embeddings, &rq.model, &obj, headers);
+    view.last = rq.inputs.last().cloned().unwrap_or_default();
+    view.last_user = view.last.clone();
+    let said = match script::scripted(app, &view) {
+        Some(said) => said?,
+        None => Said::plain(Content::Text(String::new())),
+    };
     let (native, _) = native_dimensions(&rq.model);
     let data = rq
         .inputs
@@ -299,7 +313,8 @@ pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
         })
         .collect();
     let tokens = rq.inputs.iter().map(|i| reply::count_words(i)).sum();
-    Ok(Reply::json(&EmbeddingList {
+    let (tokens, _, _) = script::UsageOverride::apply(said.usage, tokens, 0);
+    Ok(said.json(&EmbeddingList {
         object: "list",
         data,
         model: &rq.model,

@@ -7,11 +7,13 @@ pub mod embeddings;
 pub mod fields;
 pub mod models;
 pub mod responses;
+pub mod tools;
 
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::fixtures::{LoadError, RuleSet};
 use crate::http::{Reply, RequestInfo};
 
 /// State every handler reads; built once at start-up and shared by all workers.
@@ -19,14 +21,22 @@ pub struct App {
     pub config: Config,
     /// `system_fingerprint`: fixed for the life of the process, as the real one is per deployment.
     pub fingerprint: String,
+    /// The `--fixtures` rules, loaded whole at start-up.
+    pub rules: Option<RuleSet>,
 }
 
 impl App {
-    pub fn new(config: Config) -> App {
-        App {
+    /// Loads `--fixtures` when given; every problem in them is an error, so no rule set is half-loaded.
+    pub fn new(config: Config) -> Result<App, LoadError> {
+        let rules = match &config.fixtures {
+            Some(path) => Some(crate::fixtures::load(path)?),
+            None => None,
+        };
+        Ok(App {
             config,
             fingerprint: crate::ids::hex("fp_", 10),
-        }
+            rules,
+        })
     }
 
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
@@ -157,13 +167,20 @@ struct Health {
     version: &'static str,
 }
 
-/// Answers one routed request. `body` is the request body for routes that read one.
-pub fn handle(app: &App, route: &Route, body: &[u8]) -> Result<Reply, ApiError> {
+/// Answers one routed request. `body` is the request body for routes that read one; `info`
+/// carries the headers fixture rules match on.
+pub fn handle(
+    app: &App,
+    route: &Route,
+    info: &RequestInfo,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let headers = info.headers.as_slice();
     match route {
-        Route::ChatCompletions => chat::handle(app, body),
-        Route::Completions => completions::handle(app, body),
-        Route::Embeddings => embeddings::handle(app, body),
-        Route::Responses => responses::handle(app, body),
+        Route::ChatCompletions => chat::handle(app, body, headers),
+        Route::Completions => completions::handle(app, body, headers),
+        Route::Embeddings => embeddings::handle(app, body, headers),
+        Route::Responses => responses::handle(app, body, headers),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Reply::json(&Health {

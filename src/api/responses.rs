@@ -1,24 +1,37 @@
-//! `POST /v1/responses`: the Responses API with the echo reply, as one `response` object or as
-//! named `response.*` events (no `[DONE]`), cut to `incomplete` by `max_output_tokens`.
+//! `POST /v1/responses`: the Responses API with the reply [`script`] decides — a message (text or
+//! refusal) or `function_call` items — as one `response` object or as named `response.*` events
+//! (no `[DONE]`), cut to `incomplete` by `max_output_tokens`.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::App;
 use super::fields::{Fields, parse_object};
+use super::tools::{self, Shape};
 use crate::error::ApiError;
 use crate::http::{Event, Reply};
 use crate::reply::{self, Finish, Text};
+use crate::script::{
+    self, Call, Content, Endpoint, FinishReason, Format, Tool, ToolChoice, UsageOverride, View,
+};
 
 const ROLES: &[&str] = &["user", "assistant", "system", "developer"];
+
+/// One input item the mock reads: a message (`role` user, assistant, system or developer), a
+/// tool result (`role` "tool", the text of a `function_call_output`), or an earlier call (`role`
+/// "function_call", no text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputMessage {
+    pub role: String,
+    pub text: String,
+}
 
 /// A validated Responses request: what the mock uses, and what the response echoes back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseRequest {
     pub model: String,
-    /// The text of each input message in order; a `function_call_output` item counts as a
-    /// message whose text is its `output`. Other item types add nothing.
-    pub messages: Vec<String>,
+    /// The input items in order; other item types (reasoning, references) are left out.
+    pub messages: Vec<InputMessage>,
     pub instructions: Option<String>,
     pub max_output_tokens: Option<u64>,
     pub stream: bool,
@@ -31,12 +44,21 @@ pub struct ResponseRequest {
     pub metadata: Map<String, Value>,
     pub tools: Vec<Value>,
     pub tool_choice: Value,
+    /// The function tools among `tools`, and `tool_choice` as the script reads it.
+    pub functions: Vec<Tool>,
+    pub choice: ToolChoice,
+    pub format: Format,
+    /// `text.format` as sent, echoed in the response.
+    pub text_format: Option<Value>,
 }
 
 impl ResponseRequest {
     pub fn parse(body: &[u8]) -> Result<ResponseRequest, ApiError> {
-        let obj = parse_object(body)?;
-        let f = Fields::new(&obj, "");
+        ResponseRequest::from_object(&parse_object(body)?)
+    }
+
+    pub fn from_object(obj: &Map<String, Value>) -> Result<ResponseRequest, ApiError> {
+        let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let messages = parse_input(&f)?;
         let instructions = f.string("instructions")?.map(str::to_string);
@@ -85,6 +107,14 @@ impl ResponseRequest {
                 return Err(f.wrong_type("tool_choice", "a string or an object", other));
             }
         };
+        let functions = tools::tools(&f, Shape::Flat)?;
+        let choice = tools::tool_choice(&f, &functions, Shape::Flat)?;
+        let format = tools::text_format(&f)?;
+        let text_format = f
+            .get("text")
+            .and_then(|t| t.get("format"))
+            .filter(|v| !v.is_null())
+            .cloned();
         Ok(ResponseRequest {
             model,
             messages,
@@ -100,15 +130,78 @@ impl ResponseRequest {
             metadata,
             tools,
             tool_choice,
+            functions,
+            choice,
+            format,
+            text_format,
         })
+    }
+
+    /// The conversation as rules and the built-in replies see it. Assistant turns are runs of
+    /// assistant messages and `function_call` items.
+    pub fn view<'a>(
+        &'a self,
+        body: &'a Map<String, Value>,
+        headers: &'a [(String, String)],
+    ) -> View<'a> {
+        let mut view = View::new(Endpoint::Responses, &self.model, body, headers);
+        let spoken = |m: &&InputMessage| m.role != "function_call";
+        view.last = self
+            .messages
+            .iter()
+            .rfind(spoken)
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
+        view.last_user = self
+            .messages
+            .iter()
+            .rfind(|m| m.role == "user")
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
+        let system = self
+            .messages
+            .iter()
+            .filter(|m| m.role == "system" || m.role == "developer")
+            .map(|m| m.text.as_str());
+        view.system = self
+            .instructions
+            .iter()
+            .map(String::as_str)
+            .chain(system)
+            .collect::<Vec<_>>()
+            .join("\n");
+        view.tools = self.functions.clone();
+        view.tool_choice = self.choice.clone();
+        view.format = self.format.clone();
+        view.has_tool_result = self.messages.iter().any(|m| m.role == "tool");
+        let mut trailing: Vec<String> = self
+            .messages
+            .iter()
+            .rev()
+            .take_while(|m| m.role == "tool")
+            .map(|m| m.text.clone())
+            .collect();
+        trailing.reverse();
+        view.trailing_results = trailing;
+        let assistant = |m: &InputMessage| m.role == "assistant" || m.role == "function_call";
+        view.assistant_turns = self
+            .messages
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| assistant(m) && (*i == 0 || !assistant(&self.messages[i - 1])))
+            .count() as u32;
+        view
     }
 }
 
 /// `input`: a string (one user message) or a list of items.
-fn parse_input(f: &Fields) -> Result<Vec<String>, ApiError> {
+fn parse_input(f: &Fields) -> Result<Vec<InputMessage>, ApiError> {
     match f.get("input") {
         None => Err(f.missing("input")),
-        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::String(s)) => Ok(vec![InputMessage {
+            role: "user".into(),
+            text: s.clone(),
+        }]),
         Some(Value::Array(items)) => {
             let mut texts = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -122,9 +215,9 @@ fn parse_input(f: &Fields) -> Result<Vec<String>, ApiError> {
     }
 }
 
-/// One input item: the text of a message or of a `function_call_output`; `None` for item types
-/// the mock accepts and ignores (`function_call`, `reasoning`, `item_reference`, ...).
-fn parse_item(f: &Fields, i: usize, value: &Value) -> Result<Option<String>, ApiError> {
+/// One input item: a message, a `function_call_output` or a `function_call`; `None` for item
+/// types the mock accepts and ignores (`reasoning`, `item_reference`, ...).
+fn parse_item(f: &Fields, i: usize, value: &Value) -> Result<Option<InputMessage>, ApiError> {
     let name = format!("input[{i}]");
     let Value::Object(obj) = value else {
         return Err(f.wrong_type(&name, "an object", value));
@@ -136,12 +229,24 @@ fn parse_item(f: &Fields, i: usize, value: &Value) -> Result<Option<String>, Api
             if !ROLES.contains(&role) {
                 return Err(m.invalid_value("role", format!("Invalid value: '{role}'. Supported values are: 'user', 'assistant', 'system', and 'developer'.")));
             }
-            content_text(&m, "content").map(Some)
+            let text = content_text(&m, "content")?;
+            Ok(Some(InputMessage {
+                role: role.to_string(),
+                text,
+            }))
         }
         Some("function_call_output") => {
             m.required_string("call_id")?;
-            content_text(&m, "output").map(Some)
+            let text = content_text(&m, "output")?;
+            Ok(Some(InputMessage {
+                role: "tool".into(),
+                text,
+            }))
         }
+        Some("function_call") => Ok(Some(InputMessage {
+            role: "function_call".into(),
+            text: String::new(),
+        })),
         Some(_) => Ok(None),
     }
 }
@@ -185,13 +290,13 @@ struct ResponseObject<'a> {
     instructions: Option<&'a str>,
     max_output_tokens: Option<u64>,
     model: &'a str,
-    output: Vec<&'a MessageItem<'a>>,
+    output: &'a [OutputItem<'a>],
     parallel_tool_calls: bool,
     previous_response_id: Option<&'a str>,
     reasoning: Reasoning,
     store: bool,
     temperature: f64,
-    text: TextConfig,
+    text: TextConfig<'a>,
     tool_choice: &'a Value,
     tools: &'a [Value],
     top_p: f64,
@@ -212,15 +317,20 @@ struct Reasoning {
     summary: Option<()>,
 }
 
+/// `text`: the requested format echoed back, `{"type": "text"}` by default.
 #[derive(Serialize)]
-struct TextConfig {
-    format: Format,
+struct TextConfig<'a> {
+    format: FormatEcho<'a>,
 }
 
 #[derive(Serialize)]
-struct Format {
-    #[serde(rename = "type")]
-    kind: &'static str,
+#[serde(untagged)]
+enum FormatEcho<'a> {
+    Given(&'a Value),
+    Plain {
+        #[serde(rename = "type")]
+        kind: &'static str,
+    },
 }
 
 #[derive(Serialize, Clone, Copy)]
@@ -243,6 +353,14 @@ struct OutputDetails {
     reasoning_tokens: u64,
 }
 
+/// An output item: the assistant's message, or one function call.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OutputItem<'a> {
+    Message(MessageItem<'a>),
+    Call(CallItem<'a>),
+}
+
 #[derive(Serialize)]
 struct MessageItem<'a> {
     id: &'a str,
@@ -250,24 +368,51 @@ struct MessageItem<'a> {
     kind: &'static str,
     status: &'static str,
     role: &'static str,
-    content: Vec<OutputText<'a>>,
+    content: Vec<Part<'a>>,
 }
 
 #[derive(Serialize)]
-struct OutputText<'a> {
+struct CallItem<'a> {
+    id: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,
-    text: &'a str,
-    annotations: [(); 0],
-    logprobs: [(); 0],
+    status: &'static str,
+    arguments: &'a str,
+    call_id: &'a str,
+    name: &'a str,
 }
 
-fn output_text(text: &str) -> OutputText<'_> {
-    OutputText {
+/// A message's content part: `output_text`, or `refusal`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Part<'a> {
+    Text {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        text: &'a str,
+        annotations: [(); 0],
+        logprobs: [(); 0],
+    },
+    Refusal {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        refusal: &'a str,
+    },
+}
+
+fn text_part(text: &str) -> Part<'_> {
+    Part::Text {
         kind: "output_text",
         text,
         annotations: [],
         logprobs: [],
+    }
+}
+
+fn refusal_part(refusal: &str) -> Part<'_> {
+    Part::Refusal {
+        kind: "refusal",
+        refusal,
     }
 }
 
@@ -285,7 +430,7 @@ struct ItemEvent<'a> {
     kind: &'static str,
     sequence_number: usize,
     output_index: u32,
-    item: &'a MessageItem<'a>,
+    item: &'a OutputItem<'a>,
 }
 
 #[derive(Serialize)]
@@ -296,7 +441,7 @@ struct PartEvent<'a> {
     item_id: &'a str,
     output_index: u32,
     content_index: u32,
-    part: &'a OutputText<'a>,
+    part: &'a Part<'a>,
 }
 
 /// `response.output_text.delta` (with `delta`) and `response.output_text.done` (with `text`).
@@ -315,18 +460,52 @@ struct TextEvent<'a> {
     logprobs: [(); 0],
 }
 
+/// `response.refusal.delta` (with `delta`) and `response.refusal.done` (with `refusal`).
+#[derive(Serialize)]
+struct RefusalEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    sequence_number: usize,
+    item_id: &'a str,
+    output_index: u32,
+    content_index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delta: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refusal: Option<&'a str>,
+}
+
+/// `response.function_call_arguments.delta` (with `delta`) and `.done` (with `name` and
+/// `arguments`).
+#[derive(Serialize)]
+struct ArgumentsEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    sequence_number: usize,
+    item_id: &'a str,
+    output_index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delta: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arguments: Option<&'a str>,
+}
+
 /// The parts of a response that do not change while it is streamed.
 struct Frame<'a> {
     rq: &'a ResponseRequest,
     id: String,
     created_at: u64,
+    /// Why the response is incomplete, when it is.
+    reason: &'static str,
 }
 
 impl<'a> Frame<'a> {
     fn response(
         &'a self,
         status: &'static str,
-        output: Vec<&'a MessageItem<'a>>,
+        output: &'a [OutputItem<'a>],
         usage: Option<ResponseUsage>,
         completed_at: Option<u64>,
     ) -> ResponseObject<'a> {
@@ -339,7 +518,7 @@ impl<'a> Frame<'a> {
             completed_at,
             error: None,
             incomplete_details: (status == "incomplete").then_some(IncompleteDetails {
-                reason: "max_output_tokens",
+                reason: self.reason,
             }),
             instructions: rq.instructions.as_deref(),
             max_output_tokens: rq.max_output_tokens,
@@ -354,7 +533,10 @@ impl<'a> Frame<'a> {
             store: rq.store,
             temperature: rq.temperature,
             text: TextConfig {
-                format: Format { kind: "text" },
+                format: match &rq.text_format {
+                    Some(format) => FormatEcho::Given(format),
+                    None => FormatEcho::Plain { kind: "text" },
+                },
             },
             tool_choice: &rq.tool_choice,
             tools: &rq.tools,
@@ -367,76 +549,150 @@ impl<'a> Frame<'a> {
     }
 }
 
-pub fn handle(app: &App, body: &[u8]) -> Result<Reply, ApiError> {
-    let rq = ResponseRequest::parse(body)?;
+/// What the response says: a message (text or refusal, cut to `max_output_tokens`) or calls.
+enum Planned<'a> {
+    Text(Text),
+    Refusal(Text),
+    Calls(&'a [Call]),
+}
+
+/// A call's ids: the item's `fc_…` and the `call_…` the client answers with.
+struct CallIds {
+    id: String,
+    call_id: String,
+}
+
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+    let obj = parse_object(body)?;
+    let rq = ResponseRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
-    let full = match &app.config.reply {
-        Some(fixed) => fixed.clone(),
-        None => reply::echo(rq.messages.last().map(String::as_str).unwrap_or_default()),
+    let said = script::decide(app, &rq.view(&obj, headers))?;
+    let planned = match &said.content {
+        Content::Text(full) => Planned::Text(Text::plan(full, &[], rq.max_output_tokens)),
+        Content::Refusal(full) => Planned::Refusal(Text::plan(full, &[], rq.max_output_tokens)),
+        Content::Calls(calls) => Planned::Calls(calls),
     };
-    let text = Text::plan(&full, &[], rq.max_output_tokens);
-    let (status, completed) = match text.finish {
-        Finish::Length => ("incomplete", false),
-        Finish::Stop => ("completed", true),
+    let (output_tokens, cut) = match &planned {
+        Planned::Text(t) | Planned::Refusal(t) => (t.count(), t.finish == Finish::Length),
+        Planned::Calls(calls) => (
+            calls
+                .iter()
+                .map(|c| script::argument_pieces(&c.arguments).len() as u64 + 1)
+                .sum(),
+            false,
+        ),
+    };
+    let reason = match said.finish {
+        Some(FinishReason::Length) => Some("max_output_tokens"),
+        Some(FinishReason::ContentFilter) => Some("content_filter"),
+        Some(_) => None,
+        None => cut.then_some("max_output_tokens"),
+    };
+    let (status, item_status) = match reason {
+        Some(_) => ("incomplete", "incomplete"),
+        None => ("completed", "completed"),
     };
     let input_tokens = rq.instructions.as_deref().map_or(0, reply::count_words)
         + rq.messages
             .iter()
-            .map(|m| reply::count_words(m))
+            .map(|m| reply::count_words(&m.text))
             .sum::<u64>();
+    let (input_tokens, output_tokens, total_tokens) =
+        UsageOverride::apply(said.usage, input_tokens, output_tokens);
     let usage = ResponseUsage {
         input_tokens,
         input_tokens_details: InputDetails {
             cached_tokens: 0,
             cache_write_tokens: 0,
         },
-        output_tokens: text.count(),
+        output_tokens,
         output_tokens_details: OutputDetails {
             reasoning_tokens: 0,
         },
-        total_tokens: input_tokens + text.count(),
+        total_tokens,
     };
     let frame = Frame {
         rq: &rq,
         id: crate::ids::hex("resp_", 48),
         created_at: crate::ids::unix_now(),
+        reason: reason.unwrap_or("max_output_tokens"),
     };
-    // Streamed, the response completes once every paced word has been written.
+    // Streamed, the response completes once every paced piece has been written.
     let streamed_secs = if rq.stream {
-        (app.config.token_delay * text.count() as u32).as_secs()
+        let delay = said.token_delay.unwrap_or(app.config.token_delay);
+        (delay * output_tokens.min(u64::from(u32::MAX)) as u32 + said.ttft.unwrap_or_default())
+            .as_secs()
     } else {
         0
     };
-    let completed_at = completed.then_some(frame.created_at + streamed_secs);
-    let item_id = crate::ids::hex("msg_", 48);
-    let item = MessageItem {
-        id: &item_id,
+    let completed_at = reason.is_none().then_some(frame.created_at + streamed_secs);
+    let message_id = crate::ids::hex("msg_", 48);
+    let call_ids: Vec<CallIds> = match &planned {
+        Planned::Calls(calls) => calls
+            .iter()
+            .map(|_| CallIds {
+                id: crate::ids::hex("fc_", 48),
+                call_id: crate::ids::alnum("call_", 24),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let output: Vec<OutputItem> = match &planned {
+        Planned::Text(t) => vec![message(&message_id, item_status, vec![text_part(&t.text)])],
+        Planned::Refusal(t) => vec![message(
+            &message_id,
+            item_status,
+            vec![refusal_part(&t.text)],
+        )],
+        Planned::Calls(calls) => calls
+            .iter()
+            .zip(&call_ids)
+            .map(|(call, ids)| call_item(call, ids, "completed", &call.arguments))
+            .collect(),
+    };
+    let done = frame.response(status, &output, Some(usage), completed_at);
+    if !rq.stream {
+        return Ok(said.json(&done));
+    }
+    let events = match &planned {
+        Planned::Calls(calls) => call_events(&frame, calls, &call_ids, &output, &done),
+        Planned::Text(t) | Planned::Refusal(t) => {
+            let refusal = matches!(planned, Planned::Refusal(_));
+            message_events(&frame, &output[0], &message_id, t, refusal, &done)
+        }
+    };
+    Ok(said.stream(app, events))
+}
+
+fn message<'a>(id: &'a str, status: &'static str, content: Vec<Part<'a>>) -> OutputItem<'a> {
+    OutputItem::Message(MessageItem {
+        id,
         kind: "message",
         status,
         role: "assistant",
-        content: vec![output_text(&text.text)],
-    };
-    let done = frame.response(status, vec![&item], Some(usage), completed_at);
-    if !rq.stream {
-        return Ok(Reply::json(&done));
-    }
-    Ok(Reply::stream(
-        stream_events(&frame, &item, &text, &done),
-        app.config.token_delay,
-    ))
+        content,
+    })
 }
 
-/// The §9.4 sequence: created, in_progress, output_item.added, content_part.added, one paced
-/// output_text.delta per word, output_text.done, content_part.done, output_item.done, then
-/// response.completed (or response.incomplete). `sequence_number` counts from 0.
-fn stream_events(
-    frame: &Frame,
-    item: &MessageItem,
-    text: &Text,
-    done: &ResponseObject,
-) -> Vec<Event> {
-    let mut events: Vec<Event> = Vec::with_capacity(text.count() as usize + 9);
-    let start = frame.response("in_progress", Vec::new(), None, None);
+fn call_item<'a>(
+    call: &'a Call,
+    ids: &'a CallIds,
+    status: &'static str,
+    arguments: &'a str,
+) -> OutputItem<'a> {
+    OutputItem::Call(CallItem {
+        id: &ids.id,
+        kind: "function_call",
+        status,
+        arguments,
+        call_id: &ids.call_id,
+        name: &call.name,
+    })
+}
+
+/// Appends `response.created` and `response.in_progress`.
+fn start_events(frame: &Frame, events: &mut Vec<Event>) {
+    let start = frame.response("in_progress", &[], None, None);
     for kind in ["response.created", "response.in_progress"] {
         let event = ResponseEvent {
             kind,
@@ -445,66 +701,20 @@ fn stream_events(
         };
         events.push(Event::json(Some(kind), &event, false));
     }
-    let empty = MessageItem {
-        id: item.id,
-        kind: "message",
-        status: "in_progress",
-        role: "assistant",
-        content: Vec::new(),
-    };
-    let added = ItemEvent {
-        kind: "response.output_item.added",
-        sequence_number: events.len(),
-        output_index: 0,
-        item: &empty,
-    };
-    events.push(Event::json(Some(added.kind), &added, false));
-    let part = |kind: &'static str, n: usize, part: &OutputText| {
-        let event = PartEvent {
-            kind,
-            sequence_number: n,
-            item_id: item.id,
-            output_index: 0,
-            content_index: 0,
-            part,
-        };
-        Event::json(Some(kind), &event, false)
-    };
-    events.push(part(
-        "response.content_part.added",
-        events.len(),
-        &output_text(""),
-    ));
-    let text_event = |kind: &'static str, n: usize, delta, text| TextEvent {
+}
+
+fn item_event(events: &mut Vec<Event>, kind: &'static str, index: u32, item: &OutputItem) {
+    let event = ItemEvent {
         kind,
-        sequence_number: n,
-        item_id: item.id,
-        output_index: 0,
-        content_index: 0,
-        delta,
-        text,
-        logprobs: [],
-    };
-    for token in text.tokens() {
-        let kind = "response.output_text.delta";
-        let event = text_event(kind, events.len(), Some(token), None);
-        events.push(Event::json(Some(kind), &event, true));
-    }
-    let kind = "response.output_text.done";
-    let event = text_event(kind, events.len(), None, Some(&text.text));
-    events.push(Event::json(Some(kind), &event, false));
-    events.push(part(
-        "response.content_part.done",
-        events.len(),
-        &item.content[0],
-    ));
-    let finished = ItemEvent {
-        kind: "response.output_item.done",
         sequence_number: events.len(),
-        output_index: 0,
+        output_index: index,
         item,
     };
-    events.push(Event::json(Some(finished.kind), &finished, false));
+    events.push(Event::json(Some(kind), &event, false));
+}
+
+/// `response.completed`, or `response.incomplete` for a cut response.
+fn end_event(events: &mut Vec<Event>, done: &ResponseObject) {
     let kind = if done.status == "incomplete" {
         "response.incomplete"
     } else {
@@ -516,6 +726,128 @@ fn stream_events(
         response: done,
     };
     events.push(Event::json(Some(kind), &last, false));
+}
+
+/// The §9.4 sequence: created, in_progress, output_item.added, content_part.added, one paced
+/// delta per word (`output_text` or `refusal`), its done event, content_part.done,
+/// output_item.done, then response.completed (or response.incomplete). `sequence_number`
+/// counts from 0.
+fn message_events(
+    frame: &Frame,
+    item: &OutputItem,
+    item_id: &str,
+    text: &Text,
+    refusal: bool,
+    done: &ResponseObject,
+) -> Vec<Event> {
+    let mut events: Vec<Event> = Vec::with_capacity(text.count() as usize + 9);
+    start_events(frame, &mut events);
+    item_event(
+        &mut events,
+        "response.output_item.added",
+        0,
+        &message(item_id, "in_progress", Vec::new()),
+    );
+    let part = |kind: &'static str, n: usize, part: &Part| {
+        let event = PartEvent {
+            kind,
+            sequence_number: n,
+            item_id,
+            output_index: 0,
+            content_index: 0,
+            part,
+        };
+        Event::json(Some(kind), &event, false)
+    };
+    let (empty, full) = if refusal {
+        (refusal_part(""), refusal_part(&text.text))
+    } else {
+        (text_part(""), text_part(&text.text))
+    };
+    events.push(part("response.content_part.added", events.len(), &empty));
+    let piece = |kind: &'static str, n: usize, delta: Option<&str>, whole: Option<&str>| {
+        let paced = delta.is_some();
+        if refusal {
+            let event = RefusalEvent {
+                kind,
+                sequence_number: n,
+                item_id,
+                output_index: 0,
+                content_index: 0,
+                delta,
+                refusal: whole,
+            };
+            Event::json(Some(kind), &event, paced)
+        } else {
+            let event = TextEvent {
+                kind,
+                sequence_number: n,
+                item_id,
+                output_index: 0,
+                content_index: 0,
+                delta,
+                text: whole,
+                logprobs: [],
+            };
+            Event::json(Some(kind), &event, paced)
+        }
+    };
+    let (delta_kind, done_kind) = if refusal {
+        ("response.refusal.delta", "response.refusal.done")
+    } else {
+        ("response.output_text.delta", "response.output_text.done")
+    };
+    for token in text.tokens() {
+        events.push(piece(delta_kind, events.len(), Some(token), None));
+    }
+    events.push(piece(done_kind, events.len(), None, Some(&text.text)));
+    events.push(part("response.content_part.done", events.len(), &full));
+    item_event(&mut events, "response.output_item.done", 0, item);
+    end_event(&mut events, done);
+    events
+}
+
+/// The §9.5 sequence per call, `output_index` 0, 1, ...: output_item.added (arguments `""`),
+/// paced function_call_arguments.delta pieces, function_call_arguments.done (with the name),
+/// output_item.done; then response.completed.
+fn call_events(
+    frame: &Frame,
+    calls: &[Call],
+    ids: &[CallIds],
+    output: &[OutputItem],
+    done: &ResponseObject,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    start_events(frame, &mut events);
+    for (((index, call), ids), item) in (0..).zip(calls).zip(ids).zip(output) {
+        let added = call_item(call, ids, "in_progress", "");
+        item_event(&mut events, "response.output_item.added", index, &added);
+        let arguments = |kind, n, delta, name, arguments| ArgumentsEvent {
+            kind,
+            sequence_number: n,
+            item_id: &ids.id,
+            output_index: index,
+            delta,
+            name,
+            arguments,
+        };
+        for piece in script::argument_pieces(&call.arguments) {
+            let kind = "response.function_call_arguments.delta";
+            let event = arguments(kind, events.len(), Some(piece), None, None);
+            events.push(Event::json(Some(kind), &event, true));
+        }
+        let kind = "response.function_call_arguments.done";
+        let event = arguments(
+            kind,
+            events.len(),
+            None,
+            Some(&call.name),
+            Some(&call.arguments),
+        );
+        events.push(Event::json(Some(kind), &event, false));
+        item_event(&mut events, "response.output_item.done", index, item);
+    }
+    end_event(&mut events, done);
     events
 }
 
@@ -546,13 +878,22 @@ mod tests {
             {"type": "function_call_output", "call_id": "call_1", "output": "{\"temp\":21}"}
         ]}))
         .unwrap();
-        assert_eq!(rq.messages, ["Be brief.", "Look here", "{\"temp\":21}"]);
+        let items: Vec<(&str, &str)> = rq
+            .messages
+            .iter()
+            .map(|m| (m.role.as_str(), m.text.as_str()))
+            .collect();
         assert_eq!(
-            parse(json!({"model": "m", "input": "hi"}))
-                .unwrap()
-                .messages,
-            ["hi"]
+            items,
+            [
+                ("system", "Be brief."),
+                ("user", "Look here"),
+                ("function_call", ""),
+                ("tool", "{\"temp\":21}")
+            ]
         );
+        let rq = parse(json!({"model": "m", "input": "hi"})).unwrap();
+        assert_eq!(rq.messages[0].text, "hi");
     }
 
     #[test]
