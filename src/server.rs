@@ -24,8 +24,10 @@ const MIN_WORKERS: usize = 4;
 const IDLE_EXIT: Duration = Duration::from_secs(5);
 /// How often an idle worker wakes to notice shutdown or a restarted accept loop.
 const POLL: Duration = Duration::from_millis(500);
-/// Worker stack: JSON nesting is capped at 128 levels by serde_json, which fits easily.
-const WORKER_STACK: usize = 256 * 1024;
+/// Worker stack. serde_json stops at 128 levels of nesting, but a debug build spends several KiB
+/// of stack per level: 256 KiB overflowed (and a stack overflow aborts the process). Only the
+/// pages a thread touches count towards RSS, so the size costs address space, not memory.
+const WORKER_STACK: usize = 2 * 1024 * 1024;
 /// A declared body over the limit but under this is drained by tiny_http after the 413; above it,
 /// dropping the request would make tiny_http allocate the declared size and abort (see README).
 const DRAIN_LIMIT: usize = 1 << 30;
