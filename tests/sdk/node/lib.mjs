@@ -34,3 +34,25 @@ export async function startServer(...flags) {
 export function clientFor(server, options = {}) {
   return new OpenAI({ apiKey: 'sk-anything', baseURL: `${server.url}/v1`, timeout: 10_000, ...options });
 }
+
+/**
+ * An SDK client whose traffic is recorded: `exchanges` gets `{ path, request, status, headers,
+ * body }` per request (request = the JSON the SDK sent, body = the raw response text), so a test
+ * can see what the SDK asked for and what came back before the SDK decoded it.
+ */
+export function recordingClientFor(server, options = {}) {
+  const exchanges = [];
+  const fetch = async (url, init = {}) => {
+    const response = await globalThis.fetch(url, init);
+    const exchange = {
+      path: new URL(String(url)).pathname,
+      request: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      status: response.status,
+      headers: response.headers,
+    };
+    exchange.body = response.clone().text();
+    exchanges.push(exchange);
+    return response;
+  };
+  return { client: clientFor(server, { fetch, ...options }), exchanges };
+}

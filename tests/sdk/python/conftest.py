@@ -1,12 +1,18 @@
 """Shared fixtures for the official-SDK suite: oaimock servers, SDK clients whose traffic is
 recorded, and validation of every recorded body against OpenAI's published OpenAPI schemas."""
 
+import array
+import base64
+import binascii
+import copy
 import functools
+import importlib.util
 import json
 import os
 import pathlib
 import re
 import subprocess
+import sys
 
 import openai
 import pytest
@@ -22,6 +28,17 @@ SPEC = pathlib.Path(os.environ.get("OAIMOCK_OPENAPI", REPO.parent / "shared" / "
 
 ECHO = "As a mock AI Assistant, I can only echo your last message: "
 REQUEST_ID = re.compile(r"req_[0-9a-f]{32}")
+
+SDK_VERSION = tuple(int(part) for part in re.findall(r"\d+", openai.__version__)[:3])
+
+# The Responses API (client.responses) arrived in openai 1.66.0 (wire brief 4.5); older SDKs have
+# no such attribute, so its tests are not collected at all for them (said in the header and the
+# summary), rather than collected and skipped.
+HAS_RESPONSES = importlib.util.find_spec("openai.resources.responses") is not None
+NOT_COLLECTED = {}
+if not HAS_RESPONSES:
+    NOT_COLLECTED["test_responses.py"] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
+collect_ignore = list(NOT_COLLECTED)
 
 
 # ---------------------------------------------------------------- servers
@@ -83,6 +100,10 @@ class Exchange:
         self.method = request.method
         self.path = request.url.path
         self.request_headers = request.headers
+        try:
+            self.request_body = bytes(request.content)
+        except Exception:  # a streamed request body; the SDKs only send JSON bytes
+            self.request_body = b""
         self.status = response.status_code
         self.headers = response.headers
         self.body = bytearray()
@@ -90,6 +111,10 @@ class Exchange:
     @property
     def content_type(self):
         return self.headers.get("content-type", "")
+
+    @property
+    def request_json(self):
+        return json.loads(self.request_body) if self.request_body else None
 
 
 class _Tee(httpx.SyncByteStream):
@@ -184,19 +209,59 @@ def parse_helper(client):
     return getattr(client.chat.completions, "parse", None) or client.beta.chat.completions.parse
 
 
+def raises(cls, call):
+    """Runs `call`, which must raise exactly `cls` carrying the error body's fields."""
+    with pytest.raises(cls) as caught:
+        call()
+    err = caught.value
+    assert type(err) is cls, f"expected exactly {cls.__name__}, got {type(err).__name__}"
+    body = err.response.json()["error"]
+    assert set(body) >= {"message", "type", "param", "code"}
+    # The SDK copies the envelope's fields onto the exception.
+    assert (err.type, err.code, err.param) == (body["type"], body["code"], body["param"])
+    assert isinstance(err.type, str) and err.type
+    assert err.code is None or isinstance(err.code, str)
+    assert REQUEST_ID.fullmatch(err.request_id)
+    assert err.response.headers["x-request-id"] == err.request_id
+    return err
+
+
 # ---------------------------------------------------------------- schemas
 
 
-def sse_payloads(body):
-    """The `data:` payloads of complete events (a stream left early ends mid-event)."""
+def sse_events(body):
+    """`(event name or None, data)` of each complete event (a stream left early ends mid-event)."""
     text = bytes(body).decode("utf-8")
-    events = text.split("\n\n")[:-1]
     out = []
-    for event in events:
-        data = [line[len("data: "):] for line in event.split("\n") if line.startswith("data: ")]
+    for event in text.split("\n\n")[:-1]:
+        name, data = None, []
+        for line in event.split("\n"):
+            if line.startswith("event: "):
+                name = line[len("event: "):]
+            elif line.startswith("data: "):
+                data.append(line[len("data: "):])
         if data:
-            out.append("\n".join(data))
+            out.append((name, "\n".join(data)))
     return out
+
+
+def sse_payloads(body):
+    """The `data:` payloads of complete events."""
+    return [data for _, data in sse_events(body)]
+
+
+def decode_embedding(text):
+    """An `encoding_format: "base64"` vector (wire brief 7.1): standard base64, `=`-padded, of
+    little-endian float32s. Stricter than the SDKs' decoders, which drop stray characters."""
+    assert isinstance(text, str), f"a base64 embedding must be a string, got {type(text).__name__}"
+    raw = base64.b64decode(text, validate=True)
+    assert base64.b64encode(raw).decode() == text, "not canonical standard base64"
+    assert len(raw) % 4 == 0, f"{len(raw)} bytes is not a whole number of float32s"
+    values = array.array("f")
+    values.frombytes(raw)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values.tolist()
 
 
 def _nullable_to_null(node):
@@ -212,6 +277,40 @@ def _nullable_to_null(node):
     return out
 
 
+# Legacy completion stream chunks: CreateCompletionResponse with the two nulls the spec's own text
+# puts on chunks (see _spec_text_over_schema).
+COMPLETION_CHUNK = "CreateCompletionResponse.stream_chunk"
+
+
+def _or_null(schema):
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _spec_text_over_schema(schemas):
+    """Where a schema contradicts the spec's own examples or prose (which show what the live API
+    sends), the examples win; each change is no wider than the contradiction."""
+    # ModelResponseProperties (part of `Response`) types `user` as a plain string, but every
+    # Response example in the spec has `"user": null` (e.g. the /responses streaming example and
+    # the "The response object" example), as do the recordings in wire brief 9.2.
+    props = schemas["ModelResponseProperties"]["properties"]
+    props["user"] = _or_null(props["user"])
+    # Response.usage is a plain ResponseUsage, but the spec's /responses streaming example (and
+    # wire brief 9.4, row 0) has `"usage": null` in response.created and response.in_progress,
+    # before any token is counted.
+    [own] = [part for part in schemas["Response"]["allOf"] if "usage" in part.get("properties", {})]
+    own["properties"]["usage"] = _or_null(own["properties"]["usage"])
+    # Completion chunks reuse CreateCompletionResponse, whose `finish_reason` is a non-null enum,
+    # but the spec's /completions streaming example has `"finish_reason": null` on a text chunk
+    # (wire brief 6); and /completions takes ChatCompletionStreamOptions, whose `include_usage`
+    # says "All other chunks will also include a `usage` field, but with a null value".
+    chunk = copy.deepcopy(schemas["CreateCompletionResponse"])
+    choice = chunk["properties"]["choices"]["items"]["properties"]
+    choice["finish_reason"] = _or_null(choice["finish_reason"])
+    chunk["properties"]["usage"] = _or_null(chunk["properties"]["usage"])
+    schemas[COMPLETION_CHUNK] = chunk
+    return schemas
+
+
 @functools.lru_cache(maxsize=None)
 def _schemas():
     if not SPEC.is_file():
@@ -221,7 +320,7 @@ def _schemas():
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with SPEC.open("rb") as f:
         spec = yaml.load(f, Loader=loader)
-    return _nullable_to_null(spec["components"]["schemas"])
+    return _spec_text_over_schema(_nullable_to_null(spec["components"]["schemas"]))
 
 
 @functools.lru_cache(maxsize=None)
@@ -242,12 +341,42 @@ def validate(name, instance):
         raise AssertionError(f"body does not match the spec's {name}:\n{detail}\nbody: {json.dumps(instance)[:600]}")
 
 
+@functools.lru_cache(maxsize=None)
+def _stream_event_schemas():
+    """`type` -> member schema of the ResponseStreamEvent union. The union is an anyOf with a
+    `type` discriminator, and every member pins `type` to one value, so validating against the
+    member the discriminator picks is what the union means, with readable errors."""
+    schemas = _schemas()
+    out = {}
+    for ref in schemas["ResponseStreamEvent"]["anyOf"]:
+        name = ref["$ref"].rsplit("/", 1)[1]
+        [kind] = schemas[name]["properties"]["type"]["enum"]
+        assert kind not in out, f"two ResponseStreamEvent members for {kind}"
+        out[kind] = name
+    return out
+
+
+def validate_stream_event(event):
+    """Checks one Responses stream event against the ResponseStreamEvent member for its `type`."""
+    if _schemas() is None:
+        return
+    name = _stream_event_schemas().get(event.get("type"))
+    assert name, f"{event.get('type')!r} is not a ResponseStreamEvent type in the spec"
+    validate(name, event)
+
+
 def schema_for(method, path, status, streamed):
     bare = path[len("/v1"):] if path.startswith("/v1/") else path
     if status >= 400:
         return "ErrorResponse"
     if bare == "/chat/completions":
         return "CreateChatCompletionStreamResponse" if streamed else "CreateChatCompletionResponse"
+    if bare == "/completions":
+        return COMPLETION_CHUNK if streamed else "CreateCompletionResponse"
+    if bare == "/embeddings" and not streamed:
+        return "CreateEmbeddingResponse"
+    if bare == "/responses":
+        return "ResponseStreamEvent" if streamed else "Response"
     if bare == "/models":
         return "ListModelsResponse"
     if bare.startswith("/models/"):
@@ -255,19 +384,42 @@ def schema_for(method, path, status, streamed):
     raise AssertionError(f"no schema known for {method} {path} -> {status}")
 
 
+def embeddings_as_floats(body, asked):
+    """The spec's Embedding knows only float arrays, though its request documents
+    `encoding_format: "base64"`: a base64 answer must hold a strict base64 string per vector and
+    is validated decoded; a float answer (asked or defaulted) must hold arrays."""
+    for item in body.get("data", []):
+        if asked == "base64":
+            item["embedding"] = decode_embedding(item["embedding"])
+        else:
+            assert isinstance(item["embedding"], list), f"encoding_format {asked!r} must give float arrays"
+    return body
+
+
 def check_exchange(exchange):
     streamed = exchange.content_type.startswith("text/event-stream")
     name = schema_for(exchange.method, exchange.path, exchange.status, streamed)
     where = f"{exchange.method} {exchange.path} -> {exchange.status}"
-    if streamed:
-        for payload in sse_payloads(exchange.body):
+    if name == "ResponseStreamEvent":
+        # Wire brief 9.3: named events whose name is the JSON's `type`, no [DONE].
+        for event_name, payload in sse_events(exchange.body):
+            assert payload != "[DONE]", f"{where}: a Responses stream has no [DONE]"
+            event = json.loads(payload)
+            assert event_name == event["type"], f"{where}: `event: {event_name}` carries type {event['type']!r}"
+            validate_stream_event(event)
+    elif streamed:
+        for event_name, payload in sse_events(exchange.body):
+            assert event_name is None, f"{where}: no `event:` lines on a data-only stream (wire brief 4.5)"
             if payload != "[DONE]":
                 validate(name, json.loads(payload))
     else:
         assert re.fullmatch(r"application/json(; *charset=utf-8)?", exchange.content_type, re.I), (
             f"{where}: Content-Type {exchange.content_type!r}"
         )
-        validate(name, json.loads(bytes(exchange.body)))
+        body = json.loads(bytes(exchange.body))
+        if name == "CreateEmbeddingResponse":
+            body = embeddings_as_floats(body, (exchange.request_json or {}).get("encoding_format", "float"))
+        validate(name, body)
 
 
 def pytest_report_header(config):
@@ -276,9 +428,12 @@ def pytest_report_header(config):
         lines.append(f"schema validation: on, against {SPEC}")
     else:
         lines.append(f"schema validation: SKIPPED, the OpenAPI spec file is missing at {SPEC} (set OAIMOCK_OPENAPI)")
+    lines += [f"not collected: {name}: {why}" for name, why in NOT_COLLECTED.items()]
     return lines
 
 
 def pytest_terminal_summary(terminalreporter):
+    for name, why in NOT_COLLECTED.items():
+        terminalreporter.write_line(f"NOTE: {name} was not collected: {why}")
     if not SPEC.is_file():
         terminalreporter.write_line(f"NOTE: schema validation was skipped because {SPEC} is missing (set OAIMOCK_OPENAPI)")

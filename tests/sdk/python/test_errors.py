@@ -5,25 +5,9 @@ import time
 import openai
 import pytest
 
-from conftest import REQUEST_ID, httpx
+from conftest import httpx, raises
 
 MESSAGES = [{"role": "user", "content": "hi"}]
-
-
-def raises(cls, call):
-    with pytest.raises(cls) as caught:
-        call()
-    err = caught.value
-    assert type(err) is cls, f"expected exactly {cls.__name__}, got {type(err).__name__}"
-    body = err.response.json()["error"]
-    assert set(body) >= {"message", "type", "param", "code"}
-    # The SDK copies the envelope's fields onto the exception.
-    assert (err.type, err.code, err.param) == (body["type"], body["code"], body["param"])
-    assert isinstance(err.type, str) and err.type
-    assert err.code is None or isinstance(err.code, str)
-    assert REQUEST_ID.fullmatch(err.request_id)
-    assert err.response.headers["x-request-id"] == err.request_id
-    return err
 
 
 def test_bad_request_names_the_parameter(client):
@@ -41,6 +25,38 @@ def test_bad_request_on_a_stream_request(client):
         lambda: client.chat.completions.create(model="gpt-4o", messages=[], stream=True),
     )
     assert err.param == "messages"
+
+
+def test_empty_embeddings_input_names_input(client):
+    for empty in ("", []):
+        err = raises(
+            openai.BadRequestError,
+            lambda: client.embeddings.create(model="text-embedding-3-small", input=empty),
+        )
+        assert (err.status_code, err.type, err.code, err.param) == (400, "invalid_request_error", "invalid_value", "input")
+
+
+def test_unknown_encoding_format_is_a_bad_request(client):
+    # The spec's CreateEmbeddingRequest allows only "float" and "base64".
+    err = raises(
+        openai.BadRequestError,
+        lambda: client.embeddings.create(model="text-embedding-3-small", input="hi", encoding_format="float16"),
+    )
+    assert (err.status_code, err.type, err.param) == (400, "invalid_request_error", "encoding_format")
+    assert "float16" in err.message
+
+
+def test_completions_logprobs_above_5_is_a_bad_request(client):
+    # Wire brief 6: legacy `logprobs` is an integer 0..5.
+    err = raises(
+        openai.BadRequestError,
+        lambda: client.completions.create(model="gpt-3.5-turbo-instruct", prompt="hi", logprobs=6),
+    )
+    assert (err.status_code, err.type, err.code, err.param) == (400, "invalid_request_error", "invalid_value", "logprobs")
+    raises(
+        openai.BadRequestError,
+        lambda: client.completions.create(model="gpt-3.5-turbo-instruct", prompt="hi", logprobs=6, stream=True),
+    )
 
 
 def test_wrong_api_key_is_an_authentication_error(client_for, keyed_server):

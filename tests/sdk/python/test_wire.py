@@ -4,13 +4,26 @@ other languages' SSE parsers) do not. Wire brief sections 2.2, 4.3, 4.5 and 10."
 import json
 import re
 import socket
+import struct
 
 import pytest
 
-from conftest import ECHO, REQUEST_ID, schema_for, validate
+from conftest import (
+    COMPLETION_CHUNK,
+    ECHO,
+    REQUEST_ID,
+    decode_embedding,
+    embeddings_as_floats,
+    schema_for,
+    validate,
+    validate_stream_event,
+)
 
 JSON_TYPE = re.compile(r"application/json(; *charset=utf-8)?", re.I)
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "ping pong"}]}
+COMPLETION = {"model": "gpt-3.5-turbo-instruct", "prompt": "ping pong"}
+EMBEDDING = {"model": "text-embedding-3-large", "input": ["ping", "pong"], "dimensions": 256}
+RESPONSE = {"model": "gpt-4o-mini", "input": "ping pong", "instructions": "Be brief."}
 
 
 class Response:
@@ -113,12 +126,15 @@ def data_events(body):
     return payloads
 
 
-def check_json_response(rsp, path):
+def check_json_response(rsp, path, request=None):
     assert JSON_TYPE.fullmatch(rsp.headers.get("content-type", "")), rsp.headers.get("content-type")
     assert int(rsp.headers["content-length"]) == len(rsp.body)
     assert REQUEST_ID.fullmatch(rsp.headers["x-request-id"])
     body = rsp.json()
-    validate(schema_for("", path, rsp.status, False), body)
+    name = schema_for("", path, rsp.status, False)
+    if name == "CreateEmbeddingResponse":
+        body = embeddings_as_floats(body, (request or {}).get("encoding_format", "float"))
+    validate(name, body)
     if rsp.status >= 400:
         assert set(body["error"]) == {"message", "type", "param", "code"}
     return body
@@ -141,12 +157,24 @@ def check_json_response(rsp, path):
         ("POST", "/v1/chat/completions", CHAT, {"x-oaimock-error": "429"}, 429),
         ("POST", "/v1/chat/completions", {**CHAT, "stream": True}, {"x-oaimock-error": "500"}, 500),
         ("POST", "/v1/chat/completions", {**CHAT, "stream": True}, {"x-oaimock-error": "503"}, 503),
+        ("POST", "/v1/completions", {**COMPLETION, "n": 2, "echo": True, "logprobs": 3}, {}, 200),
+        ("POST", "/completions", COMPLETION, {}, 200),
+        ("POST", "/v1/completions", {**COMPLETION, "logprobs": 6}, {}, 400),
+        ("POST", "/v1/completions", {**COMPLETION, "stream": True, "prompt": []}, {}, 400),
+        ("POST", "/v1/embeddings", EMBEDDING, {}, 200),
+        ("POST", "/v1/embeddings", {**EMBEDDING, "encoding_format": "base64"}, {}, 200),
+        ("POST", "/v1/embeddings", {**EMBEDDING, "input": ""}, {}, 400),
+        ("POST", "/v1/embeddings", {**EMBEDDING, "encoding_format": "float16"}, {}, 400),
+        ("POST", "/v1/responses", RESPONSE, {}, 200),
+        ("POST", "/v1/responses", {**RESPONSE, "input": "a " * 40, "max_output_tokens": 16}, {}, 200),
+        ("POST", "/v1/responses", {**RESPONSE, "max_output_tokens": 15}, {}, 400),
+        ("POST", "/v1/responses", {**RESPONSE, "stream": True, "input": 5}, {}, 400),
     ],
 )
 def test_json_responses_are_application_json(conn, method, path, body, headers, status):
     rsp = conn.request(method, path, body, headers)
     assert rsp.status == status
-    check_json_response(rsp, path)
+    check_json_response(rsp, path, body)
 
 
 def test_wrong_key_is_json_401(keyed_server):
@@ -218,3 +246,109 @@ def test_plain_content_equals_streamed_content_byte_for_byte(conn):
     chunks = [json.loads(p) for p in data_events(streamed.body)[:-1]]
     content = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
     assert content == plain["choices"][0]["message"]["content"] == ECHO + text
+
+
+def test_completion_stream_framing_is_exact(conn):
+    body = {**COMPLETION, "n": 2, "stream": True, "stream_options": {"include_usage": True}}
+    rsp = conn.request("POST", "/v1/completions", body, {"Accept": "application/json"})
+    assert rsp.status == 200
+    assert re.fullmatch(r"text/event-stream(; *charset=utf-8)?", rsp.headers["content-type"], re.I)
+    assert REQUEST_ID.fullmatch(rsp.headers["x-request-id"])
+    payloads = data_events(rsp.body)  # data-only, like chat (wire brief 4.5 rule 1)
+    assert payloads[-1] == "[DONE]" and payloads.count("[DONE]") == 1
+    chunks = [json.loads(p) for p in payloads[:-1]]
+    for chunk in chunks:
+        validate(COMPLETION_CHUNK, chunk)
+    assert {c["object"] for c in chunks} == {"text_completion"}
+    assert len({(c["id"], c["created"], c["system_fingerprint"]) for c in chunks}) == 1
+    assert re.fullmatch(r"cmpl-[A-Za-z0-9]{29}", chunks[0]["id"])
+    assert re.fullmatch(r"fp_[0-9a-f]{10}", chunks[0]["system_fingerprint"])
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+    assert all(c["usage"] is None for c in chunks[:-1]), "usage: null on every chunk but the last"
+    for index in range(2):
+        mine = [c["choices"][0] for c in chunks[:-1] if c["choices"][0]["index"] == index]
+        assert "".join(c["text"] for c in mine) == ECHO + "ping pong"
+        assert all(c["logprobs"] is None for c in mine)
+        # The spec's stream example: `finish_reason: null` until a last chunk with empty text.
+        assert (mine[-1]["text"], mine[-1]["finish_reason"]) == ("", "stop")
+        assert all(c["finish_reason"] is None for c in mine[:-1])
+    assert rsp.wire.endswith(b"data: [DONE]\n\n\r\n0\r\n\r\n")
+    assert conn.buf == b""
+    assert conn.request("GET", "/v1/models/gpt-4o").status == 200, "the connection is reusable"
+
+
+def test_completion_stream_without_usage_has_no_usage_key(conn):
+    rsp = conn.request("POST", "/v1/completions", {**COMPLETION, "stream": True})
+    chunks = [json.loads(p) for p in data_events(rsp.body)[:-1]]
+    assert all("usage" not in c for c in chunks)
+
+
+def named_events(body):
+    """Checks the framing of a Responses stream strictly: every event is exactly an `event:` line
+    and one `data:` line whose JSON `type` is the event name (wire brief 9.3)."""
+    text = body.decode("utf-8")
+    assert "\r" not in text and text.endswith("\n\n")
+    events = []
+    for event in text[:-2].split("\n\n"):
+        lines = event.split("\n")
+        assert len(lines) == 2, f"`event:` then `data:`, got {lines!r}"
+        assert lines[0].startswith("event: ") and lines[1].startswith("data: "), lines
+        payload = json.loads(lines[1][len("data: "):])
+        assert payload["type"] == lines[0][len("event: "):]
+        events.append(payload)
+    return events
+
+
+def test_responses_stream_framing_is_exact(conn):
+    rsp = conn.request("POST", "/v1/responses", {**RESPONSE, "stream": True}, {"Accept": "application/json"})
+    assert rsp.status == 200
+    assert re.fullmatch(r"text/event-stream(; *charset=utf-8)?", rsp.headers["content-type"], re.I)
+    assert rsp.headers["transfer-encoding"] == "chunked"
+    assert REQUEST_ID.fullmatch(rsp.headers["x-request-id"])
+    assert b"[DONE]" not in rsp.body, "a Responses stream has no [DONE]"
+    events = named_events(rsp.body)
+    for event in events:
+        validate_stream_event(event)
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    assert events[0]["type"] == "response.created" and events[-1]["type"] == "response.completed"
+    response = events[-1]["response"]
+    assert re.fullmatch(r"resp_[0-9a-f]{48}", response["id"])
+    assert {e["response"]["id"] for e in events if "response" in e} == {response["id"]}
+    item = response["output"][0]
+    assert re.fullmatch(r"msg_[0-9a-f]{48}", item["id"])
+    assert {e["item_id"] for e in events if "item_id" in e} == {item["id"]}
+    deltas = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+    assert deltas == item["content"][0]["text"] == ECHO + "ping pong"
+    # Required-but-nullable fields are sent as null, not left out (wire brief 10.5).
+    created = events[0]["response"]
+    assert {k: created[k] for k in ("error", "incomplete_details", "usage", "completed_at")} == dict.fromkeys(
+        ("error", "incomplete_details", "usage", "completed_at")
+    )
+    # The body ends right after the terminal event, and the connection stays usable.
+    assert rsp.wire.endswith(b"\n\n\r\n0\r\n\r\n")
+    assert conn.buf == b""
+    plain = conn.request("POST", "/v1/responses", RESPONSE)
+    assert plain.json()["output"][0]["content"][0]["text"] == ECHO + "ping pong"
+
+
+def test_responses_incomplete_stream_ends_with_response_incomplete(conn):
+    body = {**RESPONSE, "stream": True, "input": "a " * 40, "max_output_tokens": 16}
+    events = named_events(conn.request("POST", "/v1/responses", body).body)
+    last = events[-1]
+    assert last["type"] == "response.incomplete"
+    assert last["response"]["incomplete_details"] == {"reason": "max_output_tokens"}
+    assert last["response"]["completed_at"] is None
+    assert events[-2]["item"]["status"] == "incomplete"
+
+
+def test_embeddings_base64_is_little_endian_float32(conn):
+    floats = conn.request("POST", "/v1/embeddings", EMBEDDING).json()
+    encoded = conn.request("POST", "/v1/embeddings", {**EMBEDDING, "encoding_format": "base64"}).json()
+    assert [d["index"] for d in encoded["data"]] == [0, 1]
+    for f, e in zip(floats["data"], encoded["data"]):
+        assert isinstance(e["embedding"], str) and len(e["embedding"]) == 4 * -(-256 * 4 // 3)
+        decoded = decode_embedding(e["embedding"])
+        assert len(decoded) == len(f["embedding"]) == 256
+        # The JSON decimals are float32s printed: rounded back to float32 they are the bytes.
+        assert decoded == [struct.unpack("<f", struct.pack("<f", x))[0] for x in f["embedding"]]
+    assert encoded["usage"] == floats["usage"] == {"prompt_tokens": 2, "total_tokens": 2}
