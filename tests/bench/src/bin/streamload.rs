@@ -182,6 +182,16 @@ fn status_field(pid: u32, field: &str) -> Option<u64> {
     line[field.len()..].split_whitespace().next()?.parse().ok()
 }
 
+/// CPU seconds (user + system) used so far by `pid` ("self" for this process), from /proc/PID/stat
+/// fields 14 and 15, in clock ticks of 1/100 s (Linux's USER_HZ).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -208,6 +218,10 @@ fn main() {
         )
         .into_bytes(),
     );
+
+    let server_pid = args.pid.map(|p| p.to_string());
+    let server_cpu0 = server_pid.as_deref().map(cpu_seconds);
+    let client_cpu0 = cpu_seconds("self");
 
     // 1. Connect every client in one tight burst, before any request is sent.
     let connect_start = Instant::now();
@@ -248,6 +262,8 @@ fn main() {
     let wall_ms = ms(t0.elapsed());
     stop.store(true, Ordering::Relaxed);
     let peak_threads = sampler.map(|s| s.join().unwrap_or(0));
+    let client_cpu = cpu_seconds("self") - client_cpu0;
+    let server_cpu = server_pid.as_deref().map(cpu_seconds).zip(server_cpu0).map(|(b, a)| b - a);
 
     // 3. Check and summarize.
     let expected: String = args.reply.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -288,6 +304,10 @@ fn main() {
     );
     println!("gap_ms median {:.2} p99 {:.2}", pct(&gaps, 0.5), pct(&gaps, 0.99));
     println!("wall_ms {wall_ms:.0}");
+    println!("client_cpu_s {client_cpu:.2}");
+    if let Some(cpu) = server_cpu {
+        println!("server_cpu_s {cpu:.2}");
+    }
     if let Some(pid) = args.pid {
         println!("server_peak_rss_kib {}", status_field(pid, "VmHWM:").unwrap_or(0));
         println!("server_peak_threads {}", peak_threads.unwrap_or(0));
