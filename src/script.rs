@@ -1,7 +1,8 @@
 //! What the "model" says to one request, decided once for every endpoint. Each endpoint reduces
 //! its request to a [`View`] of the conversation; [`decide`] then takes the first fixture rule that
 //! matches it, or else the built-in behaviour:
-//! 1. the conversation ends with tool results → text quoting them (or `--reply`), so agent loops end;
+//! 1. the conversation ends with tool results → the echo of them (or `--reply`): text, whatever
+//!    `tool_choice` says, so agent loops end;
 //! 2. `tool_choice` is `"required"` or names a function → a call whose arguments are generated
 //!    from the tool's JSON Schema (`"required"` picks the tool named in the last user message, else
 //!    the first); `"auto"` does the same only with `--auto-tool-calls`;
@@ -17,9 +18,6 @@ use crate::api::App;
 use crate::error::ApiError;
 use crate::http::{Body, Reply};
 use crate::reply;
-
-/// What a tool-result answer starts with.
-pub const TOOL_RESULT_PREFIX: &str = "The tool returned: ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -256,7 +254,7 @@ fn built_in(app: &App, view: &View) -> Result<Content, ApiError> {
         let quoted = view.trailing_results.join("\n");
         let text = match fixed {
             Some(text) => text.to_string(),
-            None => format!("{TOOL_RESULT_PREFIX}{quoted}"),
+            None => reply::echo(&quoted),
         };
         return Ok(Content::Text(shape(view, text, fixed.unwrap_or(&quoted))));
     }

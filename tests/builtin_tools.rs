@@ -104,7 +104,7 @@ fn a_tool_result_is_answered_with_text_that_quotes_it() {
     assert_eq!(v["choices"][0]["finish_reason"], "stop");
     assert_eq!(
         v["choices"][0]["message"]["content"],
-        "The tool returned: {\"temp\":21}"
+        "As a mock AI Assistant, I can only echo your last message: {\"temp\":21}"
     );
     let body = json!({"model": "m", "tools": [{"type": "function", "name": "get_weather", "parameters": {}}], "input": [
         {"role": "user", "content": "weather?"},
@@ -115,7 +115,7 @@ fn a_tool_result_is_answered_with_text_that_quotes_it() {
     assert_eq!(v["output"][0]["type"], "message");
     assert_eq!(
         v["output"][0]["content"][0]["text"],
-        "The tool returned: sunny"
+        "As a mock AI Assistant, I can only echo your last message: sunny"
     );
 }
 
