@@ -20,6 +20,19 @@ pub fn echo(last: &str) -> String {
 /// that echoing a huge message into 128 choices cannot exhaust memory. Past it: `finish_reason: "length"`.
 pub const MAX_OUTPUT_TOKENS: u64 = 16_384;
 
+/// What all the choices of one response may say together, in tokens and in bytes: n = 128 echoes
+/// of an 8 MB message would otherwise take a gigabyte. Each choice gets an equal share.
+pub const MAX_RESPONSE_TOKENS: u64 = 262_144;
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// The largest char boundary of `s` at or below `i`.
+pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// Words in `text`: what `usage` counts as tokens on the prompt side.
 pub fn count_words(text: &str) -> u64 {
     text.split_whitespace().count() as u64
@@ -76,6 +89,30 @@ pub struct Text {
 impl Text {
     /// Cuts `full` before the first match of any `stop` string, then after `max_tokens` tokens.
     pub fn plan(full: &str, stop: &[String], max_tokens: Option<u64>) -> Text {
+        Text::plan_shared(full, stop, max_tokens, 1)
+    }
+
+    /// Like `plan`, for one of `choices` choices of a response: each gets an equal share of
+    /// `MAX_RESPONSE_TOKENS` and `MAX_RESPONSE_BYTES`, cut with `finish_reason: "length"`.
+    pub fn plan_shared(full: &str, stop: &[String], max_tokens: Option<u64>, choices: u64) -> Text {
+        let choices = choices.max(1);
+        let token_share = MAX_RESPONSE_TOKENS / choices;
+        let max_tokens = Some(max_tokens.map_or(token_share, |m| m.min(token_share)));
+        let byte_share = MAX_RESPONSE_BYTES / choices as usize;
+        let mut full = full;
+        let mut cut_for_size = false;
+        if full.len() > byte_share {
+            full = &full[..floor_char_boundary(full, byte_share)];
+            cut_for_size = true;
+        }
+        let mut text = Text::cut(full, stop, max_tokens);
+        if cut_for_size && full.len() == text.text.len() {
+            text.finish = Finish::Length;
+        }
+        text
+    }
+
+    fn cut(full: &str, stop: &[String], max_tokens: Option<u64>) -> Text {
         let cut = stop
             .iter()
             .filter(|s| !s.is_empty())
@@ -154,6 +191,23 @@ mod tests {
         assert_eq!(
             Text::plan(&long, &[], Some(u64::MAX)).count(),
             MAX_OUTPUT_TOKENS
+        );
+    }
+
+    #[test]
+    fn choices_share_the_response_budget() {
+        let t = Text::plan_shared(&"w ".repeat(5000), &[], None, 128);
+        assert_eq!(
+            (t.count(), t.finish),
+            (MAX_RESPONSE_TOKENS / 128, Finish::Length)
+        );
+        let huge = "é".repeat(MAX_RESPONSE_BYTES);
+        let t = Text::plan_shared(&huge, &[], None, 128);
+        assert!(t.text.len() <= MAX_RESPONSE_BYTES / 128);
+        assert_eq!(t.finish, Finish::Length);
+        assert_eq!(
+            Text::plan_shared("a b", &[], None, 128).finish,
+            Finish::Stop
         );
     }
 

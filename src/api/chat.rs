@@ -384,8 +384,15 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Re
     app.check_model(&rq.model)?;
     let said = script::decide(app, &rq.view(&obj, headers))?;
     let planned = match &said.content {
-        Content::Text(full) => Planned::Text(Text::plan(full, &rq.stop, rq.max_tokens)),
-        Content::Refusal(full) => Planned::Refusal(Text::plan(full, &[], rq.max_tokens)),
+        Content::Text(full) => Planned::Text(Text::plan_shared(
+            full,
+            &rq.stop,
+            rq.max_tokens,
+            rq.n.into(),
+        )),
+        Content::Refusal(full) => {
+            Planned::Refusal(Text::plan_shared(full, &[], rq.max_tokens, rq.n.into()))
+        }
         Content::Calls(calls) => Planned::Calls(calls),
     };
     let finish = said.finish.map_or(planned.finish(), |f| f.as_str());

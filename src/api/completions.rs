@@ -246,10 +246,14 @@ fn plan(app: &App, rq: &CompletionRequest, prompt: &str, scripted: Option<&str>)
         (None, Some(fixed)) => fixed.clone(),
         (None, None) => reply::echo(prompt),
     };
-    let text = Text::plan(&full, &rq.stop, Some(rq.max_tokens));
+    let choices = rq.prompts.len() as u64 * u64::from(rq.n);
+    let text = Text::plan_shared(&full, &rq.stop, Some(rq.max_tokens), choices);
     let prompt_chars = prompt.chars().count();
     let mut pieces = Vec::with_capacity(text.count() as usize + 1);
     if rq.echo && !prompt.is_empty() {
+        // The echoed prompt shares the response budget too: n copies of an 8 MB prompt would not fit.
+        let share = reply::MAX_RESPONSE_BYTES / choices as usize;
+        let prompt = &prompt[..reply::floor_char_boundary(prompt, prompt.len().min(share))];
         pieces.push(Piece {
             text: prompt.to_string(),
             tokens: with_offsets(Text::plan(prompt, &[], None).tokens(), 0),
