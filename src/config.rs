@@ -21,6 +21,18 @@ pub struct Config {
     pub fixtures: Option<PathBuf>,
     /// `--auto-tool-calls`: with `tool_choice: "auto"`, call a tool instead of answering in text.
     pub auto_tool_calls: bool,
+    /// `--fault-rate`: the share of API requests (0..1) that fail with one of `fault_statuses`.
+    pub fault_rate: f64,
+    pub fault_statuses: Vec<u16>,
+    /// `--seed`: makes random faults and jitter repeat; random per process when absent.
+    pub seed: Option<u64>,
+    /// `--rpm` / `--tpm`: a real rate limit, per scope, per minute.
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    /// `--journal-size`: requests kept for `GET /_oaimock/requests` (0 turns the journal off).
+    pub journal_size: usize,
+    /// `--no-admin`: no `/_oaimock/*` admin paths.
+    pub no_admin: bool,
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
@@ -55,6 +67,13 @@ impl Default for Config {
             quiet: false,
             fixtures: None,
             auto_tool_calls: false,
+            fault_rate: 0.0,
+            fault_statuses: vec![429, 500, 503],
+            seed: None,
+            rpm: None,
+            tpm: None,
+            journal_size: 1000,
+            no_admin: false,
         }
     }
 }
@@ -136,6 +155,41 @@ const FLAGS: &[Flag] = &[
         name: "auto-tool-calls",
         value: None,
         help: "with tool_choice \"auto\", call a tool instead of replying",
+    },
+    Flag {
+        name: "fault-rate",
+        value: Some("P"),
+        help: "fail this share (0..1) of API requests at random [default: 0]",
+    },
+    Flag {
+        name: "fault-statuses",
+        value: Some("A,B"),
+        help: "statuses random faults draw from [default: 429,500,503]",
+    },
+    Flag {
+        name: "seed",
+        value: Some("N"),
+        help: "repeat the same random faults and jitter for the same request order",
+    },
+    Flag {
+        name: "rpm",
+        value: Some("N"),
+        help: "rate limit: requests per minute, per scope (429 beyond)",
+    },
+    Flag {
+        name: "tpm",
+        value: Some("N"),
+        help: "rate limit: prompt tokens (words) per minute, per scope",
+    },
+    Flag {
+        name: "journal-size",
+        value: Some("N"),
+        help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
+    },
+    Flag {
+        name: "no-admin",
+        value: None,
+        help: "turn off the /_oaimock/* admin paths",
     },
     Flag {
         name: "quiet",
@@ -285,6 +339,28 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "fixtures" if value.is_empty() => config.fixtures = None,
         "fixtures" => config.fixtures = Some(PathBuf::from(value)),
         "auto-tool-calls" => config.auto_tool_calls = value == "true",
+        "fault-rate" => {
+            let rate: f64 = number(value, "a share from 0 to 1")?;
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("expected a share from 0 to 1, got '{value}'"));
+            }
+            config.fault_rate = rate;
+        }
+        "fault-statuses" => {
+            let statuses = value
+                .split(',')
+                .map(|s| number::<u16>(s, "statuses from 400 to 599"))
+                .collect::<Result<Vec<_>, _>>()?;
+            if statuses.is_empty() || statuses.iter().any(|s| !(400..=599).contains(s)) {
+                return Err(format!("expected statuses from 400 to 599, got '{value}'"));
+            }
+            config.fault_statuses = statuses;
+        }
+        "seed" => config.seed = Some(number(value, "a whole number")?),
+        "rpm" => config.rpm = Some(positive(number(value, "a count")?)?),
+        "tpm" => config.tpm = Some(positive(number(value, "a count")?)?),
+        "journal-size" => config.journal_size = number(value, "a count")?,
+        "no-admin" => config.no_admin = value == "true",
         _ => unreachable!("flag table and apply() disagree on --{name}"),
     }
     Ok(())

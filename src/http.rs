@@ -5,7 +5,7 @@
 //! tiny_http's chunked encoder buffers 8 KiB before it writes anything (see the README).
 
 use std::io::{self, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -17,12 +17,12 @@ pub struct RequestInfo {
     pub method: String,
     /// The path without its query string.
     pub path: String,
+    /// The query string, without the `?`.
+    pub query: String,
     pub http10: bool,
     /// The client asked to close the connection after this exchange.
     pub close: bool,
     pub authorization: Option<String>,
-    /// `x-oaimock-error: STATUS`: answer with that status and the API's error body for it.
-    pub inject_error: Option<String>,
     /// Every header, names lowercased: what fixture rules match on.
     pub headers: Vec<(String, String)>,
 }
@@ -41,14 +41,15 @@ impl RequestInfo {
             .to_ascii_lowercase();
         let close = connection.contains("close") || (http10 && !connection.contains("keep-alive"));
         let url = rq.url();
-        let path = url.split_once('?').map_or(url, |(p, _)| p).to_string();
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let (path, query) = (path.to_string(), query.to_string());
         RequestInfo {
             method: rq.method().as_str().to_ascii_uppercase(),
             path,
+            query,
             http10,
             close,
             authorization: header("Authorization"),
-            inject_error: header("x-oaimock-error"),
             headers: rq
                 .headers()
                 .iter()
@@ -103,6 +104,10 @@ pub struct Reply {
     pub body: Body,
     /// Close the connection after this response even if the client would keep it.
     pub close: bool,
+    /// A pause before the first byte (a scripted or injected time to first token).
+    pub delay: Duration,
+    /// What decided the reply (a fixture rule, a fault), for the request journal.
+    pub source: Option<String>,
 }
 
 pub enum Body {
@@ -117,6 +122,13 @@ pub struct Stream {
     pub events: Vec<Event>,
     pub ttft: Duration,
     pub token_delay: Duration,
+    /// Up to this much more before each paced event, drawn from `seed`.
+    pub jitter: Duration,
+    pub seed: u64,
+    /// Before the event at this index, send nothing for this long.
+    pub stall: Option<(usize, Duration)>,
+    /// Break the connection after the events instead of ending the body.
+    pub abort: bool,
 }
 
 /// One SSE event. `name` becomes an `event:` line (the Responses API names its events; chat and
@@ -161,6 +173,8 @@ impl Reply {
             headers: Vec::new(),
             body: Body::Json(body),
             close: false,
+            delay: Duration::ZERO,
+            source: None,
         }
     }
 
@@ -172,8 +186,14 @@ impl Reply {
                 events,
                 ttft: Duration::ZERO,
                 token_delay,
+                jitter: Duration::ZERO,
+                seed: 0,
+                stall: None,
+                abort: false,
             }),
             close: false,
+            delay: Duration::ZERO,
+            source: None,
         }
     }
 
@@ -183,6 +203,8 @@ impl Reply {
             body: Body::Json(error.body()),
             headers: error.0.headers,
             close: false,
+            delay: Duration::ZERO,
+            source: None,
         }
     }
 
@@ -192,6 +214,8 @@ impl Reply {
             headers,
             body: Body::Empty,
             close: false,
+            delay: Duration::ZERO,
+            source: None,
         }
     }
 }
@@ -296,47 +320,34 @@ pub fn refuse(rq: tiny_http::Request, reply: Reply, request_id: &str) -> io::Res
         .map(drop)
 }
 
-/// Writes `reply` in full. An `Err` means the client went away; the caller stops there.
+/// Writes `reply` in full, noting in `first_byte` when its first bytes left. An `Err` means the
+/// client went away; the caller stops there.
 pub fn send(
     writer: &mut dyn Write,
     info: &RequestInfo,
     reply: Reply,
     request_id: &str,
+    first_byte: &mut Option<Instant>,
 ) -> io::Result<()> {
-    match &reply.body {
-        Body::Json(bytes) => {
-            let mut out = head(
-                info,
-                &reply,
-                request_id,
-                "application/json",
-                Some(bytes.len()),
-            );
-            if !info.is_head() {
-                out.extend_from_slice(bytes);
-            }
-            writer.write_all(&out)?;
-            writer.flush()
-        }
-        Body::Empty => {
-            writer.write_all(&head(info, &reply, request_id, "", Some(0)))?;
-            writer.flush()
-        }
-        Body::Events(stream) => {
-            let head = head(
-                info,
-                &reply,
-                request_id,
-                "text/event-stream; charset=utf-8",
-                None,
-            );
-            if info.is_head() {
-                writer.write_all(&head)?;
-                return writer.flush();
-            }
-            write_stream(writer, head, stream, !info.http10)
-        }
+    if !reply.delay.is_zero() {
+        std::thread::sleep(reply.delay);
     }
+    let (content_type, length) = match &reply.body {
+        Body::Json(bytes) => ("application/json", Some(bytes.len())),
+        Body::Empty => ("", Some(0)),
+        Body::Events(_) => ("text/event-stream; charset=utf-8", None),
+    };
+    let mut out = head(info, &reply, request_id, content_type, length);
+    match &reply.body {
+        Body::Events(stream) if !info.is_head() => {
+            return write_stream(writer, out, stream, !info.http10, first_byte);
+        }
+        Body::Json(bytes) if !info.is_head() => out.extend_from_slice(bytes),
+        _ => {}
+    }
+    writer.write_all(&out)?;
+    *first_byte = Some(Instant::now());
+    writer.flush()
 }
 
 /// Writes the events, batching the unpaced ones that follow each other into one write, and sleeps
@@ -346,6 +357,7 @@ fn write_stream(
     head: Vec<u8>,
     stream: &Stream,
     chunked: bool,
+    first_byte: &mut Option<Instant>,
 ) -> io::Result<()> {
     // Time to first token: the headers and the first events arrive together, as from the API.
     if !stream.ttft.is_zero() {
@@ -353,7 +365,7 @@ fn write_stream(
     }
     let mut out = head;
     let mut batch = Vec::with_capacity(512);
-    let mut flush = |out: &mut Vec<u8>, batch: &mut Vec<u8>, last: bool| -> io::Result<()> {
+    let mut flush = |out: &mut Vec<u8>, batch: &mut Vec<u8>, tail: &[u8]| -> io::Result<()> {
         if chunked && !batch.is_empty() {
             out.extend_from_slice(format!("{:x}\r\n", batch.len()).as_bytes());
             out.append(batch);
@@ -361,24 +373,42 @@ fn write_stream(
         } else {
             out.append(batch);
         }
-        if last && chunked {
-            out.extend_from_slice(b"0\r\n\r\n");
-        }
+        out.extend_from_slice(tail);
         if !out.is_empty() {
             writer.write_all(out)?;
             writer.flush()?;
+            first_byte.get_or_insert_with(Instant::now);
             out.clear();
         }
         Ok(())
     };
-    for event in &stream.events {
+    let mut jitter = stream.seed | 1;
+    for (i, event) in stream.events.iter().enumerate() {
+        if let Some((_, stall)) = stream.stall.filter(|(at, _)| *at == i) {
+            flush(&mut out, &mut batch, b"")?;
+            std::thread::sleep(stall);
+        }
         if event.paced {
-            flush(&mut out, &mut batch, false)?;
-            if !stream.token_delay.is_zero() {
-                std::thread::sleep(stream.token_delay);
+            flush(&mut out, &mut batch, b"")?;
+            let mut pause = stream.token_delay;
+            if !stream.jitter.is_zero() {
+                jitter ^= jitter << 13;
+                jitter ^= jitter >> 7;
+                jitter ^= jitter << 17;
+                pause += Duration::from_micros(jitter % (stream.jitter.as_micros() as u64 + 1));
+            }
+            if !pause.is_zero() {
+                std::thread::sleep(pause);
             }
         }
         event.write_to(&mut batch);
     }
-    flush(&mut out, &mut batch, true)
+    // A clean end is the zero-length chunk; a broken one, a chunk header that is not hex, which
+    // every HTTP client reports as a broken connection.
+    let tail: &[u8] = match (chunked, stream.abort) {
+        (true, false) => b"0\r\n\r\n",
+        (true, true) => b"oaimock-disconnect\r\n",
+        (false, _) => b"",
+    };
+    flush(&mut out, &mut batch, tail)
 }

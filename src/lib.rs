@@ -24,9 +24,11 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod fixtures;
 pub mod http;
 pub mod ids;
+pub mod journal;
 pub mod reply;
 pub mod schema;
 pub mod script;

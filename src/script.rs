@@ -170,6 +170,10 @@ pub struct Said {
     pub usage: Option<UsageOverride>,
     pub ttft: Option<Duration>,
     pub token_delay: Option<Duration>,
+    /// Faults the fixture asks for on this reply.
+    pub fault: Option<crate::faults::StreamFaults>,
+    /// What decided the reply (`rule 2 (name)`), for the request journal.
+    pub source: Option<String>,
 }
 
 impl Said {
@@ -180,6 +184,8 @@ impl Said {
             usage: None,
             ttft: None,
             token_delay: None,
+            fault: None,
+            source: None,
         }
     }
 
@@ -189,13 +195,23 @@ impl Said {
         if let (Body::Events(stream), Some(ttft)) = (&mut reply.body, self.ttft) {
             stream.ttft = ttft;
         }
+        self.finish_reply(reply)
+    }
+
+    /// Stamps the reply with its source and this reply's scripted faults.
+    fn finish_reply(&self, mut reply: Reply) -> Reply {
+        if let Some(fault) = &self.fault {
+            fault.apply(&mut reply, crate::ids::next_u64());
+        }
+        reply.source = self.source.clone();
         reply
     }
 
     /// A whole-JSON reply, sent after this reply's time to first token.
     pub fn json<T: Serialize>(&self, value: &T) -> Reply {
-        pause(self.ttft);
-        Reply::json(value)
+        let mut reply = Reply::json(value);
+        reply.delay = self.ttft.unwrap_or_default();
+        self.finish_reply(reply)
     }
 }
 
@@ -217,7 +233,11 @@ pub fn decide(app: &App, view: &View) -> Result<Said, ApiError> {
 
 /// The reply of the first matching fixture rule, if one matches.
 pub fn scripted(app: &App, view: &View) -> Option<Result<Said, ApiError>> {
-    let picked = app.rules.as_ref()?.pick(view)?;
+    let runtime = app.runtime_rules();
+    let picked = runtime
+        .iter()
+        .find_map(|rules| rules.pick(view))
+        .or_else(|| app.rules.as_ref()?.pick(view))?;
     Some(picked.map_err(|(error, ttft)| {
         pause(ttft);
         error

@@ -16,7 +16,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::api::{self, App};
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::faults::RequestFaults;
 use crate::http::{self, BodyError, Reply, RequestInfo};
+use crate::journal::Record;
 
 /// Workers that stay alive when idle; they also guarantee someone is free to answer 503.
 const MIN_WORKERS: usize = 4;
@@ -386,30 +388,47 @@ impl Inner {
         // Our own occupying connections are not client work: they never count against the bound.
         let counted = info.path != OCCUPY_PATH;
         let admitted = !counted || self.busy.fetch_add(1, Ordering::AcqRel) < max;
+        let mut exchange = Exchange::default();
         let outcome = if admitted {
-            self.answer(&mut rq, &info)
+            self.answer(&mut rq, &info, &mut exchange)
         } else {
             Outcome::Reply(Reply::error(ApiError::overloaded(max)))
         };
-        let (status, written) = match outcome {
+        let mut first_byte = None;
+        let (status, source, written) = match outcome {
             Outcome::Reply(reply) => {
-                let status = reply.status;
+                let (status, source) = (reply.status, reply.source.clone());
                 let mut writer = rq.into_writer();
-                (status, http::send(&mut *writer, &info, reply, &request_id))
+                let written = http::send(&mut *writer, &info, reply, &request_id, &mut first_byte);
+                (status, source, written)
             }
-            Outcome::Refuse(reply) => (reply.status, http::refuse(rq, reply, &request_id)),
+            Outcome::Refuse(reply) => {
+                let (status, source) = (reply.status, reply.source.clone());
+                (status, source, http::refuse(rq, reply, &request_id))
+            }
             Outcome::Park => {
                 lock(&PARKED).push(rq);
-                (
-                    413,
-                    Err(io::Error::other(
-                        "declared body too large to drain; connection parked",
-                    )),
-                )
+                let why = "declared body too large to drain; connection parked";
+                (413, None, Err(io::Error::other(why)))
             }
         };
         if counted {
             self.busy.fetch_sub(1, Ordering::AcqRel);
+        }
+        if exchange.journaled {
+            let answered_by = source
+                .unwrap_or_else(|| if status < 400 { "built-in" } else { "error" }.to_string());
+            self.app.journal.record(Record {
+                scope: exchange.scope,
+                method: info.method.clone(),
+                path: info.path.clone(),
+                headers: info.headers.clone(),
+                body: exchange.body,
+                answered_by,
+                status,
+                ttft_ms: first_byte.map(|t| t.duration_since(started).as_millis() as u64),
+                total_ms: started.elapsed().as_millis() as u64,
+            });
         }
         if !self.app.config.quiet && counted {
             let ms = started.elapsed().as_millis();
@@ -422,8 +441,14 @@ impl Inner {
         }
     }
 
-    /// Routes, checks the key, reads the body, and runs the handler with panics turned into 500s.
-    fn answer(&self, rq: &mut tiny_http::Request, info: &RequestInfo) -> Outcome {
+    /// Routes, checks the key, applies faults and limits, reads the body, and runs the handler
+    /// with panics turned into 500s.
+    fn answer(
+        &self,
+        rq: &mut tiny_http::Request,
+        info: &RequestInfo,
+        exchange: &mut Exchange,
+    ) -> Outcome {
         let limit = self.app.config.max_body_bytes;
         let declared = rq.body_length().unwrap_or(0);
         if declared > DRAIN_LIMIT {
@@ -468,18 +493,21 @@ impl Inner {
         {
             return early(Reply::error(e));
         }
-        if let Some(wanted) = &info.inject_error {
-            let error = match wanted.trim().parse::<u16>() {
-                Ok(status @ 400..=599) => ApiError::for_status(status),
-                _ => ApiError::invalid(
-                    "x-oaimock-error",
-                    "invalid_value",
-                    format!(
-                        "Invalid 'x-oaimock-error' header: expected a status from 400 to 599, but got '{wanted}' instead."
-                    ),
-                ),
-            };
-            return early(Reply::error(error));
+        let faults = match RequestFaults::from_headers(&info.headers) {
+            Ok(faults) => faults,
+            Err(e) => return early(Reply::error(e)),
+        };
+        exchange.journaled = route.is_api() && self.app.journal.enabled();
+        exchange.scope = faults.scope.clone();
+        let (chaos, seed) = if route.is_api() {
+            self.app.chaos.draw()
+        } else {
+            (None, 0)
+        };
+        if let Some(error) = faults.error.or(chaos) {
+            let mut reply = Reply::error(error);
+            reply.source = Some("fault".into());
+            return early(reply);
         }
         let body = if route.has_body() {
             match http::read_body(rq, limit) {
@@ -507,21 +535,62 @@ impl Inner {
         } else {
             Vec::new()
         };
-        match catch_unwind(AssertUnwindSafe(|| {
+        let mut limit_headers = Vec::new();
+        if route.is_api() && self.app.limits.enabled() {
+            let scope = faults.scope.as_deref().unwrap_or("");
+            match self.app.limits.admit(scope, prompt_tokens(&body)) {
+                Ok(headers) => limit_headers = headers,
+                Err(error) => {
+                    exchange.body = body;
+                    let mut reply = Reply::error(error);
+                    reply.source = Some("rate limit".into());
+                    return Outcome::Reply(reply);
+                }
+            }
+        }
+        let handled = catch_unwind(AssertUnwindSafe(|| {
             api::handle(&self.app, &route, info, &body)
-        })) {
-            Ok(Ok(reply)) => Outcome::Reply(reply),
-            Ok(Err(e)) => Outcome::Reply(Reply::error(e)),
+        }));
+        if exchange.journaled {
+            exchange.body = body;
+        }
+        let mut reply = match handled {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(e)) => Reply::error(e),
             Err(panic) => {
                 let detail = panic
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a handler panicked".to_string());
-                Outcome::Reply(Reply::error(ApiError::internal(&detail)))
+                Reply::error(ApiError::internal(&detail))
             }
+        };
+        faults.stream.apply(&mut reply, seed);
+        reply.headers.extend(limit_headers);
+        Outcome::Reply(reply)
+    }
+}
+
+/// What `serve` keeps of a request for the journal.
+#[derive(Default)]
+struct Exchange {
+    journaled: bool,
+    scope: Option<String>,
+    body: Vec<u8>,
+}
+
+/// What a rate limit counts for a request: the words in its JSON strings (the prompt, roughly).
+fn prompt_tokens(body: &[u8]) -> u64 {
+    fn words(value: &serde_json::Value) -> u64 {
+        match value {
+            serde_json::Value::String(s) => crate::reply::count_words(s),
+            serde_json::Value::Array(items) => items.iter().map(words).sum(),
+            serde_json::Value::Object(map) => map.values().map(words).sum(),
+            _ => 0,
         }
     }
+    serde_json::from_slice(body).map_or(0, |v| words(&v))
 }
 
 /// An error after which the connection is closed: the rest of the body was not read.

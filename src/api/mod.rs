@@ -1,6 +1,7 @@
 //! Routing and the endpoint families: a route enum over method and path (`/v1` optional), the API
 //! key check, and dispatch from a parsed request to a `Reply`.
 
+pub mod admin;
 pub mod chat;
 pub mod completions;
 pub mod embeddings;
@@ -9,12 +10,18 @@ pub mod models;
 pub mod responses;
 pub mod tools;
 
+use std::sync::{Arc, Mutex};
+
 use serde::Serialize;
+
+pub use admin::Admin;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::faults::{Chaos, RateLimit};
 use crate::fixtures::{LoadError, RuleSet};
 use crate::http::{Reply, RequestInfo};
+use crate::journal::Journal;
 
 /// State every handler reads; built once at start-up and shared by all workers.
 pub struct App {
@@ -23,6 +30,15 @@ pub struct App {
     pub fingerprint: String,
     /// The `--fixtures` rules, loaded whole at start-up.
     pub rules: Option<RuleSet>,
+    /// Rules added through `POST /_oaimock/fixtures`, matched before the file's, oldest first.
+    pub runtime_rules: Mutex<Vec<Arc<RuleSet>>>,
+    /// Random faults (`--fault-rate`, `--seed`).
+    pub chaos: Chaos,
+    /// `--rpm` / `--tpm`.
+    pub limits: RateLimit,
+    pub journal: Journal,
+    /// Whether the `/_oaimock/*` admin paths answer.
+    pub admin: bool,
 }
 
 impl App {
@@ -32,11 +48,30 @@ impl App {
             Some(path) => Some(crate::fixtures::load(path)?),
             None => None,
         };
+        let seed = config.seed.unwrap_or_else(crate::ids::next_u64);
+        let loopback = config.host == "localhost"
+            || config
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
         Ok(App {
-            config,
+            chaos: Chaos::new(config.fault_rate, config.fault_statuses.clone(), seed),
+            limits: RateLimit::new(config.rpm, config.tpm),
+            journal: Journal::new(config.journal_size),
+            admin: !config.no_admin && (loopback || config.api_key.is_some()),
+            runtime_rules: Mutex::new(Vec::new()),
             fingerprint: crate::ids::hex("fp_", 10),
             rules,
+            config,
         })
+    }
+
+    /// The rules added at run time, as they are now (a copy of the list, not of the rules).
+    pub fn runtime_rules(&self) -> Vec<Arc<RuleSet>> {
+        self.runtime_rules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
@@ -65,6 +100,8 @@ pub enum Route {
     Occupy,
     /// `OPTIONS` on any known path: a CORS preflight.
     Preflight,
+    /// The journal, run-time fixtures and reset under `/_oaimock/`.
+    Admin(Admin),
 }
 
 impl Route {
@@ -72,13 +109,30 @@ impl Route {
     pub fn has_body(&self) -> bool {
         matches!(
             self,
-            Route::ChatCompletions | Route::Completions | Route::Embeddings | Route::Responses
+            Route::ChatCompletions
+                | Route::Completions
+                | Route::Embeddings
+                | Route::Responses
+                | Route::Admin(Admin::AddFixtures)
         )
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub fn needs_key(&self) -> bool {
         !matches!(self, Route::Health | Route::Preflight | Route::Occupy)
+    }
+
+    /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
+    pub fn is_api(&self) -> bool {
+        matches!(
+            self,
+            Route::ChatCompletions
+                | Route::Completions
+                | Route::Embeddings
+                | Route::Responses
+                | Route::ListModels
+                | Route::RetrieveModel(_)
+        )
     }
 }
 
@@ -94,24 +148,41 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     } else {
         bare
     };
-    let (allow, route) = match bare {
-        "/chat/completions" => ("POST", Route::ChatCompletions),
-        "/completions" => ("POST", Route::Completions),
-        "/embeddings" => ("POST", Route::Embeddings),
-        "/responses" => ("POST", Route::Responses),
-        "/models" => ("GET", Route::ListModels),
-        "/health" => ("GET", Route::Health),
-        "/_oaimock/panic" => ("POST", Route::Panic),
-        crate::server::OCCUPY_PATH => ("GET", Route::Occupy),
+    let methods: Vec<(&str, Route)> = match bare {
+        "/chat/completions" => vec![("POST", Route::ChatCompletions)],
+        "/completions" => vec![("POST", Route::Completions)],
+        "/embeddings" => vec![("POST", Route::Embeddings)],
+        "/responses" => vec![("POST", Route::Responses)],
+        "/models" => vec![("GET", Route::ListModels)],
+        "/health" => vec![("GET", Route::Health)],
+        "/_oaimock/panic" => vec![("POST", Route::Panic)],
+        "/_oaimock/requests" => vec![
+            ("GET", Route::Admin(Admin::Requests)),
+            ("DELETE", Route::Admin(Admin::ClearRequests)),
+        ],
+        "/_oaimock/fixtures" => vec![
+            ("POST", Route::Admin(Admin::AddFixtures)),
+            ("DELETE", Route::Admin(Admin::ClearFixtures)),
+        ],
+        "/_oaimock/reset" => vec![("POST", Route::Admin(Admin::Reset))],
+        crate::server::OCCUPY_PATH => vec![("GET", Route::Occupy)],
         _ => match bare.strip_prefix("/models/") {
-            Some(id) if !id.is_empty() => ("GET", Route::RetrieveModel(percent_decode(id))),
+            Some(id) if !id.is_empty() => vec![("GET", Route::RetrieveModel(percent_decode(id)))],
             _ => return Err(ApiError::unknown_url(method, path)),
         },
     };
-    match method {
-        "OPTIONS" => Ok(Route::Preflight),
-        m if m == allow || (m == "HEAD" && allow == "GET") => Ok(route),
-        _ => Err(ApiError::method_not_allowed(method, path, allow)),
+    if method == "OPTIONS" {
+        return Ok(Route::Preflight);
+    }
+    let wanted = if method == "HEAD" { "GET" } else { method };
+    let allow: Vec<&str> = methods.iter().map(|(m, _)| *m).collect();
+    match methods.into_iter().find(|(m, _)| *m == wanted) {
+        Some((_, route)) => Ok(route),
+        None => Err(ApiError::method_not_allowed(
+            method,
+            path,
+            &allow.join(", "),
+        )),
     }
 }
 
@@ -188,6 +259,10 @@ pub fn handle(
             version: env!("CARGO_PKG_VERSION"),
         })),
         Route::Occupy => Ok(Reply::empty(204, Vec::new())),
+        Route::Admin(_) | Route::Panic if !app.admin => {
+            Err(ApiError::unknown_url(&info.method, &info.path))
+        }
+        Route::Admin(admin) => admin::handle(app, *admin, info, body),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Reply::empty(
             204,

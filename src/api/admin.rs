@@ -1,0 +1,123 @@
+//! The admin paths under `/_oaimock/`: the request journal, fixture rules added at run time, and
+//! a reset. On by default on loopback, behind `--api-key` when one is set, off with `--no-admin`.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{App, percent_decode};
+use crate::error::ApiError;
+use crate::http::{Reply, RequestInfo};
+use crate::journal::Entry;
+
+/// The admin operations, one per method and path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admin {
+    /// `GET /_oaimock/requests?path=…&scope=…`
+    Requests,
+    /// `DELETE /_oaimock/requests?scope=…`
+    ClearRequests,
+    /// `POST /_oaimock/fixtures` with a fixture file as the body.
+    AddFixtures,
+    /// `DELETE /_oaimock/fixtures`: removes the rules added at run time.
+    ClearFixtures,
+    /// `POST /_oaimock/reset?scope=…`: sequences, rate-limit counters, random draws, journal.
+    Reset,
+}
+
+#[derive(Serialize)]
+struct List {
+    object: &'static str,
+    data: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct Count {
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct Added {
+    added: usize,
+    runtime_rules: usize,
+}
+
+#[derive(Serialize)]
+struct Reset<'a> {
+    reset: bool,
+    scope: Option<&'a str>,
+}
+
+/// `name=value` from the query string, percent-decoded.
+fn query<'a>(info: &'a RequestInfo, name: &str) -> Option<String> {
+    info.query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value): (&'a str, &'a str)| percent_decode(&value.replace('+', " ")))
+}
+
+/// The scope asked for: `?scope=`, else the `x-oaimock-scope` header.
+fn scope(info: &RequestInfo) -> Option<String> {
+    query(info, "scope").or_else(|| {
+        info.headers
+            .iter()
+            .find(|(n, _)| n == "x-oaimock-scope")
+            .map(|(_, v)| v.clone())
+    })
+}
+
+pub fn handle(app: &App, admin: Admin, info: &RequestInfo, body: &[u8]) -> Result<Reply, ApiError> {
+    let scope = scope(info);
+    let scope = scope.as_deref();
+    Ok(match admin {
+        Admin::Requests => {
+            let path = query(info, "path");
+            Reply::json(&List {
+                object: "list",
+                data: app.journal.list(path.as_deref(), scope),
+            })
+        }
+        Admin::ClearRequests => Reply::json(&Count {
+            count: app.journal.clear(scope),
+        }),
+        Admin::AddFixtures => {
+            let text = String::from_utf8_lossy(body);
+            let rules = crate::fixtures::parse("request body", &text).map_err(|e| {
+                ApiError::invalid(
+                    "body",
+                    "invalid_fixture",
+                    format!("Invalid fixture rules: {}", e.problems.join("; ")),
+                )
+            })?;
+            let added = rules.rules.len();
+            let mut runtime = app.runtime_rules.lock().unwrap_or_else(|e| e.into_inner());
+            runtime.push(Arc::new(rules));
+            Reply::json(&Added {
+                added,
+                runtime_rules: runtime.iter().map(|r| r.rules.len()).sum(),
+            })
+        }
+        Admin::ClearFixtures => {
+            let removed =
+                std::mem::take(&mut *app.runtime_rules.lock().unwrap_or_else(|e| e.into_inner()));
+            Reply::json(&Count {
+                count: removed.iter().map(|r| r.rules.len()).sum(),
+            })
+        }
+        Admin::Reset => {
+            for rules in app.runtime_rules() {
+                rules.reset(scope);
+            }
+            if let Some(rules) = &app.rules {
+                rules.reset(scope);
+            }
+            app.limits.reset(scope);
+            if scope.is_none() {
+                app.chaos.reset();
+            }
+            app.journal.clear(scope);
+            Reply::json(&Reset { reset: true, scope })
+        }
+    })
+}

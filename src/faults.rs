@@ -1,0 +1,475 @@
+//! Faults and latency on demand: per request from `x-oaimock-*` headers or a fixture reply's
+//! `fault`, at random from `--fault-rate` under `--seed`, and a real rate limit (`--rpm`, `--tpm`).
+//! A fault changes the reply or how its stream is walked; no endpoint knows about faults.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::http::{Body, Event, Reply};
+
+/// The longest stall a request may ask for: a stall is bounded, never a hung worker.
+pub const MAX_STALL: Duration = Duration::from_secs(60);
+
+/// Latency and stream breakage for one reply. The same names serve as fixture `fault` keys and,
+/// with `x-oaimock-` in front and `-` for `_`, as request headers.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamFaults {
+    pub ttft_ms: Option<u64>,
+    pub token_delay_ms: Option<u64>,
+    pub jitter_ms: Option<u64>,
+    /// Send `data: {"error": ...}` after this many events, then end the stream.
+    pub stream_error_after: Option<usize>,
+    /// End the stream cleanly after this many events: no finish chunk, no `[DONE]`.
+    pub truncate_after: Option<usize>,
+    /// Break the connection after this many events (the chunked framing is cut mid-way).
+    pub disconnect_after: Option<usize>,
+    /// Send one event whose data is not JSON after this many events.
+    pub malformed_after: Option<usize>,
+    /// Send nothing for this long, after `stall_after` events (default 0).
+    pub stall_ms: Option<u64>,
+    pub stall_after: Option<usize>,
+}
+
+const STREAM_KEYS: &[&str] = &[
+    "ttft-ms",
+    "token-delay-ms",
+    "jitter-ms",
+    "stream-error-after",
+    "truncate-after",
+    "disconnect-after",
+    "malformed-after",
+    "stall-ms",
+    "stall-after",
+];
+
+/// Everything the `x-oaimock-*` headers of one request ask for.
+#[derive(Debug, Default)]
+pub struct RequestFaults {
+    /// Answer with this error instead of the reply.
+    pub error: Option<ApiError>,
+    pub stream: StreamFaults,
+    /// `x-oaimock-scope`: keeps sequences, rate-limit counters and journal entries apart.
+    pub scope: Option<String>,
+}
+
+fn bad_header(name: &str, value: &str, expected: &str) -> ApiError {
+    ApiError::invalid(
+        name,
+        "invalid_value",
+        format!("Invalid '{name}' header: expected {expected}, but got '{value}' instead."),
+    )
+}
+
+fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ApiError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| bad_header(name, value, "a whole number"))
+}
+
+impl RequestFaults {
+    /// Reads the `x-oaimock-*` headers (names lowercased). An unknown one is a 400, so a typo in a
+    /// test does not pass silently.
+    pub fn from_headers(headers: &[(String, String)]) -> Result<RequestFaults, ApiError> {
+        let mut faults = RequestFaults::default();
+        let mut status = None;
+        let mut retry: Vec<(String, String)> = Vec::new();
+        for (name, value) in headers {
+            let Some(key) = name.strip_prefix("x-oaimock-") else {
+                continue;
+            };
+            let s = &mut faults.stream;
+            match key {
+                "error" => match value.trim().parse::<u16>() {
+                    Ok(code @ 400..=599) => status = Some(code),
+                    _ => return Err(bad_header(name, value, "a status from 400 to 599")),
+                },
+                "retry-after" => retry.push((
+                    "Retry-After".into(),
+                    number::<u64>(name, value)?.to_string(),
+                )),
+                "retry-after-ms" => retry.push((
+                    "retry-after-ms".into(),
+                    number::<u64>(name, value)?.to_string(),
+                )),
+                "should-retry" => match value.trim() {
+                    "true" | "false" => {
+                        retry.push(("x-should-retry".into(), value.trim().to_string()))
+                    }
+                    _ => return Err(bad_header(name, value, "true or false")),
+                },
+                "scope" => faults.scope = Some(value.clone()),
+                "ttft-ms" => s.ttft_ms = Some(number(name, value)?),
+                "token-delay-ms" => s.token_delay_ms = Some(number(name, value)?),
+                "jitter-ms" => s.jitter_ms = Some(number(name, value)?),
+                "stream-error-after" => s.stream_error_after = Some(number(name, value)?),
+                "truncate-after" => s.truncate_after = Some(number(name, value)?),
+                "disconnect-after" => s.disconnect_after = Some(number(name, value)?),
+                "malformed-after" => s.malformed_after = Some(number(name, value)?),
+                "stall-ms" => s.stall_ms = Some(number(name, value)?),
+                "stall-after" => s.stall_after = Some(number(name, value)?),
+                _ => {
+                    let known = format!(
+                        "one of x-oaimock-error, -retry-after, -retry-after-ms, -should-retry, -scope, -{}",
+                        STREAM_KEYS.join(", -")
+                    );
+                    return Err(ApiError::invalid(
+                        name,
+                        "unknown_header",
+                        format!("Unknown header '{name}': expected {known}."),
+                    ));
+                }
+            }
+        }
+        if let Some(code) = status {
+            let mut error = ApiError::for_status(code);
+            if retry.iter().any(|(n, _)| n == "Retry-After") {
+                error.headers.retain(|(n, _)| n != "Retry-After");
+            }
+            error.headers.extend(retry);
+            faults.error = Some(error);
+        }
+        Ok(faults)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorEvent<'a> {
+    error: ErrorFields<'a>,
+}
+
+/// The nested error event of the Responses API (§9.6 of the wire brief).
+#[derive(Serialize)]
+struct NamedErrorEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    error: ErrorFields<'a>,
+    sequence_number: usize,
+}
+
+#[derive(Serialize)]
+struct ErrorFields<'a> {
+    message: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    param: Option<&'a str>,
+    code: Option<&'a str>,
+}
+
+fn ms(value: Option<u64>) -> Option<Duration> {
+    value.map(Duration::from_millis)
+}
+
+impl StreamFaults {
+    /// Laid over `other`: each setting of `self` wins where it is set.
+    pub fn or(&self, other: &StreamFaults) -> StreamFaults {
+        StreamFaults {
+            ttft_ms: self.ttft_ms.or(other.ttft_ms),
+            token_delay_ms: self.token_delay_ms.or(other.token_delay_ms),
+            jitter_ms: self.jitter_ms.or(other.jitter_ms),
+            stream_error_after: self.stream_error_after.or(other.stream_error_after),
+            truncate_after: self.truncate_after.or(other.truncate_after),
+            disconnect_after: self.disconnect_after.or(other.disconnect_after),
+            malformed_after: self.malformed_after.or(other.malformed_after),
+            stall_ms: self.stall_ms.or(other.stall_ms),
+            stall_after: self.stall_after.or(other.stall_after),
+        }
+    }
+
+    /// Changes `reply` as asked. A whole-JSON reply only takes the time to first token; a stream
+    /// takes every setting, and `seed` drives its jitter.
+    pub fn apply(&self, reply: &mut Reply, seed: u64) {
+        let stream = match &mut reply.body {
+            Body::Events(stream) => stream,
+            _ => {
+                if let Some(ttft) = ms(self.ttft_ms) {
+                    reply.delay = ttft;
+                }
+                return;
+            }
+        };
+        if let Some(ttft) = ms(self.ttft_ms) {
+            stream.ttft = ttft;
+        }
+        if let Some(delay) = ms(self.token_delay_ms) {
+            stream.token_delay = delay;
+        }
+        if let Some(jitter) = ms(self.jitter_ms) {
+            stream.jitter = jitter;
+            stream.seed = seed;
+        }
+        if let Some(stall) = ms(self.stall_ms) {
+            stream.stall = Some((self.stall_after.unwrap_or(0), stall.min(MAX_STALL)));
+        }
+        let events = &mut stream.events;
+        let named = events.first().and_then(|e| e.name).is_some();
+        if let Some(n) = self.malformed_after.filter(|n| *n <= events.len()) {
+            let name = named.then_some("response.output_text.delta");
+            events.insert(
+                n,
+                Event {
+                    name,
+                    data: "{\"oaimock\": malformed".into(),
+                    paced: false,
+                },
+            );
+        }
+        if let Some(n) = self.stream_error_after {
+            events.truncate(n);
+            let error = ApiError::for_status(500);
+            let fields = ErrorFields {
+                message: &error.message,
+                kind: &error.kind,
+                param: None,
+                code: error.code.as_deref(),
+            };
+            events.push(if named {
+                let event = NamedErrorEvent {
+                    kind: "error",
+                    error: fields,
+                    sequence_number: n,
+                };
+                Event::json(Some("error"), &event, false)
+            } else {
+                Event::json(None, &ErrorEvent { error: fields }, false)
+            });
+        }
+        if let Some(n) = self.truncate_after {
+            events.truncate(n);
+        }
+        if let Some(n) = self.disconnect_after {
+            events.truncate(n);
+            stream.abort = true;
+        }
+    }
+}
+
+/// splitmix64: the draw for the `k`-th request under `seed`.
+pub fn mix(seed: u64, k: u64) -> u64 {
+    let mut z = seed.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// `--fault-rate` of the API requests fail with a status drawn from `--fault-statuses`. Draws
+/// follow the order requests arrive in, so one seed and one order give the same faults.
+pub struct Chaos {
+    pub rate: f64,
+    pub statuses: Vec<u16>,
+    pub seed: u64,
+    drawn: AtomicU64,
+}
+
+impl Chaos {
+    pub fn new(rate: f64, statuses: Vec<u16>, seed: u64) -> Chaos {
+        Chaos {
+            rate,
+            statuses,
+            seed,
+            drawn: AtomicU64::new(0),
+        }
+    }
+
+    /// The next request's fault, if it gets one, and its seed for jitter either way.
+    pub fn draw(&self) -> (Option<ApiError>, u64) {
+        let k = self.drawn.fetch_add(1, Ordering::Relaxed);
+        let r = mix(self.seed, k);
+        if self.rate <= 0.0 || self.statuses.is_empty() {
+            return (None, r);
+        }
+        let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+        if unit >= self.rate {
+            return (None, r);
+        }
+        let status = self.statuses[(mix(r, 1) % self.statuses.len() as u64) as usize];
+        (Some(ApiError::for_status(status)), r)
+    }
+
+    pub fn reset(&self) {
+        self.drawn.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A real rate limit: requests and tokens per minute, counted in fixed one-minute windows per
+/// scope. Over either limit: 429 with `Retry-After` and the `x-ratelimit-*` headers.
+pub struct RateLimit {
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    windows: Mutex<HashMap<String, Window>>,
+}
+
+struct Window {
+    started: Instant,
+    requests: u64,
+    tokens: u64,
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+impl RateLimit {
+    pub fn new(rpm: Option<u64>, tpm: Option<u64>) -> RateLimit {
+        RateLimit {
+            rpm,
+            tpm,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.rpm.is_some() || self.tpm.is_some()
+    }
+
+    /// Counts one request of `tokens` tokens in `scope`. `Ok` carries the `x-ratelimit-*` headers
+    /// for the response; `Err` is the 429.
+    pub fn admit(&self, scope: &str, tokens: u64) -> Result<Vec<(String, String)>, ApiError> {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let window = windows.entry(scope.to_string()).or_insert(Window {
+            started: now,
+            requests: 0,
+            tokens: 0,
+        });
+        if now.duration_since(window.started) >= MINUTE {
+            *window = Window {
+                started: now,
+                requests: 0,
+                tokens: 0,
+            };
+        }
+        let reset = MINUTE.saturating_sub(now.duration_since(window.started));
+        let over_requests = self.rpm.is_some_and(|limit| window.requests + 1 > limit);
+        let over_tokens = self.tpm.is_some_and(|limit| window.tokens + tokens > limit);
+        if !over_requests && !over_tokens {
+            window.requests += 1;
+            window.tokens += tokens;
+        }
+        let mut headers = Vec::new();
+        let reset_text = format!("{:.3}s", reset.as_secs_f64());
+        if let Some(limit) = self.rpm {
+            headers.push(("x-ratelimit-limit-requests".into(), limit.to_string()));
+            headers.push((
+                "x-ratelimit-remaining-requests".into(),
+                limit.saturating_sub(window.requests).to_string(),
+            ));
+            headers.push(("x-ratelimit-reset-requests".into(), reset_text.clone()));
+        }
+        if let Some(limit) = self.tpm {
+            headers.push(("x-ratelimit-limit-tokens".into(), limit.to_string()));
+            headers.push((
+                "x-ratelimit-remaining-tokens".into(),
+                limit.saturating_sub(window.tokens).to_string(),
+            ));
+            headers.push(("x-ratelimit-reset-tokens".into(), reset_text));
+        }
+        if !over_requests && !over_tokens {
+            return Ok(headers);
+        }
+        let (kind, limit, used, unit) = if over_requests {
+            (
+                "requests",
+                self.rpm.unwrap_or(0),
+                window.requests,
+                "requests per min (RPM)",
+            )
+        } else {
+            (
+                "tokens",
+                self.tpm.unwrap_or(0),
+                window.tokens,
+                "tokens per min (TPM)",
+            )
+        };
+        let wait = reset.as_secs_f64();
+        let message = format!(
+            "Rate limit reached for {scope_name} on {unit}: Limit {limit}, Used {used}, Requested {asked}. Please try again in {wait:.3}s.",
+            scope_name = if scope.is_empty() { "oaimock" } else { scope },
+            asked = if over_requests { 1 } else { tokens },
+        );
+        let mut error = ApiError::new(429, kind, Some("rate_limit_exceeded"), message)
+            .with_header("Retry-After", (reset.as_secs() + 1).to_string())
+            .with_header("retry-after-ms", reset.as_millis().max(1).to_string());
+        error.headers.extend(headers);
+        Err(error)
+    }
+
+    pub fn reset(&self, scope: Option<&str>) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        match scope {
+            Some(scope) => {
+                windows.remove(scope);
+            }
+            None => windows.clear(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn headers_ask_for_errors_with_retry_hints_and_unknown_ones_are_refused() {
+        let f = RequestFaults::from_headers(&headers(&[
+            ("x-oaimock-error", "429"),
+            ("x-oaimock-retry-after-ms", "10"),
+            ("x-oaimock-should-retry", "false"),
+            ("accept", "x"),
+        ]))
+        .unwrap();
+        let e = f.error.unwrap();
+        assert_eq!(e.status, 429);
+        assert!(e.headers.contains(&("retry-after-ms".into(), "10".into())));
+        assert!(
+            e.headers
+                .contains(&("x-should-retry".into(), "false".into()))
+        );
+        let e =
+            RequestFaults::from_headers(&headers(&[("x-oaimock-truncat-after", "2")])).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("x-oaimock-truncat-after"));
+        assert!(RequestFaults::from_headers(&headers(&[("x-oaimock-stall-ms", "soon")])).is_err());
+    }
+
+    #[test]
+    fn chaos_is_the_same_for_the_same_seed() {
+        let draws = |seed| {
+            let chaos = Chaos::new(0.3, vec![429, 500], seed);
+            (0..200)
+                .map(|_| chaos.draw().0.map(|e| e.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draws(7), draws(7));
+        assert_ne!(draws(7), draws(8));
+        let hits = draws(7).iter().filter(|d| d.is_some()).count();
+        assert!((30..90).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn the_rate_limit_counts_per_scope() {
+        let limit = RateLimit::new(Some(2), None);
+        assert!(limit.admit("a", 0).is_ok());
+        assert!(limit.admit("a", 0).is_ok());
+        let e = limit.admit("a", 0).unwrap_err();
+        assert_eq!((e.status, e.kind.as_str()), (429, "requests"));
+        assert!(
+            e.headers
+                .iter()
+                .any(|(n, v)| n == "x-ratelimit-remaining-requests" && v == "0")
+        );
+        assert!(limit.admit("b", 0).is_ok());
+        limit.reset(Some("a"));
+        assert!(limit.admit("a", 0).is_ok());
+    }
+}

@@ -1,0 +1,190 @@
+//! The request journal: the last `--journal-size` requests, oldest first, for tests to check what
+//! their client really sent. Recording is one push under a lock; reading copies under it.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Bodies longer than this are kept cut, with `body_truncated: true`: the journal stays small.
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// Headers whose values are secrets.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "api-key",
+    "x-api-key",
+];
+
+/// One exchange as recorded.
+pub struct Record {
+    pub scope: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub answered_by: String,
+    pub status: u16,
+    pub ttft_ms: Option<u64>,
+    pub total_ms: u64,
+}
+
+/// One exchange as `GET /_oaimock/requests` shows it.
+#[derive(Serialize, Clone)]
+pub struct Entry {
+    pub seq: u64,
+    pub scope: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub headers: BTreeMap<String, String>,
+    /// The parsed JSON body, the body as text when it is not JSON, or null when empty.
+    pub body: Value,
+    pub body_truncated: bool,
+    pub answered_by: String,
+    pub status: u16,
+    pub ttft_ms: Option<u64>,
+    pub total_ms: u64,
+}
+
+pub struct Journal {
+    capacity: usize,
+    seq: AtomicU64,
+    entries: Mutex<VecDeque<Entry>>,
+}
+
+impl Journal {
+    pub fn new(capacity: usize) -> Journal {
+        Journal {
+            capacity,
+            seq: AtomicU64::new(0),
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.capacity > 0
+    }
+
+    /// Keeps `record`, dropping the oldest entry when full. The secrets are redacted here, once.
+    pub fn record(&self, record: Record) {
+        if !self.enabled() {
+            return;
+        }
+        let headers = record
+            .headers
+            .into_iter()
+            .map(|(name, value)| {
+                let value = if SECRET_HEADERS.contains(&name.as_str()) {
+                    redact(&value)
+                } else {
+                    value
+                };
+                (name, value)
+            })
+            .collect();
+        let truncated = record.body.len() > MAX_BODY;
+        let bytes = &record.body[..record.body.len().min(MAX_BODY)];
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+        };
+        let entry = Entry {
+            seq: self.seq.fetch_add(1, Ordering::Relaxed),
+            scope: record.scope,
+            method: record.method,
+            path: record.path,
+            headers,
+            body,
+            body_truncated: truncated,
+            answered_by: record.answered_by,
+            status: record.status,
+            ttft_ms: record.ttft_ms,
+            total_ms: record.total_ms,
+        };
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() == self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
+    pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<Entry> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .filter(|e| keep(e, path, scope))
+            .cloned()
+            .collect()
+    }
+
+    /// Removes the entries of `scope` (all of them without one); returns how many.
+    pub fn clear(&self, scope: Option<&str>) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let before = entries.len();
+        entries.retain(|e| !keep(e, None, scope));
+        before - entries.len()
+    }
+}
+
+fn without_v1(path: &str) -> &str {
+    path.strip_prefix("/v1")
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or(path)
+}
+
+fn keep(entry: &Entry, path: Option<&str>, scope: Option<&str>) -> bool {
+    path.is_none_or(|p| without_v1(&entry.path) == without_v1(p))
+        && scope.is_none_or(|s| entry.scope.as_deref() == Some(s))
+}
+
+/// `Bearer sk-…` → `Bearer [redacted]`: the scheme stays, the secret goes.
+fn redact(value: &str) -> String {
+    match value.split_once(' ') {
+        Some((scheme, _)) => format!("{scheme} [redacted]"),
+        None => "[redacted]".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(path: &str, scope: Option<&str>) -> Record {
+        Record {
+            scope: scope.map(String::from),
+            method: "POST".into(),
+            path: path.into(),
+            headers: vec![
+                ("authorization".into(), "Bearer sk-secret".into()),
+                ("x-a".into(), "1".into()),
+            ],
+            body: b"{\"model\":\"m\"}".to_vec(),
+            answered_by: "built-in".into(),
+            status: 200,
+            ttft_ms: Some(1),
+            total_ms: 2,
+        }
+    }
+
+    #[test]
+    fn keeps_the_last_n_redacted_and_filters_by_path_and_scope() {
+        let journal = Journal::new(2);
+        journal.record(record("/v1/chat/completions", None));
+        journal.record(record("/chat/completions", Some("t1")));
+        journal.record(record("/v1/models", Some("t1")));
+        let all = journal.list(None, None);
+        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(all[0].headers["authorization"], "Bearer [redacted]");
+        assert_eq!(all[0].body["model"], "m");
+        assert_eq!(journal.list(Some("/v1/chat/completions"), None).len(), 1);
+        assert_eq!(journal.list(None, Some("t1")).len(), 2);
+        assert_eq!(journal.clear(Some("t1")), 2);
+        assert!(journal.list(None, None).is_empty());
+    }
+}
