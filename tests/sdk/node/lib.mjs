@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import OpenAI from 'openai';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -55,4 +57,26 @@ export function recordingClientFor(server, options = {}) {
     return response;
   };
   return { client: clientFor(server, { fetch, ...options }), exchanges };
+}
+
+/** The fixture files (`--fixtures`) shared with the Python suite. */
+export const FIXTURES = path.join(repo, 'tests', 'sdk', 'fixtures');
+
+/**
+ * Starts oaimock with `--fixtures <file>`, the file being `{"rules": rules}` written into a fresh
+ * temp dir (removed again by `stop`).
+ */
+export async function startServerWithRules(rules, ...flags) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'oaimock-sdk-'));
+  const file = path.join(dir, 'rules.json');
+  await writeFile(file, JSON.stringify({ rules }));
+  const server = await startServer('--fixtures', file, ...flags);
+  const stop = server.stop;
+  return {
+    ...server,
+    stop: () => {
+      stop();
+      return rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -23,6 +23,8 @@ except ImportError:
     import httpx
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
+# Fixture files (`--fixtures`) shared by the Python and Node suites.
+SDK_FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 BINARY = pathlib.Path(os.environ.get("OAIMOCK_BIN", REPO / "target" / "release" / "oaimock"))
 SPEC = pathlib.Path(os.environ.get("OAIMOCK_OPENAPI", REPO.parent / "shared" / "spec" / "openapi.yaml"))
 
@@ -37,7 +39,8 @@ SDK_VERSION = tuple(int(part) for part in re.findall(r"\d+", openai.__version__)
 HAS_RESPONSES = importlib.util.find_spec("openai.resources.responses") is not None
 NOT_COLLECTED = {}
 if not HAS_RESPONSES:
-    NOT_COLLECTED["test_responses.py"] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
+    for _name in ("test_responses.py", "test_responses_tools.py"):
+        NOT_COLLECTED[_name] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
 collect_ignore = list(NOT_COLLECTED)
 
 
@@ -47,7 +50,9 @@ collect_ignore = list(NOT_COLLECTED)
 class Server:
     """One oaimock process on a free port; the first stdout line says where it listens."""
 
-    def __init__(self, *flags):
+    def __init__(self, *flags, fixtures=None):
+        if fixtures is not None:
+            flags = (*flags, "--fixtures", str(fixtures))
         self.proc = subprocess.Popen(
             [str(BINARY), "--port", "0", "--quiet", *flags], stdout=subprocess.PIPE, text=True
         )
@@ -55,7 +60,8 @@ class Server:
         match = re.fullmatch(r"listening on (http://127\.0\.0\.1:(\d+))\n", line)
         if not match:
             self.stop()
-            raise RuntimeError(f"oaimock {' '.join(flags)}: unexpected first line {line!r}")
+            # A bad fixture file stops the server; its problems went to stderr, one per line.
+            raise RuntimeError(f"oaimock {' '.join(flags)}: unexpected first line {line!r} (see stderr)")
         self.url, self.port = match[1], int(match[2])
 
     def stop(self):
@@ -67,8 +73,8 @@ class Server:
             self.proc.wait()
 
 
-def _server(*flags):
-    server = Server(*flags)
+def _server(*flags, fixtures=None):
+    server = Server(*flags, fixtures=fixtures)
     yield server
     server.stop()
 
@@ -82,6 +88,30 @@ def server():
 @pytest.fixture(scope="session")
 def keyed_server():
     yield from _server("--token-delay-ms", "0", "--api-key", "sk-test")
+
+
+@pytest.fixture(scope="session")
+def scripted_server():
+    """A server scripted by the committed `tests/sdk/fixtures/tools.json` (also used by Node)."""
+    yield from _server("--token-delay-ms", "1", fixtures=SDK_FIXTURES / "tools.json")
+
+
+@pytest.fixture
+def server_with_rules(tmp_path):
+    """`server_with_rules(rules, *flags)`: a server started with `--fixtures <file>`, where the file
+    is `{"rules": rules}` written by the test into its temp dir. Stopped when the test ends."""
+    started = []
+
+    def start(rules, *flags):
+        path = tmp_path / f"rules-{len(started)}.json"
+        path.write_text(json.dumps({"rules": rules}), encoding="utf-8")
+        server = Server("--token-delay-ms", "0", *flags, fixtures=path)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 FT_MODEL = "ft:gpt-4o-mini:acme:custom/x"
@@ -437,3 +467,48 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"NOTE: {name} was not collected: {why}")
     if not SPEC.is_file():
         terminalreporter.write_line(f"NOTE: schema validation was skipped because {SPEC} is missing (set OAIMOCK_OPENAPI)")
+
+
+# ---------------------------------------------------------------- JSON Schema formats
+
+
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*")
+
+
+def format_checker():
+    """A jsonschema FormatChecker that really checks `date-time`, `date`, `email`, `uuid` and `uri`.
+    jsonschema's default one checks `date-time` and `uri` only when optional packages are
+    installed (the venvs have none, so they would pass silently); these checks need nothing."""
+    import datetime
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+
+    def strings(check):
+        return lambda value: not isinstance(value, str) or check(value)
+
+    def date_time(value):
+        if not _DATE_TIME.fullmatch(value):
+            return False
+        datetime.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))  # ValueError if not a real instant
+        return True
+
+    def date(value):
+        if not _DATE.fullmatch(value):
+            return False
+        datetime.date.fromisoformat(value)
+        return True
+
+    for name, check in {
+        "date-time": date_time,
+        "date": date,
+        "email": lambda v: bool(_EMAIL.fullmatch(v)),
+        "uuid": lambda v: bool(_UUID.fullmatch(v)),
+        "uri": lambda v: bool(_URI.fullmatch(v)),
+    }.items():
+        checker.checks(name, raises=ValueError)(strings(check))
+    return checker

@@ -1,0 +1,367 @@
+"""Structured outputs in chat.completions through the official SDK (issue 7): the SDK's `parse`
+(and stream helper) with pydantic models, and raw `json_schema` response formats whose content is
+validated with jsonschema (formats included). No fixtures: the server builds an instance of the
+schema whose first free string is the user's message."""
+
+import datetime
+import enum
+import json
+from typing import List, Literal, Optional, Union
+
+import jsonschema
+import pydantic
+import pytest
+from pydantic import conint, constr
+
+from conftest import ECHO, format_checker, parse_helper, stream_helper
+
+MODEL = "gpt-4o-2024-08-06"
+
+
+# ---------------------------------------------------------------- pydantic models
+
+
+class Country(str, enum.Enum):
+    FRANCE = "FR"
+    GERMANY = "DE"
+
+
+class Address(pydantic.BaseModel):
+    street: str
+    city: str
+    country: Country
+    postcode: constr(min_length=5, max_length=5)
+
+
+class Person(pydantic.BaseModel):
+    """Nested model, an Enum (through $ref), constrained ints, Optional fields, constrained lists."""
+
+    name: str
+    age: conint(ge=18, le=130)
+    nickname: Optional[str]
+    home: Address
+    previous: List[Address]
+    scores: List[conint(ge=1, le=10)] = pydantic.Field(min_length=2, max_length=4)
+
+
+class Priority(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
+class Task(pydantic.BaseModel):
+    title: str
+    status: Literal["todo", "doing", "done"]
+    priority: Priority
+    due: datetime.date
+    created_at: datetime.datetime
+    estimate_hours: Optional[float] = pydantic.Field(ge=0.5, le=40)
+
+
+class Plan(pydantic.BaseModel):
+    """Lists of nested models, dates and datetimes, a Literal, an IntEnum."""
+
+    summary: str
+    tasks: List[Task] = pydantic.Field(min_length=1, max_length=3)
+    kind: Literal["personal", "work"]
+    deadline: Optional[datetime.datetime]
+
+
+class Circle(pydantic.BaseModel):
+    shape: Literal["circle"]
+    radius: float = pydantic.Field(gt=0)
+
+
+class Square(pydantic.BaseModel):
+    shape: Literal["square"]
+    side: float = pydantic.Field(gt=0)
+
+
+class Drawing(pydantic.BaseModel):
+    """A union of models (anyOf), a nullable nested model, a list of strings."""
+
+    caption: str
+    figure: Union[Circle, Square]
+    frame: Optional[Square]
+    labels: List[str]
+
+
+class Node(pydantic.BaseModel):
+    """A recursive model: the schema refers to itself."""
+
+    label: str
+    children: List["Node"]
+
+
+Node.model_rebuild()
+
+
+class Flags(pydantic.BaseModel):
+    """Only non-string fields: no free string to hold the message."""
+
+    enabled: bool
+    ratio: float
+    count: int
+    mode: Literal["fast", "safe"]
+
+
+def first_leaf(node, children):
+    """Follows the first child down to a node without children: `children` sorts before the
+    name keys, so the first free string of a recursive instance is its first leaf's."""
+    while node[children] if isinstance(node, dict) else getattr(node, children):
+        node = node[children][0] if isinstance(node, dict) else getattr(node, children)[0]
+    return node
+
+
+def text_of(model, path):
+    """The value at `path` (dotted, with list indices; or a function) of a parsed model."""
+    if callable(path):
+        return path(model)
+    value = model
+    for part in path.split("."):
+        value = value[int(part)] if part.isdigit() else getattr(value, part)
+    return value
+
+
+# (model, user text, dotted path of the field that holds the text, or None when no free string
+# can: the first free string in the generator's key order, see tests/fixtures/README.md)
+MODELS = [
+    (Person, "Describe Ada Lovelace", "home.city"),
+    (Plan, "Plan my week", "summary"),
+    (Drawing, "Draw a circle", "caption"),
+    (Node, "Make a tree", lambda tree: first_leaf(tree, "children").label),
+    (Flags, "Set the flags", None),
+]
+
+
+def check_parsed(message, model, text, path):
+    assert message.refusal is None
+    parsed = message.parsed
+    assert isinstance(parsed, model)
+    # The content is the JSON text of the parsed object.
+    assert model.model_validate_json(message.content) == parsed
+    if path is not None:
+        assert text in text_of(parsed, path)
+    return parsed
+
+
+@pytest.mark.parametrize("model, text, path", MODELS, ids=[m[0].__name__ for m in MODELS])
+def test_parse_with_pydantic_models(client, model, text, path):
+    completion = parse_helper(client)(model=MODEL, messages=[{"role": "user", "content": text}], response_format=model)
+    [choice] = completion.choices
+    assert choice.finish_reason == "stop"
+    check_parsed(choice.message, model, text, path)
+
+
+@pytest.mark.parametrize("model, text, path", MODELS, ids=[m[0].__name__ for m in MODELS])
+def test_stream_helper_with_pydantic_models(client, model, text, path):
+    reference = parse_helper(client)(model=MODEL, messages=[{"role": "user", "content": text}], response_format=model)
+    with stream_helper(client)(model=MODEL, messages=[{"role": "user", "content": text}], response_format=model) as stream:
+        deltas = [e.delta for e in stream if e.type == "content.delta" and e.delta]
+        final = stream.get_final_completion()
+    parsed = check_parsed(final.choices[0].message, model, text, path)
+    assert parsed == reference.choices[0].message.parsed
+    assert "".join(deltas) == final.choices[0].message.content
+    # The JSON text is streamed like any text: split at whitespace.
+    assert len(deltas) == len(final.choices[0].message.content.split(" "))
+
+
+def test_parse_sends_the_strict_schema_the_sdk_built(client, wire):
+    parse_helper(client)(model=MODEL, messages=[{"role": "user", "content": "Plan my week"}], response_format=Plan)
+    [exchange] = [e for e in wire if e.path.endswith("/chat/completions")]
+    sent = exchange.request_json["response_format"]
+    assert sent["type"] == "json_schema" and sent["json_schema"]["strict"] is True
+    content = json.loads(json.loads(bytes(exchange.body))["choices"][0]["message"]["content"])
+    jsonschema.Draft202012Validator(sent["json_schema"]["schema"], format_checker=format_checker()).validate(content)
+
+
+def test_strict_response_validation_with_parse(client_for, server):
+    strict = client_for(server, _strict_response_validation=True)
+    completion = parse_helper(strict)(model=MODEL, messages=[{"role": "user", "content": "Plan my week"}], response_format=Plan)
+    assert "Plan my week" in completion.choices[0].message.parsed.summary
+
+
+# ---------------------------------------------------------------- raw JSON schemas
+
+
+def obj(properties, required=None, **extra):
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+# (name, schema, JSON pointer-ish path of the value that holds the user text, or None)
+SCHEMAS = [
+    (
+        "formats",
+        obj(
+            {
+                "at": {"type": "string", "format": "date-time"},
+                "day": {"type": "string", "format": "date"},
+                "email": {"type": "string", "format": "email"},
+                "id": {"type": "string", "format": "uuid"},
+                "link": {"type": "string", "format": "uri"},
+                "note": {"type": "string"},
+            }
+        ),
+        "note",
+    ),
+    (
+        "enum_and_const",
+        obj(
+            {
+                "a_kind": {"type": "string", "enum": ["alpha", "beta"]},
+                "b_version": {"const": 2},
+                "c_label": {"type": "string", "const": "fixed"},
+                "d_text": {"type": "string"},
+                "e_level": {"type": "integer", "enum": [3, 5, 8]},
+            }
+        ),
+        "d_text",
+    ),
+    (
+        "any_of",
+        obj(
+            {
+                "value": {"anyOf": [obj({"text": {"type": "string"}}), obj({"number": {"type": "number"}})]},
+                "either": {"anyOf": [{"type": "integer", "minimum": 10}, {"type": "string"}]},
+            }
+        ),
+        "value.text",
+    ),
+    (
+        "refs_and_defs",
+        {
+            **obj({"owner": {"$ref": "#/$defs/person"}, "members": {"type": "array", "items": {"$ref": "#/$defs/person"}, "minItems": 2}}),
+            "$defs": {"person": obj({"name": {"type": "string"}, "role": {"$ref": "#/$defs/role"}}), "role": {"type": "string", "enum": ["admin", "user"]}},
+        },
+        "members.0.name",
+    ),
+    (
+        "recursive_ref",
+        {
+            **obj({"root": {"$ref": "#/$defs/node"}}),
+            "$defs": {
+                "node": obj({"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}})
+            },
+        },
+        lambda instance: first_leaf(instance["root"], "children")["name"],
+    ),
+    (
+        "nullable",
+        obj(
+            {
+                "maybe_text": {"type": ["string", "null"]},
+                "maybe_number": {"type": ["number", "null"], "minimum": 2},
+                "maybe_object": {"anyOf": [obj({"x": {"type": "integer"}}), {"type": "null"}]},
+            }
+        ),
+        "maybe_text",
+    ),
+    (
+        "bounds",
+        obj(
+            {
+                "a_code": {"type": "string", "minLength": 8, "maxLength": 8},
+                "b_items": {"type": "array", "items": {"type": "integer", "minimum": 5, "maximum": 7}, "minItems": 3, "maxItems": 3},
+                "c_ratio": {"type": "number", "exclusiveMinimum": 0.5, "exclusiveMaximum": 0.75},
+                "d_count": {"type": "integer", "minimum": 100, "maximum": 200, "multipleOf": 7},
+                "e_tags": {"type": "array", "items": {"type": "string", "maxLength": 4}, "minItems": 2, "maxItems": 5},
+                "f_short": {"type": "string", "maxLength": 6},
+                "g_long": {"type": "string", "minLength": 60},
+                "h_negative": {"type": "integer", "maximum": -3},
+            }
+        ),
+        None,
+    ),
+    (
+        "pattern",
+        obj({"a_sku": {"type": "string", "pattern": "^[A-Z]{3}-\\d{4}$"}, "b_text": {"type": "string"}}),
+        "b_text",
+    ),
+    (
+        "nested_arrays",
+        obj(
+            {
+                "matrix": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 2}, "minItems": 2},
+                "rows": {"type": "array", "items": obj({"cells": {"type": "array", "items": {"type": "string"}}})},
+            }
+        ),
+        "rows.0.cells.0",
+    ),
+    (
+        "no_strings",
+        obj({"flag": {"type": "boolean"}, "count": {"type": "integer"}, "empty": obj({})}),
+        None,
+    ),
+]
+
+
+def at(instance, path):
+    if callable(path):
+        return path(instance)
+    for part in path.split("."):
+        instance = instance[int(part)] if part.isdigit() else instance[part]
+    return instance
+
+
+@pytest.mark.parametrize("name, schema, path", SCHEMAS, ids=[s[0] for s in SCHEMAS])
+@pytest.mark.parametrize("streamed", [False, True], ids=["plain", "streamed"])
+def test_raw_json_schema_content_validates(client, name, schema, path, streamed):
+    text = f"Fill the {name} form"
+    response_format = {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
+    kw = dict(model=MODEL, messages=[{"role": "user", "content": text}], response_format=response_format)
+    if streamed:
+        chunks = list(client.chat.completions.create(stream=True, **kw))
+        content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        finish = chunks[-1].choices[0].finish_reason
+    else:
+        choice = client.chat.completions.create(**kw).choices[0]
+        content, finish = choice.message.content, choice.finish_reason
+    assert finish == "stop"
+    instance = json.loads(content)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=format_checker())
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)]
+    assert not errors, f"{content} does not validate: {errors}"
+    if path is not None:
+        assert text in at(instance, path)
+
+
+def test_the_format_checker_really_checks(client):
+    """The raw-schema test is only as good as its format checks: bad values must fail them."""
+    checker = format_checker()
+    for fmt, bad in [
+        ("date-time", "2024-13-01T00:00:00Z"),
+        ("date-time", "2024-01-01"),
+        ("date", "2024-02-30"),
+        ("email", "not an email"),
+        ("uuid", "1234"),
+        ("uri", "no scheme"),
+    ]:
+        assert not checker.conforms(bad, fmt), (fmt, bad)
+    for fmt, good in [
+        ("date-time", "2024-01-01T00:00:00Z"),
+        ("date", "2024-01-01"),
+        ("email", "a@b.co"),
+        ("uuid", "00000000-0000-4000-8000-000000000000"),
+        ("uri", "https://example.com/"),
+    ]:
+        assert checker.conforms(good, fmt), (fmt, good)
+
+
+def test_json_object_is_the_echo_object(client):
+    completion = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "Answer in JSON"}], response_format={"type": "json_object"}
+    )
+    assert json.loads(completion.choices[0].message.content) == {"echo": "Answer in JSON"}
+
+
+def test_text_format_is_the_echo(client):
+    completion = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "plain"}], response_format={"type": "text"}
+    )
+    assert completion.choices[0].message.content == ECHO + "plain"
