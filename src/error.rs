@@ -35,8 +35,9 @@ struct Envelope<'a> {
     error: ErrorObject<'a>,
 }
 
+/// The inner `{"message", "type", "param", "code"}` object, as envelopes and stream error events carry it.
 #[derive(Serialize)]
-struct ErrorObject<'a> {
+pub struct ErrorObject<'a> {
     message: &'a str,
     #[serde(rename = "type")]
     kind: &'a str,
@@ -215,15 +216,20 @@ impl ApiError {
         }
     }
 
-    /// The JSON body: `{"error": {"message", "type", "param", "code"}}`, all four keys present.
+    /// The inner error object, all four keys present.
+    pub fn object(&self) -> ErrorObject<'_> {
+        ErrorObject {
+            message: &self.message,
+            kind: &self.kind,
+            param: self.param.as_deref(),
+            code: self.code.as_deref(),
+        }
+    }
+
+    /// The JSON body: `{"error": {"message", "type", "param", "code"}}`.
     pub fn body(&self) -> Vec<u8> {
         let envelope = Envelope {
-            error: ErrorObject {
-                message: &self.message,
-                kind: &self.kind,
-                param: self.param.as_deref(),
-                code: self.code.as_deref(),
-            },
+            error: self.object(),
         };
         serde_json::to_vec(&envelope).expect("error envelope serializes")
     }

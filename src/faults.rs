@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorObject};
 use crate::http::{Body, Event, Reply};
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
@@ -141,7 +141,7 @@ impl RequestFaults {
 
 #[derive(Serialize)]
 struct ErrorEvent<'a> {
-    error: ErrorFields<'a>,
+    error: ErrorObject<'a>,
 }
 
 /// The nested error event of the Responses API (§9.6 of the wire brief).
@@ -149,17 +149,8 @@ struct ErrorEvent<'a> {
 struct NamedErrorEvent<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    error: ErrorFields<'a>,
+    error: ErrorObject<'a>,
     sequence_number: usize,
-}
-
-#[derive(Serialize)]
-struct ErrorFields<'a> {
-    message: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    param: Option<&'a str>,
-    code: Option<&'a str>,
 }
 
 fn ms(value: Option<u64>) -> Option<Duration> {
@@ -223,12 +214,7 @@ impl StreamFaults {
         if let Some(n) = self.stream_error_after {
             events.truncate(n);
             let error = ApiError::for_status(500);
-            let fields = ErrorFields {
-                message: &error.message,
-                kind: &error.kind,
-                param: None,
-                code: error.code.as_deref(),
-            };
+            let fields = error.object();
             events.push(if named {
                 let event = NamedErrorEvent {
                     kind: "error",

@@ -28,8 +28,6 @@ pub struct Record {
     pub body: Vec<u8>,
     pub answered_by: String,
     pub status: u16,
-    pub ttft_ms: Option<u64>,
-    pub total_ms: u64,
 }
 
 /// One exchange as `GET /_oaimock/requests` shows it.
@@ -45,8 +43,9 @@ pub struct Entry {
     pub body_truncated: bool,
     pub answered_by: String,
     pub status: u16,
+    /// Milliseconds to the first byte and to the last; `null` while the response is being written.
     pub ttft_ms: Option<u64>,
-    pub total_ms: u64,
+    pub total_ms: Option<u64>,
 }
 
 pub struct Journal {
@@ -68,10 +67,12 @@ impl Journal {
         self.capacity > 0
     }
 
-    /// Keeps `record`, dropping the oldest entry when full. The secrets are redacted here, once.
-    pub fn record(&self, record: Record) {
+    /// Keeps `record`, dropping the oldest entry when full, and returns its number for `finish`.
+    /// Called before the response is written, so a client that has its answer finds its entry.
+    /// The secrets are redacted here, once.
+    pub fn record(&self, record: Record) -> u64 {
         if !self.enabled() {
-            return;
+            return 0;
         }
         let headers = record
             .headers
@@ -103,14 +104,25 @@ impl Journal {
             body_truncated: truncated,
             answered_by: record.answered_by,
             status: record.status,
-            ttft_ms: record.ttft_ms,
-            total_ms: record.total_ms,
+            ttft_ms: None,
+            total_ms: None,
         };
+        let seq = entry.seq;
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() == self.capacity {
             entries.pop_front();
         }
         entries.push_back(entry);
+        seq
+    }
+
+    /// Adds the timings of entry `seq` once its response is written (if it is still kept).
+    pub fn finish(&self, seq: u64, ttft_ms: Option<u64>, total_ms: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = entries.iter_mut().rev().find(|e| e.seq == seq) {
+            entry.ttft_ms = ttft_ms;
+            entry.total_ms = Some(total_ms);
+        }
     }
 
     /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
@@ -167,8 +179,6 @@ mod tests {
             body: b"{\"model\":\"m\"}".to_vec(),
             answered_by: "built-in".into(),
             status: 200,
-            ttft_ms: Some(1),
-            total_ms: 2,
         }
     }
 

@@ -394,28 +394,11 @@ impl Inner {
         } else {
             Outcome::Reply(Reply::error(ApiError::overloaded(max)))
         };
-        let mut first_byte = None;
-        let (status, source, written) = match outcome {
-            Outcome::Reply(reply) => {
-                let (status, source) = (reply.status, reply.source.clone());
-                let mut writer = rq.into_writer();
-                let written = http::send(&mut *writer, &info, reply, &request_id, &mut first_byte);
-                (status, source, written)
-            }
-            Outcome::Refuse(reply) => {
-                let (status, source) = (reply.status, reply.source.clone());
-                (status, source, http::refuse(rq, reply, &request_id))
-            }
-            Outcome::Park => {
-                lock(&PARKED).push(rq);
-                let why = "declared body too large to drain; connection parked";
-                (413, None, Err(io::Error::other(why)))
-            }
+        let (status, source) = match &outcome {
+            Outcome::Reply(reply) | Outcome::Refuse(reply) => (reply.status, reply.source.clone()),
+            Outcome::Park => (413, None),
         };
-        if counted {
-            self.busy.fetch_sub(1, Ordering::AcqRel);
-        }
-        if exchange.journaled {
+        let entry = exchange.journaled.then(|| {
             let answered_by = source
                 .unwrap_or_else(|| if status < 400 { "built-in" } else { "error" }.to_string());
             self.app.journal.record(Record {
@@ -426,9 +409,30 @@ impl Inner {
                 body: exchange.body,
                 answered_by,
                 status,
-                ttft_ms: first_byte.map(|t| t.duration_since(started).as_millis() as u64),
-                total_ms: started.elapsed().as_millis() as u64,
-            });
+            })
+        });
+        let mut first_byte = None;
+        let written = match outcome {
+            Outcome::Reply(reply) => {
+                let mut writer = rq.into_writer();
+                http::send(&mut *writer, &info, reply, &request_id, &mut first_byte)
+            }
+            Outcome::Refuse(reply) => http::refuse(rq, reply, &request_id),
+            Outcome::Park => {
+                lock(&PARKED).push(rq);
+                Err(io::Error::other(
+                    "declared body too large to drain; connection parked",
+                ))
+            }
+        };
+        if counted {
+            self.busy.fetch_sub(1, Ordering::AcqRel);
+        }
+        if let Some(seq) = entry {
+            let ttft = first_byte.map(|t| t.duration_since(started).as_millis() as u64);
+            self.app
+                .journal
+                .finish(seq, ttft, started.elapsed().as_millis() as u64);
         }
         if !self.app.config.quiet && counted {
             let ms = started.elapsed().as_millis();

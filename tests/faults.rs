@@ -98,7 +98,8 @@ fn a_mid_stream_error_is_an_error_event_and_the_end_of_the_stream() {
         &[("x-oaimock-stream-error-after", "3")],
     );
     assert!(
-        got.body.contains("event: error\ndata: {\"type\":\"error\",\"error\":{"),
+        got.body
+            .contains("event: error\ndata: {\"type\":\"error\",\"error\":{"),
         "{}",
         got.body
     );
@@ -308,7 +309,7 @@ fn the_journal_keeps_the_last_requests_redacted_with_what_answered() {
     for e in &entries {
         assert_eq!(e["headers"]["authorization"], "Bearer [redacted]");
         assert_eq!(e["method"], "POST");
-        assert!(e["total_ms"].is_u64() && e.get("ttft_ms").is_some());
+        assert!(e.get("total_ms").is_some() && e.get("ttft_ms").is_some());
     }
     assert!(!got.body.contains("sk-secret-value"));
     // Admin paths need the key too.
