@@ -87,12 +87,18 @@ impl ResponseRequest {
                 map
             }
         };
-        let tools = f.array("tools")?.cloned().unwrap_or_default();
-        for (i, tool) in tools.iter().enumerate() {
+        let mut tools = f.array("tools")?.cloned().unwrap_or_default();
+        for (i, tool) in tools.iter_mut().enumerate() {
             let Value::Object(obj) = tool else {
                 return Err(f.wrong_type(&format!("tools[{i}]"), "an object", tool));
             };
-            Fields::new(obj, &format!("tools[{i}].")).required_string("type")?;
+            let kind = Fields::new(obj, &format!("tools[{i}].")).required_string("type")?;
+            // The response echoes function tools with the defaults filled in, as the API does:
+            // `strict` defaults to true here, and `parameters` is required (nullable) in `FunctionTool`.
+            if kind == "function" {
+                obj.entry("strict").or_insert(Value::Bool(true));
+                obj.entry("parameters").or_insert(Value::Null);
+            }
         }
         let tool_choice = match f.get("tool_choice") {
             None => Value::from("auto"),
