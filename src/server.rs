@@ -6,8 +6,8 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Once, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,9 @@ struct Inner {
     /// Worker threads of all generations, bounded by `--max-connections` + spares.
     workers: AtomicUsize,
     busy: AtomicUsize,
+    /// When the last request arrived, in milliseconds since `started` plus one (0: none yet).
+    last_request_ms: AtomicU64,
+    started: Instant,
 }
 
 /// One tiny_http accept loop and the workers that receive from it. tiny_http's accept loop ends
@@ -186,6 +189,34 @@ fn occupy_pool(addr: SocketAddr) -> Vec<TcpStream> {
         .collect()
 }
 
+/// How often the janitor pokes while requests are flowing, and for how long after the last one
+/// (tiny_http's idle pool threads, which the race needs, retire 5 s after their connection ends).
+const POKE_EVERY: Duration = Duration::from_millis(20);
+const POKE_FOR: Duration = Duration::from_secs(7);
+
+/// The other half of the burst-starvation workaround (see `occupy_pool`): pool threads that a
+/// burst leaves idle for their last 5 s let the race happen again, and the connections it strands
+/// wait in tiny_http's queue until some connection closes. A connection opened and closed at once
+/// ("a poke") is a task that ends at once: the thread that runs it then takes the oldest stranded
+/// connection, or a woken idle thread takes it first. So while requests are flowing, and for a
+/// while after, the janitor pokes 50 times a second — a few microseconds each, and nothing at all
+/// on an idle server.
+fn rescue_starved_connections(inner: Weak<Inner>, addr: SocketAddr) {
+    let addr = reachable(addr);
+    loop {
+        thread::sleep(POKE_EVERY);
+        let Some(inner) = inner.upgrade() else { return };
+        if inner.stop.load(Ordering::Acquire) {
+            return;
+        }
+        let since_start = inner.started.elapsed().as_millis() as u64;
+        let last = inner.last_request_ms.load(Ordering::Relaxed);
+        if last > 0 && since_start.saturating_sub(last) < POKE_FOR.as_millis() as u64 {
+            drop(TcpStream::connect_timeout(&addr, POKE_EVERY));
+        }
+    }
+}
+
 /// Locks a mutex whatever a panicking holder left behind: every value behind one stays valid.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
@@ -204,11 +235,18 @@ impl Server {
             stop: AtomicBool::new(false),
             workers: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
+            last_request_ms: AtomicU64::new(0),
+            started: Instant::now(),
         });
         let generation = Generation::start(&inner.listener)?;
         if !inner.launch(&generation) {
             return Err(io::Error::other("could not start worker threads"));
         }
+        let janitor = Arc::downgrade(&inner);
+        thread::Builder::new()
+            .name("oaimock-janitor".into())
+            .stack_size(64 * 1024)
+            .spawn(move || rescue_starved_connections(janitor, addr))?;
         Ok(Server { inner, addr })
     }
 
@@ -387,6 +425,11 @@ impl Inner {
         let max = self.app.config.max_connections;
         // Our own occupying connections are not client work: they never count against the bound.
         let counted = info.path != OCCUPY_PATH;
+        if counted {
+            // Plus one, so that 0 keeps meaning "no request yet".
+            let since_start = started.duration_since(self.started).as_millis() as u64 + 1;
+            self.last_request_ms.store(since_start, Ordering::Relaxed);
+        }
         let admitted = !counted || self.busy.fetch_add(1, Ordering::AcqRel) < max;
         let mut exchange = Exchange::default();
         let outcome = if admitted {
