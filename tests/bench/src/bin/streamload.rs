@@ -257,9 +257,11 @@ fn main() {
         })
         .collect();
     barrier.wait();
-    let t0 = Instant::now();
     let outcomes: Vec<Outcome> = handles.into_iter().map(|h| h.join().expect("client panicked")).collect();
-    let wall_ms = ms(t0.elapsed());
+    // Wall time from the first request sent to the last [DONE] (the main thread may wake late).
+    let first_sent = outcomes.iter().filter_map(|o| o.sent).min();
+    let last_done = outcomes.iter().filter_map(|o| o.done).max();
+    let wall_ms = first_sent.zip(last_done).map(|(a, b)| ms(b - a)).unwrap_or(f64::NAN);
     stop.store(true, Ordering::Relaxed);
     let peak_threads = sampler.map(|s| s.join().unwrap_or(0));
     let client_cpu = cpu_seconds("self") - client_cpu0;
