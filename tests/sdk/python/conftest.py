@@ -426,22 +426,70 @@ def embeddings_as_floats(body, asked):
     return body
 
 
+def _stream_payloads(exchange, where):
+    """`(event name, parsed JSON or None for [DONE])` of a stream's complete events. A request that
+    asked for `x-oaimock-malformed-after` gets exactly that one event whose data is not JSON,
+    which is dropped here (the fault, not the server, made it); any other non-JSON data fails."""
+    malformed_asked = "x-oaimock-malformed-after" in exchange.request_headers
+    malformed = 0
+    out = []
+    for event_name, payload in sse_events(exchange.body):
+        if payload == "[DONE]":
+            out.append((event_name, None))
+            continue
+        try:
+            out.append((event_name, json.loads(payload)))
+        except ValueError:
+            malformed += 1
+            assert malformed_asked and malformed == 1, f"{where}: event data is not JSON: {payload[:200]!r}"
+    if malformed_asked:
+        assert malformed == 1, f"{where}: x-oaimock-malformed-after sent {malformed} non-JSON events, expected 1"
+    return out
+
+
+def _stream_error_ends(where, events, i):
+    """Wire brief 4.6: after an error event the stream ends (a `[DONE]` after it is harmless)."""
+    rest = [event for _, event in events[i + 1:]]
+    assert rest in ([], [None]), f"{where}: events after the stream's error event: {rest[:3]}"
+
+
 def check_exchange(exchange):
+    where = f"{exchange.method} {exchange.path} -> {exchange.status}"
+    if exchange.path.startswith("/_oaimock/") and exchange.status < 400:
+        # oaimock's own admin API (journal, fixtures, reset): no OpenAI schema, but JSON.
+        assert exchange.content_type.startswith("application/json"), f"{where}: {exchange.content_type!r}"
+        assert isinstance(json.loads(bytes(exchange.body)), dict), f"{where}: not a JSON object"
+        return
     streamed = exchange.content_type.startswith("text/event-stream")
     name = schema_for(exchange.method, exchange.path, exchange.status, streamed)
-    where = f"{exchange.method} {exchange.path} -> {exchange.status}"
     if name == "ResponseStreamEvent":
         # Wire brief 9.3: named events whose name is the JSON's `type`, no [DONE].
-        for event_name, payload in sse_events(exchange.body):
-            assert payload != "[DONE]", f"{where}: a Responses stream has no [DONE]"
-            event = json.loads(payload)
+        events = _stream_payloads(exchange, where)
+        for i, (event_name, event) in enumerate(events):
+            assert event is not None, f"{where}: a Responses stream has no [DONE]"
             assert event_name == event["type"], f"{where}: `event: {event_name}` carries type {event['type']!r}"
-            validate_stream_event(event)
+            if event["type"] == "error" and isinstance(event.get("error"), dict):
+                # Wire brief 9.6: the live API nests the error (`{"type": "error", "error": {...},
+                # "sequence_number": n}`), unlike the spec's flat ResponseErrorEvent; both SDKs
+                # raise APIError on the top-level `error` key. The nested object is an `Error`.
+                assert set(event) == {"type", "error", "sequence_number"}, f"{where}: error event keys {sorted(event)}"
+                assert isinstance(event["sequence_number"], int)
+                validate("ErrorResponse", {"error": event["error"]})
+                _stream_error_ends(where, events, i)
+            else:
+                validate_stream_event(event)
     elif streamed:
-        for event_name, payload in sse_events(exchange.body):
+        events = _stream_payloads(exchange, where)
+        for i, (event_name, event) in enumerate(events):
             assert event_name is None, f"{where}: no `event:` lines on a data-only stream (wire brief 4.5)"
-            if payload != "[DONE]":
-                validate(name, json.loads(payload))
+            if event is None:
+                continue
+            if "error" in event:
+                # Wire brief 4.6: a mid-stream error is the error envelope as an event, not a chunk.
+                validate("ErrorResponse", event)
+                _stream_error_ends(where, events, i)
+            else:
+                validate(name, event)
     else:
         assert re.fullmatch(r"application/json(; *charset=utf-8)?", exchange.content_type, re.I), (
             f"{where}: Content-Type {exchange.content_type!r}"

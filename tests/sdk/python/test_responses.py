@@ -3,6 +3,7 @@ input, max_output_tokens, the raw event stream and the stream helper. Collected 
 have client.responses (conftest.NOT_COLLECTED says why not otherwise)."""
 
 import openai
+import pytest
 
 from conftest import ECHO, REQUEST_ID, raises
 
@@ -127,3 +128,20 @@ def test_strict_response_validation(client_for, server):
     assert events[-1].response.output_text == ECHO + TEXT
     with strict.responses.stream(model=MODEL, input=TEXT) as stream:
         assert stream.get_final_response().output_text == ECHO + TEXT
+
+
+def test_a_mid_stream_error_event_raises_api_error(client):
+    # Wire brief 9.6: `event: error` with the live API's nested error object; the SDK raises
+    # APIError (not an APIStatusError: the status was 200) on its top-level `error` key, in the
+    # raw stream and in the helper. conftest validates the nested object as an `Error`.
+    seen = []
+    with pytest.raises(openai.APIError) as caught:
+        for event in create(client, stream=True, extra_headers={"x-oaimock-stream-error-after": "3"}):
+            seen.append(event.type)
+    assert type(caught.value) is openai.APIError
+    assert seen == HEAD[:3]
+    assert (caught.value.type, caught.value.code, caught.value.param) == ("server_error", None, None)
+    with pytest.raises(openai.APIError) as caught:
+        with client.responses.stream(model=MODEL, input=TEXT, extra_headers={"x-oaimock-stream-error-after": "3"}) as stream:
+            stream.get_final_response()
+    assert type(caught.value) is openai.APIError
