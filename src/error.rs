@@ -15,6 +15,8 @@ pub struct ErrorInfo {
     pub param: Option<String>,
     pub code: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// What decided this error, when a fixture rule did (for the request journal).
+    pub source: Option<String>,
 }
 
 impl std::ops::Deref for ApiError {
@@ -54,6 +56,7 @@ impl ApiError {
             param: None,
             code: code.map(str::to_string),
             headers: Vec::new(),
+            source: None,
         }))
     }
 

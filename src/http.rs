@@ -201,10 +201,10 @@ impl Reply {
         Reply {
             status: error.status,
             body: Body::Json(error.body()),
+            source: error.source.clone(),
             headers: error.0.headers,
             close: false,
             delay: Duration::ZERO,
-            source: None,
         }
     }
 
@@ -257,11 +257,10 @@ fn head(
     let first = format!("{version} {} {}\r\n", reply.status, reason(reply.status));
     out.extend_from_slice(first.as_bytes());
     let mut line = |name: &str, value: &str| {
-        // A header value never carries a line break: that would let a value inject headers.
-        let value: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
+        // A header value never carries a line break: that would let a value inject headers.
+        out.extend(value.bytes().filter(|b| *b != b'\r' && *b != b'\n'));
         out.extend_from_slice(b"\r\n");
     };
     if !content_type.is_empty() {

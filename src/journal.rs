@@ -30,6 +30,12 @@ pub struct Record {
     pub status: u16,
 }
 
+/// One exchange as kept: the body stays bytes until someone asks for it.
+struct Kept {
+    entry: Entry,
+    body: Vec<u8>,
+}
+
 /// One exchange as `GET /_oaimock/requests` shows it.
 #[derive(Serialize, Clone)]
 pub struct Entry {
@@ -51,7 +57,7 @@ pub struct Entry {
 pub struct Journal {
     capacity: usize,
     seq: AtomicU64,
-    entries: Mutex<VecDeque<Entry>>,
+    entries: Mutex<VecDeque<Kept>>,
 }
 
 impl Journal {
@@ -87,20 +93,15 @@ impl Journal {
             })
             .collect();
         let truncated = record.body.len() > MAX_BODY;
-        let bytes = &record.body[..record.body.len().min(MAX_BODY)];
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
-        };
+        let mut body = record.body;
+        body.truncate(MAX_BODY);
         let entry = Entry {
             seq: self.seq.fetch_add(1, Ordering::Relaxed),
             scope: record.scope,
             method: record.method,
             path: record.path,
             headers,
-            body,
+            body: Value::Null,
             body_truncated: truncated,
             answered_by: record.answered_by,
             status: record.status,
@@ -112,26 +113,32 @@ impl Journal {
         if entries.len() == self.capacity {
             entries.pop_front();
         }
-        entries.push_back(entry);
+        entries.push_back(Kept { entry, body });
         seq
     }
 
     /// Adds the timings of entry `seq` once its response is written (if it is still kept).
     pub fn finish(&self, seq: u64, ttft_ms: Option<u64>, total_ms: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = entries.iter_mut().rev().find(|e| e.seq == seq) {
-            entry.ttft_ms = ttft_ms;
-            entry.total_ms = Some(total_ms);
+        if let Some(kept) = entries.iter_mut().rev().find(|k| k.entry.seq == seq) {
+            kept.entry.ttft_ms = ttft_ms;
+            kept.entry.total_ms = Some(total_ms);
         }
     }
 
     /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
     pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<Entry> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .iter()
-            .filter(|e| keep(e, path, scope))
-            .cloned()
+        let kept: Vec<(Entry, Vec<u8>)> = {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let wanted = entries.iter().filter(|k| keep(&k.entry, path, scope));
+            wanted.map(|k| (k.entry.clone(), k.body.clone())).collect()
+        };
+        // Parsed outside the lock: recording never waits for a listing's JSON work.
+        kept.into_iter()
+            .map(|(entry, body)| Entry {
+                body: parse(&body),
+                ..entry
+            })
             .collect()
     }
 
@@ -139,9 +146,18 @@ impl Journal {
     pub fn clear(&self, scope: Option<&str>) -> usize {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let before = entries.len();
-        entries.retain(|e| !keep(e, None, scope));
+        entries.retain(|k| !keep(&k.entry, None, scope));
         before - entries.len()
     }
+}
+
+/// The parsed JSON body, the body as text when it is not JSON, or null when empty.
+fn parse(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 fn without_v1(path: &str) -> &str {

@@ -546,16 +546,6 @@ impl Inner {
         };
         exchange.journaled = route.is_api() && self.app.journal.enabled();
         exchange.scope = faults.scope.clone();
-        let (chaos, seed) = if route.is_api() {
-            self.app.chaos.draw()
-        } else {
-            (None, 0)
-        };
-        if let Some(error) = faults.error.or(chaos) {
-            let mut reply = Reply::error(error);
-            reply.source = Some("fault".into());
-            return early(reply);
-        }
         let body = if route.has_body() {
             match http::read_body(rq, limit) {
                 Ok(body) => body,
@@ -582,6 +572,17 @@ impl Inner {
         } else {
             Vec::new()
         };
+        let (chaos, seed) = if route.is_api() {
+            self.app.chaos.draw()
+        } else {
+            (None, 0)
+        };
+        if let Some(error) = faults.error.or(chaos) {
+            let mut reply = Reply::error(error);
+            reply.source = Some("fault".into());
+            exchange.body = body;
+            return Outcome::Reply(reply);
+        }
         let mut limit_headers = Vec::new();
         if route.is_api() && self.app.limits.enabled() {
             let scope = faults.scope.as_deref().unwrap_or("");

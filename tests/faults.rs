@@ -192,7 +192,8 @@ fn ttft_token_delay_and_stall_shape_the_stream_timing() {
         ],
     );
     assert!(
-        times[2] - times[1] >= Duration::from_millis(400),
+        // Client-side gaps can be a hair shorter than the server's sleep.
+        times[2] - times[1] >= Duration::from_millis(390),
         "{times:?}"
     );
     let times = arrivals(
@@ -203,7 +204,7 @@ fn ttft_token_delay_and_stall_shape_the_stream_timing() {
         ],
     );
     assert!(
-        times[3] - times[1] >= Duration::from_millis(300),
+        times[3] - times[1] >= Duration::from_millis(290),
         "{times:?}"
     );
     // A non-streamed reply takes the time to first token as a delay before the response.
