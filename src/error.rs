@@ -17,6 +17,8 @@ pub struct ErrorInfo {
     pub headers: Vec<(String, String)>,
     /// What decided this error, when a fixture rule did (for the request journal).
     pub source: Option<String>,
+    /// A scripted time to first token: how long to wait before sending the error.
+    pub delay: std::time::Duration,
 }
 
 impl std::ops::Deref for ApiError {
@@ -57,6 +59,7 @@ impl ApiError {
             code: code.map(str::to_string),
             headers: Vec::new(),
             source: None,
+            delay: std::time::Duration::ZERO,
         }))
     }
 

@@ -166,6 +166,11 @@ impl Event {
 }
 
 impl Reply {
+    /// Whether writing it takes a while on purpose: a stream, or a delay before the first byte.
+    pub fn may_block(&self) -> bool {
+        !self.delay.is_zero() || matches!(self.body, Body::Events(_))
+    }
+
     pub fn json<T: Serialize>(value: &T) -> Reply {
         let body = serde_json::to_vec(value).expect("wire types serialize");
         Reply {
@@ -202,9 +207,9 @@ impl Reply {
             status: error.status,
             body: Body::Json(error.body()),
             source: error.source.clone(),
+            delay: error.delay,
             headers: error.0.headers,
             close: false,
-            delay: Duration::ZERO,
         }
     }
 

@@ -215,15 +215,8 @@ impl Said {
     }
 }
 
-/// Sleeps for a scripted delay. Called with no lock held: the worker just waits.
-pub fn pause(delay: Option<Duration>) {
-    if let Some(delay) = delay.filter(|d| !d.is_zero()) {
-        std::thread::sleep(delay);
-    }
-}
-
 /// The reply to `view`: the first matching fixture rule's, else the built-in one. A scripted
-/// error comes back as `Err`, after its `ttft_ms`.
+/// error comes back as `Err`, carrying its `ttft_ms` as the delay before it is sent.
 pub fn decide(app: &App, view: &View) -> Result<Said, ApiError> {
     match scripted(app, view) {
         Some(said) => said,
@@ -238,8 +231,8 @@ pub fn scripted(app: &App, view: &View) -> Option<Result<Said, ApiError>> {
         .iter()
         .find_map(|rules| rules.pick(view))
         .or_else(|| app.rules.as_ref()?.pick(view))?;
-    Some(picked.map_err(|(error, ttft)| {
-        pause(ttft);
+    Some(picked.map_err(|(mut error, ttft)| {
+        error.delay = ttft.unwrap_or_default();
         error
     }))
 }

@@ -352,14 +352,18 @@ impl Inner {
         while !self.stop.load(Ordering::Acquire) {
             generation.idle.fetch_add(1, Ordering::AcqRel);
             let received = generation.http.recv_timeout(POLL);
-            let idle_left = generation.idle.fetch_sub(1, Ordering::AcqRel) - 1;
+            generation.idle.fetch_sub(1, Ordering::AcqRel);
             match received {
                 Ok(Some(rq)) => {
-                    if idle_left == 0 {
-                        self.spawn_worker(&generation);
-                    }
+                    // Before anything that may block (a stream, a delay, a slow body), make sure
+                    // another worker is receiving; quick JSON replies need no new thread.
+                    let spare = || {
+                        if generation.idle.load(Ordering::Acquire) == 0 {
+                            self.spawn_worker(&generation);
+                        }
+                    };
                     // Nothing in `serve` should panic, but a worker must survive it if it does.
-                    let _ = catch_unwind(AssertUnwindSafe(|| self.serve(rq)));
+                    let _ = catch_unwind(AssertUnwindSafe(|| self.serve(rq, &spare)));
                     idle_since = Instant::now();
                 }
                 Ok(None) if generation.accept_thread_panicked() => {
@@ -418,7 +422,7 @@ impl Inner {
         }
     }
 
-    fn serve(&self, mut rq: tiny_http::Request) {
+    fn serve(&self, mut rq: tiny_http::Request, spare: &dyn Fn()) {
         let started = Instant::now();
         let info = RequestInfo::of(&rq);
         let request_id = crate::ids::hex("req_", 32);
@@ -433,7 +437,7 @@ impl Inner {
         let admitted = !counted || self.busy.fetch_add(1, Ordering::AcqRel) < max;
         let mut exchange = Exchange::default();
         let outcome = if admitted {
-            self.answer(&mut rq, &info, &mut exchange)
+            self.answer(&mut rq, &info, &mut exchange, spare)
         } else {
             Outcome::Reply(Reply::error(ApiError::overloaded(max)))
         };
@@ -457,6 +461,9 @@ impl Inner {
         let mut first_byte = None;
         let written = match outcome {
             Outcome::Reply(reply) => {
+                if reply.may_block() {
+                    spare();
+                }
                 let mut writer = rq.into_writer();
                 http::send(&mut *writer, &info, reply, &request_id, &mut first_byte)
             }
@@ -495,6 +502,7 @@ impl Inner {
         rq: &mut tiny_http::Request,
         info: &RequestInfo,
         exchange: &mut Exchange,
+        spare: &dyn Fn(),
     ) -> Outcome {
         let limit = self.app.config.max_body_bytes;
         let declared = rq.body_length().unwrap_or(0);
@@ -547,6 +555,10 @@ impl Inner {
         exchange.journaled = route.is_api() && self.app.journal.enabled();
         exchange.scope = faults.scope.clone();
         let body = if route.has_body() {
+            let chunked = info.headers.iter().any(|(n, _)| n == "transfer-encoding");
+            if unread || chunked {
+                spare();
+            }
             match http::read_body(rq, limit) {
                 Ok(body) => body,
                 Err(BodyError::TooLarge { .. }) => {
