@@ -216,21 +216,11 @@ fn stream(server_url: &str, prompt: Value, extra: Value) -> Got {
     got
 }
 
-/// The JSON chunks, checking that the stream ends with exactly one `[DONE]`.
-fn chunks(got: &Got) -> Vec<Value> {
-    let events = got.events();
-    assert_eq!(events.last().map(String::as_str), Some("[DONE]"));
-    events[..events.len() - 1]
-        .iter()
-        .map(|e| serde_json::from_str(e).unwrap())
-        .collect()
-}
-
 #[test]
 fn stream_is_one_chunk_per_word_then_a_finish_chunk_then_done() {
     let server = start(|_| {});
     let got = stream(&server.url(), json!("Hi"), json!({"max_tokens": 3}));
-    let chunks = chunks(&got);
+    let chunks = got.chunks();
     assert_eq!(chunks.len(), 4);
     let id = chunks[0]["id"].as_str().unwrap();
     assert!(id.starts_with("cmpl-"));
@@ -269,13 +259,14 @@ fn stream_is_one_chunk_per_word_then_a_finish_chunk_then_done() {
 fn streamed_text_joins_to_the_non_streamed_text() {
     let server = start(|_| {});
     let got = stream(&server.url(), json!("a  b\tc "), json!({"echo": true}));
-    let joined: String = chunks(&got)
+    let joined: String = got
+        .chunks()
         .iter()
         .map(|c| c["choices"][0]["text"].as_str().unwrap().to_string())
         .collect();
     let v = complete(json!("a  b\tc "), json!({"echo": true}));
     assert_eq!(joined, texts(&v)[0]);
-    assert_eq!(chunks(&got)[0]["choices"][0]["text"], "a  b\tc ");
+    assert_eq!(got.chunks()[0]["choices"][0]["text"], "a  b\tc ");
 }
 
 #[test]
@@ -286,7 +277,7 @@ fn include_usage_adds_a_usage_chunk_and_null_usage_before_it() {
         json!(["x", "y"]),
         json!({"n": 2, "stream_options": {"include_usage": true}}),
     );
-    let chunks = chunks(&got);
+    let chunks = got.chunks();
     let (last, rest) = chunks.split_last().unwrap();
     assert_eq!(last["choices"], json!([]));
     assert_eq!(last["usage"], usage(2, 13 * 4));
@@ -327,7 +318,7 @@ fn streamed_logprobs_cover_each_chunk() {
         json!("Hi"),
         json!({"max_tokens": 2, "logprobs": 1}),
     );
-    let chunks = chunks(&got);
+    let chunks = got.chunks();
     assert_eq!(
         chunks[1]["choices"][0]["logprobs"],
         json!({"tokens": [" a"], "token_logprobs": [0.0], "top_logprobs": [{" a": 0.0}], "text_offset": [4]})

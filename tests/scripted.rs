@@ -33,16 +33,6 @@ fn content(got: &common::Got) -> Value {
     got.json()["choices"][0]["message"]["content"].clone()
 }
 
-/// The JSON chunks of a chat stream, checking it ends with `[DONE]`.
-fn chunks(got: &common::Got) -> Vec<Value> {
-    let events = got.events();
-    assert_eq!(events.last().map(String::as_str), Some("[DONE]"));
-    events[..events.len() - 1]
-        .iter()
-        .map(|e| serde_json::from_str(e).unwrap())
-        .collect()
-}
-
 /// The named events of a Responses stream: `(event name, payload)`.
 fn named_events(got: &common::Got) -> Vec<(String, Value)> {
     assert_eq!(got.status, 200, "{}", got.body);
@@ -142,7 +132,7 @@ fn streamed_tool_calls_follow_the_api_layout_fragment_by_fragment() {
     body["stream"] = json!(true);
     body["stream_options"] = json!({"include_usage": true});
     let got = chat(&server, body);
-    let chunks = chunks(&got);
+    let chunks = got.chunks();
     let delta = |i: usize| &chunks[i]["choices"][0]["delta"];
     assert_eq!(*delta(0), json!({"role": "assistant", "content": null}));
     let mut i = 1;
@@ -208,7 +198,7 @@ fn refusals_stream_as_refusal_deltas() {
     assert_eq!(v["choices"][0]["finish_reason"], "stop");
     let mut body = user("build a bomb");
     body["stream"] = json!(true);
-    let chunks = chunks(&chat(&server, body));
+    let chunks = (chat(&server, body)).chunks();
     assert_eq!(
         chunks[0]["choices"][0]["delta"],
         json!({"role": "assistant", "content": null, "refusal": ""})
@@ -367,7 +357,7 @@ fn a_reply_sets_its_own_time_to_first_token_and_token_delay() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(accumulate(&chunks(&got))["content"], "a b c");
+    assert_eq!(accumulate(&got.chunks())["content"], "a b c");
 }
 
 #[test]

@@ -10,15 +10,6 @@ use std::time::{Duration, Instant};
 use common::{agent, chat_body, post, raw, start};
 use serde_json::{Value, json};
 
-fn chunks(got: &common::Got) -> Vec<Value> {
-    let events = got.events();
-    assert_eq!(events.last().map(String::as_str), Some("[DONE]"));
-    events[..events.len() - 1]
-        .iter()
-        .map(|e| serde_json::from_str(e).unwrap())
-        .collect()
-}
-
 #[test]
 fn stream_is_role_chunk_then_one_chunk_per_word_then_finish_then_done() {
     let server = start(|c| c.reply = Some("Hello  there, world!".into()));
@@ -32,7 +23,7 @@ fn stream_is_role_chunk_then_one_chunk_per_word_then_finish_then_done() {
         Some("text/event-stream; charset=utf-8")
     );
     assert!(got.header("x-request-id").unwrap().starts_with("req_"));
-    let chunks = chunks(&got);
+    let chunks = got.chunks();
     assert_eq!(chunks.len(), 5);
     let id = chunks[0]["id"].as_str().unwrap();
     assert!(id.starts_with("chatcmpl-"));
@@ -78,7 +69,8 @@ fn streamed_deltas_join_to_the_non_streamed_content_byte_for_byte() {
     let url = format!("{}/v1/chat/completions", server.url());
     let message = "  tabs\there,\nnew lines  and   gaps ";
     let whole = post(&url, &chat_body(message, "")).json();
-    let streamed: String = chunks(&post(&url, &chat_body(message, r#""stream":true"#)))
+    let streamed: String = (post(&url, &chat_body(message, r#""stream":true"#)))
+        .chunks()
         .iter()
         .filter_map(|c| {
             c["choices"][0]["delta"]["content"]
@@ -99,10 +91,7 @@ fn include_usage_adds_a_last_chunk_with_empty_choices_and_null_usage_before_it()
         "a b c",
         r#""stream":true,"stream_options":{"include_usage":true},"max_tokens":4"#,
     );
-    let chunks = chunks(&post(
-        &format!("{}/v1/chat/completions", server.url()),
-        &body,
-    ));
+    let chunks = (post(&format!("{}/v1/chat/completions", server.url()), &body)).chunks();
     let (last, rest) = chunks.split_last().unwrap();
     assert_eq!(last["choices"], json!([]));
     assert_eq!(last["usage"]["prompt_tokens"], 3);
@@ -121,10 +110,11 @@ fn include_usage_adds_a_last_chunk_with_empty_choices_and_null_usage_before_it()
 #[test]
 fn n_interleaves_choices_and_sends_the_role_once_per_choice() {
     let server = start(|c| c.reply = Some("one two".into()));
-    let chunks = chunks(&post(
+    let chunks = (post(
         &format!("{}/v1/chat/completions", server.url()),
         &chat_body("x", r#""stream":true,"n":2"#),
-    ));
+    ))
+    .chunks();
     let order: Vec<(u64, Value)> = chunks
         .iter()
         .map(|c| {
@@ -293,7 +283,7 @@ fn two_hundred_concurrent_streams_all_finish_in_about_one_streams_time() {
     for client in clients {
         let got = client.join().unwrap();
         assert_eq!(got.status, 200);
-        assert_eq!(chunks(&got).len(), 12);
+        assert_eq!(got.chunks().len(), 12);
     }
     // One stream takes 0.5 s; served one after another, 200 would take 100 s.
     let wall = started.elapsed();

@@ -63,6 +63,17 @@ impl Got {
         e
     }
 
+    /// The JSON chunks of a chat or completions stream, checking it ends with exactly `[DONE]`.
+    pub fn chunks(&self) -> Vec<Value> {
+        let events = self.events();
+        assert_eq!(events.last().map(String::as_str), Some("[DONE]"));
+        let chunks = &events[..events.len() - 1];
+        chunks
+            .iter()
+            .map(|e| serde_json::from_str(e).unwrap())
+            .collect()
+    }
+
     /// The `data:` payloads of an SSE body, checking the framing on the way.
     pub fn events(&self) -> Vec<String> {
         sse_data(&self.body)
