@@ -30,9 +30,11 @@ pub struct Record {
     pub status: u16,
 }
 
-/// One exchange as kept: the body stays bytes until someone asks for it.
+/// One exchange as kept: headers and body stay as they came until someone asks for them.
+#[derive(Clone)]
 struct Kept {
     entry: Entry,
+    headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
@@ -80,18 +82,12 @@ impl Journal {
         if !self.enabled() {
             return 0;
         }
-        let headers = record
-            .headers
-            .into_iter()
-            .map(|(name, value)| {
-                let value = if SECRET_HEADERS.contains(&name.as_str()) {
-                    redact(&value)
-                } else {
-                    value
-                };
-                (name, value)
-            })
-            .collect();
+        let mut headers = record.headers;
+        for (name, value) in &mut headers {
+            if SECRET_HEADERS.contains(&name.as_str()) {
+                *value = redact(value);
+            }
+        }
         let truncated = record.body.len() > MAX_BODY;
         let mut body = record.body;
         body.truncate(MAX_BODY);
@@ -100,7 +96,7 @@ impl Journal {
             scope: record.scope,
             method: record.method,
             path: record.path,
-            headers,
+            headers: BTreeMap::new(),
             body: Value::Null,
             body_truncated: truncated,
             answered_by: record.answered_by,
@@ -109,11 +105,21 @@ impl Journal {
             total_ms: None,
         };
         let seq = entry.seq;
+        let kept = Kept {
+            entry,
+            headers,
+            body,
+        };
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() == self.capacity {
-            entries.pop_front();
-        }
-        entries.push_back(Kept { entry, body });
+        let evicted = if entries.len() == self.capacity {
+            entries.pop_front()
+        } else {
+            None
+        };
+        entries.push_back(kept);
+        drop(entries);
+        // Freed outside the lock.
+        drop(evicted);
         seq
     }
 
@@ -128,16 +134,20 @@ impl Journal {
 
     /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
     pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<Entry> {
-        let kept: Vec<(Entry, Vec<u8>)> = {
+        let kept: Vec<Kept> = {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            let wanted = entries.iter().filter(|k| keep(&k.entry, path, scope));
-            wanted.map(|k| (k.entry.clone(), k.body.clone())).collect()
+            entries
+                .iter()
+                .filter(|k| keep(&k.entry, path, scope))
+                .cloned()
+                .collect()
         };
         // Parsed outside the lock: recording never waits for a listing's JSON work.
         kept.into_iter()
-            .map(|(entry, body)| Entry {
-                body: parse(&body),
-                ..entry
+            .map(|k| Entry {
+                headers: k.headers.into_iter().collect(),
+                body: parse(&k.body),
+                ..k.entry
             })
             .collect()
     }
