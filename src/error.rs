@@ -237,6 +237,6 @@ impl ApiError {
         let envelope = Envelope {
             error: self.object(),
         };
-        serde_json::to_vec(&envelope).expect("error envelope serializes")
+        crate::http::to_json(&envelope, 256)
     }
 }

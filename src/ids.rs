@@ -27,17 +27,18 @@ pub fn next_u64() -> u64 {
 }
 
 fn random(prefix: &str, len: usize, alphabet: &[u8]) -> String {
-    let mut out = String::with_capacity(prefix.len() + len);
-    out.push_str(prefix);
+    let mut out = Vec::with_capacity(prefix.len() + len);
+    out.extend_from_slice(prefix.as_bytes());
     let mut bits = 0u64;
     for i in 0..len {
         if i % 8 == 0 {
             bits = next_u64();
         }
-        out.push(alphabet[(bits & 0xff) as usize % alphabet.len()] as char);
+        out.push(alphabet[(bits & 0xff) as usize % alphabet.len()]);
         bits >>= 8;
     }
-    out
+    // Bytes, not chars: `String::push` encodes each char on its own; the alphabets are ASCII.
+    String::from_utf8(out).expect("ASCII prefix and alphabet")
 }
 
 /// `prefix` followed by `len` random letters and digits, like `chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG`.
