@@ -11,6 +11,10 @@ use serde_json::Value;
 /// Bodies longer than this are kept cut, with `body_truncated: true`: the journal stays small.
 pub const MAX_BODY: usize = 256 * 1024;
 
+/// A slot's body buffer above this size is given back when the next body to use the slot needs
+/// under a quarter of it: a burst of large requests does not pin their memory for good.
+const SHRINK_ABOVE: usize = 16 * 1024;
+
 /// Headers whose values are secrets.
 const SECRET_HEADERS: &[&str] = &[
     "authorization",
@@ -19,23 +23,37 @@ const SECRET_HEADERS: &[&str] = &[
     "x-api-key",
 ];
 
-/// One exchange as recorded.
-pub struct Record {
-    pub scope: Option<String>,
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub answered_by: String,
+/// One exchange as recorded, borrowed from the worker that answered it: the journal copies what
+/// it keeps into buffers of its own.
+pub struct Record<'a> {
+    pub scope: Option<&'a str>,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    pub answered_by: &'a str,
     pub status: u16,
 }
 
-/// One exchange as kept: headers and body stay as they came until someone asks for them.
-#[derive(Clone)]
+/// One exchange as kept, in a slot whose buffers the exchange that evicts it reuses: once the
+/// journal is full, recording allocates nothing unless a request is larger than any its slot held
+/// before. Freeing each evicted request and allocating the next on another thread fragmented
+/// glibc's per-thread heaps, and the soak's RSS kept growing (README, "Performance").
+#[derive(Clone, Default)]
 struct Kept {
-    entry: Entry,
+    seq: u64,
+    scope: Option<String>,
+    method: String,
+    path: String,
+    /// The first `header_count` pairs are this exchange's; the rest are spare buffers.
     headers: Vec<(String, String)>,
+    header_count: usize,
     body: Vec<u8>,
+    body_truncated: bool,
+    answered_by: String,
+    status: u16,
+    ttft_ms: Option<u64>,
+    total_ms: Option<u64>,
 }
 
 /// One exchange as `GET /_oaimock/requests` shows it.
@@ -62,6 +80,71 @@ pub struct Journal {
     entries: Mutex<VecDeque<Kept>>,
 }
 
+/// `buf` now holds `text`, in the allocation it already had when that is large enough.
+fn refill(buf: &mut String, text: &str) {
+    buf.clear();
+    buf.push_str(text);
+}
+
+impl Kept {
+    /// Copies `record` in, redacting secrets on the way.
+    fn fill(&mut self, seq: u64, record: &Record) {
+        self.seq = seq;
+        match (record.scope, &mut self.scope) {
+            (Some(scope), Some(kept)) => refill(kept, scope),
+            (scope, kept) => *kept = scope.map(String::from),
+        }
+        refill(&mut self.method, record.method);
+        refill(&mut self.path, record.path);
+        for (i, (name, value)) in record.headers.iter().enumerate() {
+            if i == self.headers.len() {
+                self.headers.push(Default::default());
+            }
+            let (kept_name, kept_value) = &mut self.headers[i];
+            refill(kept_name, name);
+            if SECRET_HEADERS.contains(&name.as_str()) {
+                kept_value.clear();
+                redact(value, kept_value);
+            } else {
+                refill(kept_value, value);
+            }
+        }
+        self.header_count = record.headers.len();
+        let kept = record.body.len().min(MAX_BODY);
+        self.body_truncated = kept < record.body.len();
+        if self.body.capacity() > SHRINK_ABOVE && kept < self.body.capacity() / 4 {
+            self.body = Vec::new();
+        }
+        self.body.clear();
+        self.body.extend_from_slice(&record.body[..kept]);
+        refill(&mut self.answered_by, record.answered_by);
+        self.status = record.status;
+        self.ttft_ms = None;
+        self.total_ms = None;
+    }
+
+    fn entry(&self) -> Entry {
+        Entry {
+            seq: self.seq,
+            scope: self.scope.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            headers: self.headers[..self.header_count].iter().cloned().collect(),
+            body: parse(&self.body),
+            body_truncated: self.body_truncated,
+            answered_by: self.answered_by.clone(),
+            status: self.status,
+            ttft_ms: self.ttft_ms,
+            total_ms: self.total_ms,
+        }
+    }
+
+    fn matches(&self, path: Option<&str>, scope: Option<&str>) -> bool {
+        path.is_none_or(|p| without_v1(&self.path) == without_v1(p))
+            && scope.is_none_or(|s| self.scope.as_deref() == Some(s))
+    }
+}
+
 impl Journal {
     pub fn new(capacity: usize) -> Journal {
         Journal {
@@ -75,60 +158,30 @@ impl Journal {
         self.capacity > 0
     }
 
-    /// Keeps `record`, dropping the oldest entry when full, and returns its number for `finish`.
+    /// Keeps `record` in the oldest entry's slot when full, and returns its number for `finish`.
     /// Called before the response is written, so a client that has its answer finds its entry.
-    /// The secrets are redacted here, once.
     pub fn record(&self, record: Record) -> u64 {
         if !self.enabled() {
             return 0;
         }
-        let mut headers = record.headers;
-        for (name, value) in &mut headers {
-            if SECRET_HEADERS.contains(&name.as_str()) {
-                *value = redact(value);
-            }
-        }
-        let truncated = record.body.len() > MAX_BODY;
-        let mut body = record.body;
-        body.truncate(MAX_BODY);
-        let entry = Entry {
-            seq: self.seq.fetch_add(1, Ordering::Relaxed),
-            scope: record.scope,
-            method: record.method,
-            path: record.path,
-            headers: BTreeMap::new(),
-            body: Value::Null,
-            body_truncated: truncated,
-            answered_by: record.answered_by,
-            status: record.status,
-            ttft_ms: None,
-            total_ms: None,
-        };
-        let seq = entry.seq;
-        let kept = Kept {
-            entry,
-            headers,
-            body,
-        };
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let evicted = if entries.len() == self.capacity {
-            entries.pop_front()
+        let mut slot = if entries.len() >= self.capacity {
+            entries.pop_front().unwrap_or_default()
         } else {
-            None
+            Kept::default()
         };
-        entries.push_back(kept);
-        drop(entries);
-        // Freed outside the lock.
-        drop(evicted);
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        slot.fill(seq, &record);
+        entries.push_back(slot);
         seq
     }
 
     /// Adds the timings of entry `seq` once its response is written (if it is still kept).
     pub fn finish(&self, seq: u64, ttft_ms: Option<u64>, total_ms: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(kept) = entries.iter_mut().rev().find(|k| k.entry.seq == seq) {
-            kept.entry.ttft_ms = ttft_ms;
-            kept.entry.total_ms = Some(total_ms);
+        if let Some(kept) = entries.iter_mut().rev().find(|k| k.seq == seq) {
+            kept.ttft_ms = ttft_ms;
+            kept.total_ms = Some(total_ms);
         }
     }
 
@@ -138,25 +191,19 @@ impl Journal {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             entries
                 .iter()
-                .filter(|k| keep(&k.entry, path, scope))
+                .filter(|k| k.matches(path, scope))
                 .cloned()
                 .collect()
         };
         // Parsed outside the lock: recording never waits for a listing's JSON work.
-        kept.into_iter()
-            .map(|k| Entry {
-                headers: k.headers.into_iter().collect(),
-                body: parse(&k.body),
-                ..k.entry
-            })
-            .collect()
+        kept.iter().map(Kept::entry).collect()
     }
 
     /// Removes the entries of `scope` (all of them without one); returns how many.
     pub fn clear(&self, scope: Option<&str>) -> usize {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let before = entries.len();
-        entries.retain(|k| !keep(&k.entry, None, scope));
+        entries.retain(|k| !k.matches(None, scope));
         before - entries.len()
     }
 }
@@ -176,34 +223,38 @@ fn without_v1(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-fn keep(entry: &Entry, path: Option<&str>, scope: Option<&str>) -> bool {
-    path.is_none_or(|p| without_v1(&entry.path) == without_v1(p))
-        && scope.is_none_or(|s| entry.scope.as_deref() == Some(s))
-}
-
 /// `Bearer sk-…` → `Bearer [redacted]`: the scheme stays, the secret goes.
-fn redact(value: &str) -> String {
-    match value.split_once(' ') {
-        Some((scheme, _)) => format!("{scheme} [redacted]"),
-        None => "[redacted]".to_string(),
+fn redact(value: &str, out: &mut String) {
+    if let Some((scheme, _)) = value.split_once(' ') {
+        out.push_str(scheme);
+        out.push(' ');
     }
+    out.push_str("[redacted]");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn record(path: &str, scope: Option<&str>) -> Record {
+    fn headers() -> Vec<(String, String)> {
+        vec![
+            ("authorization".into(), "Bearer sk-secret".into()),
+            ("x-a".into(), "1".into()),
+        ]
+    }
+
+    fn record<'a>(
+        path: &'a str,
+        scope: Option<&'a str>,
+        headers: &'a [(String, String)],
+    ) -> Record<'a> {
         Record {
-            scope: scope.map(String::from),
-            method: "POST".into(),
-            path: path.into(),
-            headers: vec![
-                ("authorization".into(), "Bearer sk-secret".into()),
-                ("x-a".into(), "1".into()),
-            ],
-            body: b"{\"model\":\"m\"}".to_vec(),
-            answered_by: "built-in".into(),
+            scope,
+            method: "POST",
+            path,
+            headers,
+            body: b"{\"model\":\"m\"}",
+            answered_by: "built-in",
             status: 200,
         }
     }
@@ -211,9 +262,10 @@ mod tests {
     #[test]
     fn keeps_the_last_n_redacted_and_filters_by_path_and_scope() {
         let journal = Journal::new(2);
-        journal.record(record("/v1/chat/completions", None));
-        journal.record(record("/chat/completions", Some("t1")));
-        journal.record(record("/v1/models", Some("t1")));
+        let h = headers();
+        journal.record(record("/v1/chat/completions", None, &h));
+        journal.record(record("/chat/completions", Some("t1"), &h));
+        journal.record(record("/v1/models", Some("t1"), &h));
         let all = journal.list(None, None);
         assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(all[0].headers["authorization"], "Bearer [redacted]");
@@ -222,5 +274,35 @@ mod tests {
         assert_eq!(journal.list(None, Some("t1")).len(), 2);
         assert_eq!(journal.clear(Some("t1")), 2);
         assert!(journal.list(None, None).is_empty());
+    }
+
+    #[test]
+    fn a_reused_slot_holds_only_its_own_exchange() {
+        let journal = Journal::new(1);
+        let h = headers();
+        journal.record(record("/v1/chat/completions", Some("t1"), &h));
+        let big = vec![b'x'; MAX_BODY + 10];
+        let mut long = record("/v1/embeddings", None, &h[1..]);
+        long.body = &big;
+        long.status = 400;
+        journal.record(long);
+        let e = &journal.list(None, None)[0];
+        assert_eq!((e.seq, e.scope.as_deref(), e.status), (1, None, 400));
+        assert_eq!(e.headers.len(), 1);
+        assert_eq!(e.body.as_str().map(str::len), Some(MAX_BODY));
+        assert!(e.body_truncated);
+        journal.record(record("/v1/models", Some("t2"), &h));
+        let e = &journal.list(None, None)[0];
+        assert_eq!(
+            (e.path.as_str(), e.scope.as_deref()),
+            ("/v1/models", Some("t2"))
+        );
+        assert_eq!(e.headers["authorization"], "Bearer [redacted]");
+        assert_eq!(
+            (e.body["model"].as_str(), e.body_truncated),
+            (Some("m"), false)
+        );
+        let slot_body = journal.entries.lock().unwrap()[0].body.capacity();
+        assert!(slot_body < SHRINK_ABOVE, "large buffer kept: {slot_body}");
     }
 }

@@ -428,7 +428,7 @@ impl Inner {
 
     fn serve(&self, mut rq: tiny_http::Request, spare: &dyn Fn()) {
         let started = Instant::now();
-        let mut info = RequestInfo::of(&rq);
+        let info = RequestInfo::of(&rq);
         let request_id = crate::ids::hex("req_", 32);
         let max = self.app.config.max_connections;
         // Our own occupying connections are not client work: they never count against the bound.
@@ -446,20 +446,20 @@ impl Inner {
             Outcome::Reply(Reply::error(ApiError::overloaded(max)))
         };
         let (status, source) = match &outcome {
-            Outcome::Reply(reply) | Outcome::Refuse(reply) => (reply.status, reply.source.clone()),
+            Outcome::Reply(reply) | Outcome::Refuse(reply) => {
+                (reply.status, reply.source.as_deref())
+            }
             Outcome::Park => (413, None),
         };
         let entry = exchange.journaled.then(|| {
-            let answered_by = source
-                .unwrap_or_else(|| if status < 400 { "built-in" } else { "error" }.to_string());
+            let fallback = if status < 400 { "built-in" } else { "error" };
             self.app.journal.record(Record {
-                scope: exchange.scope,
-                method: info.method.clone(),
-                path: info.path.clone(),
-                // Taken, not copied: nothing after this point reads the request's headers.
-                headers: std::mem::take(&mut info.headers),
-                body: exchange.body,
-                answered_by,
+                scope: exchange.scope.as_deref(),
+                method: &info.method,
+                path: &info.path,
+                headers: &info.headers,
+                body: &exchange.body,
+                answered_by: source.unwrap_or(fallback),
                 status,
             })
         });
