@@ -131,6 +131,16 @@ pub struct Stream {
     pub abort: bool,
 }
 
+impl Stream {
+    /// Whether writing it sleeps anywhere.
+    fn pauses(&self) -> bool {
+        let paced = !self.token_delay.is_zero() || !self.jitter.is_zero();
+        !self.ttft.is_zero()
+            || self.stall.is_some()
+            || (paced && self.events.iter().any(|e| e.paced))
+    }
+}
+
 /// One SSE event. `name` becomes an `event:` line (the Responses API names its events; chat and
 /// completions streams must not).
 pub struct Event {
@@ -166,9 +176,10 @@ impl Event {
 }
 
 impl Reply {
-    /// Whether writing it takes a while on purpose: a stream, or a delay before the first byte.
+    /// Whether writing it waits on purpose: a delay before the first byte, or a stream with
+    /// pauses. A stream without any (`--token-delay-ms 0`) is written as fast as a JSON reply.
     pub fn may_block(&self) -> bool {
-        !self.delay.is_zero() || matches!(self.body, Body::Events(_))
+        !self.delay.is_zero() || matches!(&self.body, Body::Events(stream) if stream.pauses())
     }
 
     pub fn json<T: Serialize>(value: &T) -> Reply {
