@@ -284,7 +284,13 @@ fn head(
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
         // A header value never carries a line break: that would let a value inject headers.
-        out.extend(value.bytes().filter(|b| *b != b'\r' && *b != b'\n'));
+        // Checked first, so a clean value is copied whole rather than byte by byte.
+        let bytes = value.as_bytes();
+        if bytes.contains(&b'\r') || bytes.contains(&b'\n') {
+            out.extend(bytes.iter().filter(|b| **b != b'\r' && **b != b'\n'));
+        } else {
+            out.extend_from_slice(bytes);
+        }
         out.extend_from_slice(b"\r\n");
     };
     if !content_type.is_empty() {
