@@ -168,11 +168,10 @@ fn bias_keys(f: &Fields) -> Result<Vec<String>, ApiError> {
 }
 
 fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiError> {
-    let name = format!("messages[{i}]");
     let Value::Object(obj) = value else {
-        return Err(f.wrong_type(&name, "an object", value));
+        return Err(f.wrong_type(&format!("messages[{i}]"), "an object", value));
     };
-    let m = Fields::new(obj, &format!("{name}."));
+    let m = f.item("messages", i, obj);
     let role = m.required_string("role")?;
     if !ROLES.contains(&role) {
         return Err(m.invalid_value("role", format!("Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.")));
@@ -204,11 +203,10 @@ fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiErro
 fn part_text(m: &Fields, parts: &[Value]) -> Result<String, ApiError> {
     let mut text = String::new();
     for (j, part) in parts.iter().enumerate() {
-        let name = format!("content[{j}]");
         let Value::Object(obj) = part else {
-            return Err(m.wrong_type(&name, "an object", part));
+            return Err(m.wrong_type(&format!("content[{j}]"), "an object", part));
         };
-        let p = Fields::new(obj, &format!("{}.", m.param(&name)));
+        let p = m.item("content", j, obj);
         match p.required_string("type")? {
             "text" => text.push_str(p.required_string("text")?),
             "refusal" => text.push_str(p.required_string("refusal")?),
