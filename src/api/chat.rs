@@ -123,31 +123,31 @@ impl ChatRequest {
         headers: &'a [(String, String)],
     ) -> View<'a> {
         let is_result = |m: &&Message| m.role == "tool" || m.role == "function";
-        let texts = |roles: &[&str]| -> Vec<String> {
+        let texts = |roles: &[&str]| -> Vec<&str> {
             self.messages
                 .iter()
                 .filter(|m| roles.contains(&m.role.as_str()))
-                .map(|m| m.text.clone())
+                .map(|m| m.text.as_str())
                 .collect()
         };
         let mut view = View::new(Endpoint::Chat, &self.model, body, headers);
-        view.last = self
+        view.last = self.messages.last().map_or("", |m| m.text.as_str());
+        view.last_user = self
             .messages
-            .last()
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
-        view.last_user = texts(&["user"]).pop().unwrap_or_default();
+            .iter()
+            .rfind(|m| m.role == "user")
+            .map_or("", |m| m.text.as_str());
         view.system = texts(&["system", "developer"]).join("\n");
         view.tools = self.tools.clone();
         view.tool_choice = self.tool_choice.clone();
         view.format = self.format.clone();
         view.has_tool_result = self.messages.iter().any(|m| is_result(&m));
-        let mut trailing: Vec<String> = self
+        let mut trailing: Vec<&str> = self
             .messages
             .iter()
             .rev()
             .take_while(is_result)
-            .map(|m| m.text.clone())
+            .map(|m| m.text.as_str())
             .collect();
         trailing.reverse();
         view.trailing_results = trailing;

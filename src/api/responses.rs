@@ -156,14 +156,12 @@ impl ResponseRequest {
             .messages
             .iter()
             .rfind(spoken)
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+            .map_or("", |m| m.text.as_str());
         view.last_user = self
             .messages
             .iter()
             .rfind(|m| m.role == "user")
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+            .map_or("", |m| m.text.as_str());
         let system = self
             .messages
             .iter()
@@ -180,12 +178,12 @@ impl ResponseRequest {
         view.tool_choice = self.choice.clone();
         view.format = self.format.clone();
         view.has_tool_result = self.messages.iter().any(|m| m.role == "tool");
-        let mut trailing: Vec<String> = self
+        let mut trailing: Vec<&str> = self
             .messages
             .iter()
             .rev()
             .take_while(|m| m.role == "tool")
-            .map(|m| m.text.clone())
+            .map(|m| m.text.as_str())
             .collect();
         trailing.reverse();
         view.trailing_results = trailing;
