@@ -220,8 +220,13 @@ impl Said {
 pub fn decide(app: &App, view: &View) -> Result<Said, ApiError> {
     match scripted(app, view) {
         Some(said) => said,
-        None => built_in(app, view).map(Said::plain),
+        None => built_in(app, view),
     }
+}
+
+/// The built-in reply alone, for a caller that has seen no fixture rules are loaded.
+pub fn built_in(app: &App, view: &View) -> Result<Said, ApiError> {
+    built_in_content(app, view).map(Said::plain)
 }
 
 /// The reply of the first matching fixture rule, if one matches.
@@ -261,7 +266,7 @@ pub fn as_text(content: &Content) -> String {
     }
 }
 
-fn built_in(app: &App, view: &View) -> Result<Content, ApiError> {
+fn built_in_content(app: &App, view: &View) -> Result<Content, ApiError> {
     let fixed = app.config.reply.as_deref();
     if !view.trailing_results.is_empty() {
         let quoted = view.trailing_results.join("\n");

@@ -74,6 +74,16 @@ impl App {
             .clone()
     }
 
+    /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
+    pub fn has_rules(&self) -> bool {
+        self.rules.is_some()
+            || !self
+                .runtime_rules
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty()
+    }
+
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
     pub fn check_model(&self, model: &str) -> Result<(), ApiError> {
         if self.config.strict_models && !self.config.models.iter().any(|m| m == model) {
