@@ -1,6 +1,7 @@
 //! The request journal: the last `--journal-size` requests, oldest first, for tests to check what
 //! their client really sent. Recording is one push under a lock; reading copies under it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,11 +23,12 @@ const SECRET_HEADERS: &[&str] = &[
 /// One exchange as recorded.
 pub struct Record {
     pub scope: Option<String>,
-    pub method: String,
+    pub method: Cow<'static, str>,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    pub answered_by: String,
+    /// `built-in` and `error` are static; a rule's or a fault's name is not.
+    pub answered_by: Cow<'static, str>,
     pub status: u16,
 }
 
@@ -43,13 +45,13 @@ struct Kept {
 pub struct Entry {
     pub seq: u64,
     pub scope: Option<String>,
-    pub method: String,
+    pub method: Cow<'static, str>,
     pub path: String,
     pub headers: BTreeMap<String, String>,
     /// The parsed JSON body, the body as text when it is not JSON, or null when empty.
     pub body: Value,
     pub body_truncated: bool,
-    pub answered_by: String,
+    pub answered_by: Cow<'static, str>,
     pub status: u16,
     /// Milliseconds to the first byte and to the last; `null` while the response is being written.
     pub ttft_ms: Option<u64>,

@@ -3,6 +3,7 @@
 //! whenever they take the last idle one — so workers are reused, yet hundreds of streams run at
 //! once, up to `--max-connections`; beyond that a spare worker answers 503 at once.
 
+use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -450,8 +451,10 @@ impl Inner {
             Outcome::Park => (413, None),
         };
         let entry = exchange.journaled.then(|| {
-            let answered_by = source
-                .unwrap_or_else(|| if status < 400 { "built-in" } else { "error" }.to_string());
+            let answered_by = match source {
+                Some(source) => Cow::Owned(source),
+                None => Cow::Borrowed(if status < 400 { "built-in" } else { "error" }),
+            };
             self.app.journal.record(Record {
                 scope: exchange.scope,
                 method: info.method.clone(),
