@@ -4,6 +4,7 @@
 //! Responses are written through `Request::into_writer()` rather than `respond()`, because
 //! tiny_http's chunked encoder buffers 8 KiB before it writes anything (see the README).
 
+use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,8 @@ use crate::error::ApiError;
 /// What the server needs to know about a request besides its body.
 #[derive(Debug, Clone)]
 pub struct RequestInfo {
-    pub method: String,
+    /// Upper case; a standard method is a static string, so reading it allocates nothing.
+    pub method: Cow<'static, str>,
     /// The path without its query string.
     pub path: String,
     /// The query string, without the `?`.
@@ -44,7 +46,7 @@ impl RequestInfo {
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
         let (path, query) = (path.to_string(), query.to_string());
         RequestInfo {
-            method: rq.method().as_str().to_ascii_uppercase(),
+            method: method(rq.method()),
             path,
             query,
             http10,
@@ -66,6 +68,22 @@ impl RequestInfo {
     pub fn is_head(&self) -> bool {
         self.method == "HEAD"
     }
+}
+
+fn method(method: &tiny_http::Method) -> Cow<'static, str> {
+    use tiny_http::Method::*;
+    Cow::Borrowed(match method {
+        Get => "GET",
+        Head => "HEAD",
+        Post => "POST",
+        Put => "PUT",
+        Delete => "DELETE",
+        Connect => "CONNECT",
+        Options => "OPTIONS",
+        Trace => "TRACE",
+        Patch => "PATCH",
+        NonStandard(other) => return Cow::Owned(other.as_str().to_ascii_uppercase()),
+    })
 }
 
 /// Why a body could not be read.
@@ -295,7 +313,13 @@ fn head(
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
         // A header value never carries a line break: that would let a value inject headers.
-        out.extend(value.bytes().filter(|b| *b != b'\r' && *b != b'\n'));
+        // Checked first, so a clean value is copied whole rather than byte by byte.
+        let bytes = value.as_bytes();
+        if bytes.contains(&b'\r') || bytes.contains(&b'\n') {
+            out.extend(bytes.iter().filter(|b| **b != b'\r' && **b != b'\n'));
+        } else {
+            out.extend_from_slice(bytes);
+        }
         out.extend_from_slice(b"\r\n");
     };
     if !content_type.is_empty() {

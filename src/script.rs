@@ -59,15 +59,15 @@ pub struct View<'a> {
     pub endpoint: Endpoint,
     pub model: &'a str,
     /// The text of the last message whatever its role: what the echo quotes.
-    pub last: String,
+    pub last: &'a str,
     /// The text of the last user message (last prompt, last embedding input).
-    pub last_user: String,
+    pub last_user: &'a str,
     /// System and developer messages (and Responses `instructions`), joined by newlines.
     pub system: String,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
     /// The texts of the tool results the conversation ends with (empty unless it ends so).
-    pub trailing_results: Vec<String>,
+    pub trailing_results: Vec<&'a str>,
     pub has_tool_result: bool,
     pub assistant_turns: u32,
     pub format: Format,
@@ -87,8 +87,8 @@ impl<'a> View<'a> {
         View {
             endpoint,
             model,
-            last: String::new(),
-            last_user: String::new(),
+            last: "",
+            last_user: "",
             system: String::new(),
             tools: Vec::new(),
             tool_choice: ToolChoice::Auto,
@@ -220,8 +220,13 @@ impl Said {
 pub fn decide(app: &App, view: &View) -> Result<Said, ApiError> {
     match scripted(app, view) {
         Some(said) => said,
-        None => built_in(app, view).map(Said::plain),
+        None => built_in(app, view),
     }
+}
+
+/// The built-in reply alone, for a caller that has seen no fixture rules are loaded.
+pub fn built_in(app: &App, view: &View) -> Result<Said, ApiError> {
+    built_in_content(app, view).map(Said::plain)
 }
 
 /// The reply of the first matching fixture rule, if one matches.
@@ -261,7 +266,7 @@ pub fn as_text(content: &Content) -> String {
     }
 }
 
-fn built_in(app: &App, view: &View) -> Result<Content, ApiError> {
+fn built_in_content(app: &App, view: &View) -> Result<Content, ApiError> {
     let fixed = app.config.reply.as_deref();
     if !view.trailing_results.is_empty() {
         let quoted = view.trailing_results.join("\n");
@@ -278,7 +283,7 @@ fn built_in(app: &App, view: &View) -> Result<Content, ApiError> {
         _ => None,
     };
     if let Some(tool) = tool {
-        let seed = fixed.unwrap_or(&view.last_user);
+        let seed = fixed.unwrap_or(view.last_user);
         let arguments = crate::schema::instance(&tool.parameters, seed);
         return Ok(Content::Calls(vec![Call {
             name: tool.name.clone(),
@@ -287,20 +292,16 @@ fn built_in(app: &App, view: &View) -> Result<Content, ApiError> {
     }
     let text = match fixed {
         Some(text) => text.to_string(),
-        None => reply::echo(&view.last),
+        None => reply::echo(view.last),
     };
-    Ok(Content::Text(shape(
-        view,
-        text,
-        fixed.unwrap_or(&view.last),
-    )))
+    Ok(Content::Text(shape(view, text, fixed.unwrap_or(view.last))))
 }
 
 /// The tool whose name the last user message mentions, else the first tool.
 fn mentioned_tool<'v>(view: &'v View) -> Option<&'v Tool> {
     view.tools
         .iter()
-        .find(|t| view.last_user.contains(&t.name))
+        .find(|t| view.last_user.contains(t.name.as_str()))
         .or(view.tools.first())
 }
 

@@ -3,7 +3,9 @@
 //! `chat.completion.chunk` events ending in `data: [DONE]` (tool calls streamed as in the API:
 //! id, type and name once, then argument fragments).
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::App;
@@ -35,6 +37,18 @@ pub struct ChatRequest {
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
     pub format: Format,
+}
+
+/// The body most clients send: a model and messages of plain text, and nothing else. Read with
+/// borrowed strings and no `Value` tree; anything it does not fit (another field, an escape in a
+/// string, a `tool` message, a `null`, a mistake) takes the full path, which words the errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Plain<'a> {
+    model: &'a str,
+    /// A map, not a derived struct: a derived struct would also read `["user", "hi"]`.
+    #[serde(borrow)]
+    messages: Vec<BTreeMap<&'a str, &'a str>>,
 }
 
 const ROLES: &[&str] = &[
@@ -116,6 +130,41 @@ impl ChatRequest {
         })
     }
 
+    /// The request when `body` is plain (see [`Plain`]): exactly what `from_object` makes of it.
+    fn plain(body: &[u8]) -> Option<ChatRequest> {
+        // A derived struct would also read a JSON array; the body must be an object.
+        if body.trim_ascii_start().first() != Some(&b'{') {
+            return None;
+        }
+        let plain: Plain = serde_json::from_slice(body).ok()?;
+        if plain.messages.is_empty() {
+            return None;
+        }
+        let messages = plain
+            .messages
+            .iter()
+            .map(|m| {
+                let (role, text) = (*m.get("role")?, *m.get("content")?);
+                (m.len() == 2 && role != "tool" && ROLES.contains(&role)).then(|| Message {
+                    role: role.to_string(),
+                    text: text.to_string(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(ChatRequest {
+            model: plain.model.to_string(),
+            messages,
+            n: 1,
+            max_tokens: None,
+            stop: Vec::new(),
+            stream: false,
+            include_usage: false,
+            tools: Vec::new(),
+            tool_choice: ToolChoice::None,
+            format: Format::Text,
+        })
+    }
+
     /// The conversation as rules and the built-in replies see it.
     pub fn view<'a>(
         &'a self,
@@ -123,31 +172,31 @@ impl ChatRequest {
         headers: &'a [(String, String)],
     ) -> View<'a> {
         let is_result = |m: &&Message| m.role == "tool" || m.role == "function";
-        let texts = |roles: &[&str]| -> Vec<String> {
+        let texts = |roles: &[&str]| -> Vec<&str> {
             self.messages
                 .iter()
                 .filter(|m| roles.contains(&m.role.as_str()))
-                .map(|m| m.text.clone())
+                .map(|m| m.text.as_str())
                 .collect()
         };
         let mut view = View::new(Endpoint::Chat, &self.model, body, headers);
-        view.last = self
+        view.last = self.messages.last().map_or("", |m| m.text.as_str());
+        view.last_user = self
             .messages
-            .last()
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
-        view.last_user = texts(&["user"]).pop().unwrap_or_default();
+            .iter()
+            .rfind(|m| m.role == "user")
+            .map_or("", |m| m.text.as_str());
         view.system = texts(&["system", "developer"]).join("\n");
         view.tools = self.tools.clone();
         view.tool_choice = self.tool_choice.clone();
         view.format = self.format.clone();
         view.has_tool_result = self.messages.iter().any(|m| is_result(&m));
-        let mut trailing: Vec<String> = self
+        let mut trailing: Vec<&str> = self
             .messages
             .iter()
             .rev()
             .take_while(is_result)
-            .map(|m| m.text.clone())
+            .map(|m| m.text.as_str())
             .collect();
         trailing.reverse();
         view.trailing_results = trailing;
@@ -168,11 +217,10 @@ fn bias_keys(f: &Fields) -> Result<Vec<String>, ApiError> {
 }
 
 fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiError> {
-    let name = format!("messages[{i}]");
     let Value::Object(obj) = value else {
-        return Err(f.wrong_type(&name, "an object", value));
+        return Err(f.wrong_type(&format!("messages[{i}]"), "an object", value));
     };
-    let m = Fields::new(obj, &format!("{name}."));
+    let m = f.item("messages", i, obj);
     let role = m.required_string("role")?;
     if !ROLES.contains(&role) {
         return Err(m.invalid_value("role", format!("Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.")));
@@ -204,11 +252,10 @@ fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiErro
 fn part_text(m: &Fields, parts: &[Value]) -> Result<String, ApiError> {
     let mut text = String::new();
     for (j, part) in parts.iter().enumerate() {
-        let name = format!("content[{j}]");
         let Value::Object(obj) = part else {
-            return Err(m.wrong_type(&name, "an object", part));
+            return Err(m.wrong_type(&format!("content[{j}]"), "an object", part));
         };
-        let p = Fields::new(obj, &format!("{}.", m.param(&name)));
+        let p = m.item("content", j, obj);
         match p.required_string("type")? {
             "text" => text.push_str(p.required_string("text")?),
             "refusal" => text.push_str(p.required_string("refusal")?),
@@ -379,10 +426,30 @@ impl Planned<'_> {
 }
 
 pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
-    let obj = parse_object(body)?;
-    let rq = ChatRequest::from_object(&obj)?;
+    // A plain body skips the JSON tree when no fixture rule could read it. Rules are looked for
+    // once, here: one added meanwhile applies from the next request on.
+    let plain = if app.has_rules() {
+        None
+    } else {
+        ChatRequest::plain(body)
+    };
+    let unscripted = plain.is_some();
+    let obj = if unscripted {
+        Map::new()
+    } else {
+        parse_object(body)?
+    };
+    let rq = match plain {
+        Some(rq) => rq,
+        None => ChatRequest::from_object(&obj)?,
+    };
     app.check_model(&rq.model)?;
-    let said = script::decide(app, &rq.view(&obj, headers))?;
+    let view = rq.view(&obj, headers);
+    let said = if unscripted {
+        script::built_in(app, &view)
+    } else {
+        script::decide(app, &view)
+    }?;
     let planned = match &said.content {
         Content::Text(full) => Planned::Text(Text::plan_shared(
             full,
@@ -632,5 +699,41 @@ impl<'a> Frame<'a> {
         };
         let pending = if self.usage { Some(None) } else { None };
         Event::json(None, &self.chunk(vec![choice], pending), paced)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain body reads exactly as the full path reads it, or is left to the full path.
+    #[test]
+    fn plain_bodies_read_as_the_full_path_reads_them() {
+        let taken = [
+            r#"{"model":"m","messages":[{"role":"user","content":"Say this is a test"}]}"#,
+            r#" {"messages":[{"content":"be brief","role":"system"},{"role":"user","content":"hi"},{"role":"assistant","content":""}],"model":""}"#,
+            r#"{"model":"m","messages":[{"role":"user","role":"developer","content":"x"}]}"#,
+        ];
+        for body in taken {
+            let full = ChatRequest::parse(body.as_bytes()).unwrap();
+            assert_eq!(ChatRequest::plain(body.as_bytes()), Some(full), "{body}");
+        }
+        let left = [
+            r#"["m",[{"role":"user","content":"hi"}]]"#,
+            r#"{"model":"m","messages":[["user","hi"]]}"#,
+            r#"{"model":"m","messages":[]}"#,
+            r#"{"model":"m","messages":[{"role":"tool","content":"x"}]}"#,
+            r#"{"model":"m","messages":[{"role":"robot","content":"x"}]}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":null}]}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":"a\nb"}]}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":"x","name":"n"}]}"#,
+            r#"{"model":"m","messages":[{"role":"assistant"}]}"#,
+            r#"{"model":"m","model":"n","messages":[{"role":"user","content":"x"}]}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":"x"}],"stream":false}"#,
+            r#"{"model":"m","messages":[{"role":"user","content":"x"}]} x"#,
+        ];
+        for body in left {
+            assert_eq!(ChatRequest::plain(body.as_bytes()), None, "{body}");
+        }
     }
 }

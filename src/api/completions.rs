@@ -292,8 +292,8 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Re
     let rq = CompletionRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
     let mut view = View::new(Endpoint::Completions, &rq.model, &obj, headers);
-    view.last = rq.prompts.last().cloned().unwrap_or_default();
-    view.last_user = view.last.clone();
+    view.last = rq.prompts.last().map_or("", String::as_str);
+    view.last_user = view.last;
     // Tool calls and refusals have no place here: they are sent as text (see `script::as_text`).
     let said = match script::scripted(app, &view) {
         Some(said) => Some(said?),

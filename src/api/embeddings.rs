@@ -288,8 +288,8 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Re
     let rq = EmbeddingRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
     let mut view = View::new(Endpoint::Embeddings, &rq.model, &obj, headers);
-    view.last = rq.inputs.last().cloned().unwrap_or_default();
-    view.last_user = view.last.clone();
+    view.last = rq.inputs.last().map_or("", String::as_str);
+    view.last_user = view.last;
     let said = match script::scripted(app, &view) {
         Some(said) => said?,
         None => Said::plain(Content::Text(String::new())),

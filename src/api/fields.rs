@@ -47,20 +47,58 @@ pub fn describe(value: &Value) -> &'static str {
 /// A view of one JSON object whose fields are named `prefix + name` in errors.
 pub struct Fields<'a> {
     obj: &'a Map<String, Value>,
-    prefix: String,
+    prefix: Prefix<'a>,
+}
+
+/// Where the object sits in the request. Spelled out only when an error names a field, so
+/// reading a valid request formats no parameter names.
+#[derive(Clone, Copy)]
+enum Prefix<'a> {
+    /// Given in full.
+    Text(&'a str),
+    /// Field `name` of `parent`: `parent.name.`
+    Field(&'a Fields<'a>, &'a str),
+    /// Item `index` of array `name` of `parent`: `parent.name[index].`
+    Item(&'a Fields<'a>, &'a str, usize),
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(obj: &'a Map<String, Value>, prefix: &str) -> Fields<'a> {
+    pub fn new(obj: &'a Map<String, Value>, prefix: &'a str) -> Fields<'a> {
         Fields {
             obj,
-            prefix: prefix.to_string(),
+            prefix: Prefix::Text(prefix),
+        }
+    }
+
+    /// Item `index` of this object's array `name`, itself an object.
+    pub fn item(&'a self, name: &'a str, index: usize, obj: &'a Map<String, Value>) -> Fields<'a> {
+        Fields {
+            obj,
+            prefix: Prefix::Item(self, name, index),
+        }
+    }
+
+    fn write_prefix(&self, out: &mut String) {
+        match self.prefix {
+            Prefix::Text(text) => out.push_str(text),
+            Prefix::Field(parent, name) => {
+                parent.write_prefix(out);
+                out.push_str(name);
+                out.push('.');
+            }
+            Prefix::Item(parent, name, index) => {
+                parent.write_prefix(out);
+                out.push_str(&format!("{name}[{index}]."));
+            }
         }
     }
 
     /// The parameter name as errors spell it.
     pub fn param(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
+        let mut param = String::new();
+        self.write_prefix(&mut param);
+        param.push_str(name);
+        param
     }
 
     /// The field, with `null` read as absent.
@@ -184,12 +222,13 @@ impl<'a> Fields<'a> {
     }
 
     /// An object, as a nested `Fields` whose errors say `name.field`.
-    pub fn object(&self, name: &str) -> Result<Option<Fields<'a>>, ApiError> {
+    pub fn object(&'a self, name: &'a str) -> Result<Option<Fields<'a>>, ApiError> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Object(map)) => {
-                Ok(Some(Fields::new(map, &format!("{}.", self.param(name)))))
-            }
+            Some(Value::Object(map)) => Ok(Some(Fields {
+                obj: map,
+                prefix: Prefix::Field(self, name),
+            })),
             Some(other) => Err(self.wrong_type(name, "an object", other)),
         }
     }

@@ -74,6 +74,16 @@ impl App {
             .clone()
     }
 
+    /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
+    pub fn has_rules(&self) -> bool {
+        self.rules.is_some()
+            || !self
+                .runtime_rules
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty()
+    }
+
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
     pub fn check_model(&self, model: &str) -> Result<(), ApiError> {
         if self.config.strict_models && !self.config.models.iter().any(|m| m == model) {
@@ -136,6 +146,36 @@ impl Route {
     }
 }
 
+/// Every fixed path with a method it answers, and the route; `/models/{id}` is matched apart.
+/// One table gives both the route and, for a 405, the methods a path answers.
+const ROUTES: &[(&str, &str, Route)] = &[
+    ("/chat/completions", "POST", Route::ChatCompletions),
+    ("/completions", "POST", Route::Completions),
+    ("/embeddings", "POST", Route::Embeddings),
+    ("/responses", "POST", Route::Responses),
+    ("/models", "GET", Route::ListModels),
+    ("/health", "GET", Route::Health),
+    ("/_oaimock/panic", "POST", Route::Panic),
+    ("/_oaimock/requests", "GET", Route::Admin(Admin::Requests)),
+    (
+        "/_oaimock/requests",
+        "DELETE",
+        Route::Admin(Admin::ClearRequests),
+    ),
+    (
+        "/_oaimock/fixtures",
+        "POST",
+        Route::Admin(Admin::AddFixtures),
+    ),
+    (
+        "/_oaimock/fixtures",
+        "DELETE",
+        Route::Admin(Admin::ClearFixtures),
+    ),
+    ("/_oaimock/reset", "POST", Route::Admin(Admin::Reset)),
+    (crate::server::OCCUPY_PATH, "GET", Route::Occupy),
+];
+
 /// Maps method and path to a route: 404 `unknown_url` for unknown paths, 405 for a known path
 /// with the wrong method. `HEAD` is answered like `GET`, without the body.
 pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
@@ -148,41 +188,31 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     } else {
         bare
     };
-    let methods: Vec<(&str, Route)> = match bare {
-        "/chat/completions" => vec![("POST", Route::ChatCompletions)],
-        "/completions" => vec![("POST", Route::Completions)],
-        "/embeddings" => vec![("POST", Route::Embeddings)],
-        "/responses" => vec![("POST", Route::Responses)],
-        "/models" => vec![("GET", Route::ListModels)],
-        "/health" => vec![("GET", Route::Health)],
-        "/_oaimock/panic" => vec![("POST", Route::Panic)],
-        "/_oaimock/requests" => vec![
-            ("GET", Route::Admin(Admin::Requests)),
-            ("DELETE", Route::Admin(Admin::ClearRequests)),
-        ],
-        "/_oaimock/fixtures" => vec![
-            ("POST", Route::Admin(Admin::AddFixtures)),
-            ("DELETE", Route::Admin(Admin::ClearFixtures)),
-        ],
-        "/_oaimock/reset" => vec![("POST", Route::Admin(Admin::Reset))],
-        crate::server::OCCUPY_PATH => vec![("GET", Route::Occupy)],
-        _ => match bare.strip_prefix("/models/") {
-            Some(id) if !id.is_empty() => vec![("GET", Route::RetrieveModel(percent_decode(id)))],
-            _ => return Err(ApiError::unknown_url(method, path)),
-        },
-    };
+    let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
+    let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    if model.is_none() && known().next().is_none() {
+        return Err(ApiError::unknown_url(method, path));
+    }
     if method == "OPTIONS" {
         return Ok(Route::Preflight);
     }
     let wanted = if method == "HEAD" { "GET" } else { method };
-    let allow: Vec<&str> = methods.iter().map(|(m, _)| *m).collect();
-    match methods.into_iter().find(|(m, _)| *m == wanted) {
-        Some((_, route)) => Ok(route),
-        None => Err(ApiError::method_not_allowed(
-            method,
-            path,
-            &allow.join(", "),
-        )),
+    if let Some(id) = model {
+        return match wanted {
+            "GET" => Ok(Route::RetrieveModel(percent_decode(id))),
+            _ => Err(ApiError::method_not_allowed(method, path, "GET")),
+        };
+    }
+    match known().find(|(_, m, _)| *m == wanted) {
+        Some((_, _, route)) => Ok(route.clone()),
+        None => {
+            let allow: Vec<&str> = known().map(|(_, m, _)| *m).collect();
+            Err(ApiError::method_not_allowed(
+                method,
+                path,
+                &allow.join(", "),
+            ))
+        }
     }
 }
 

@@ -92,7 +92,7 @@ impl ResponseRequest {
             let Value::Object(obj) = tool else {
                 return Err(f.wrong_type(&format!("tools[{i}]"), "an object", tool));
             };
-            let kind = Fields::new(obj, &format!("tools[{i}].")).required_string("type")?;
+            let kind = f.item("tools", i, obj).required_string("type")?;
             // The response echoes function tools with the defaults filled in, as the API does:
             // `strict` defaults to true here, and `parameters` is required (nullable) in `FunctionTool`.
             if kind == "function" {
@@ -156,14 +156,12 @@ impl ResponseRequest {
             .messages
             .iter()
             .rfind(spoken)
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+            .map_or("", |m| m.text.as_str());
         view.last_user = self
             .messages
             .iter()
             .rfind(|m| m.role == "user")
-            .map(|m| m.text.clone())
-            .unwrap_or_default();
+            .map_or("", |m| m.text.as_str());
         let system = self
             .messages
             .iter()
@@ -180,12 +178,12 @@ impl ResponseRequest {
         view.tool_choice = self.choice.clone();
         view.format = self.format.clone();
         view.has_tool_result = self.messages.iter().any(|m| m.role == "tool");
-        let mut trailing: Vec<String> = self
+        let mut trailing: Vec<&str> = self
             .messages
             .iter()
             .rev()
             .take_while(|m| m.role == "tool")
-            .map(|m| m.text.clone())
+            .map(|m| m.text.as_str())
             .collect();
         trailing.reverse();
         view.trailing_results = trailing;
@@ -224,11 +222,10 @@ fn parse_input(f: &Fields) -> Result<Vec<InputMessage>, ApiError> {
 /// One input item: a message, a `function_call_output` or a `function_call`; `None` for item
 /// types the mock accepts and ignores (`reasoning`, `item_reference`, ...).
 fn parse_item(f: &Fields, i: usize, value: &Value) -> Result<Option<InputMessage>, ApiError> {
-    let name = format!("input[{i}]");
     let Value::Object(obj) = value else {
-        return Err(f.wrong_type(&name, "an object", value));
+        return Err(f.wrong_type(&format!("input[{i}]"), "an object", value));
     };
-    let m = Fields::new(obj, &format!("{name}."));
+    let m = f.item("input", i, obj);
     match m.string("type")? {
         None | Some("message") => {
             let role = m.required_string("role")?;
@@ -270,11 +267,10 @@ fn content_text(m: &Fields, field: &str) -> Result<String, ApiError> {
     };
     let mut text = String::new();
     for (j, part) in parts.iter().enumerate() {
-        let name = format!("{field}[{j}]");
         let Value::Object(obj) = part else {
-            return Err(m.wrong_type(&name, "an object", part));
+            return Err(m.wrong_type(&format!("{field}[{j}]"), "an object", part));
         };
-        let p = Fields::new(obj, &format!("{}.", m.param(&name)));
+        let p = m.item(field, j, obj);
         match p.required_string("type")? {
             "input_text" | "output_text" => text.push_str(p.required_string("text")?),
             "refusal" => text.push_str(p.required_string("refusal")?),

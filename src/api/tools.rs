@@ -22,11 +22,10 @@ pub fn tools(f: &Fields, shape: Shape) -> Result<Vec<Tool>, ApiError> {
     };
     let mut tools = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let name = format!("tools[{i}]");
         let Value::Object(obj) = item else {
-            return Err(f.wrong_type(&name, "an object", item));
+            return Err(f.wrong_type(&format!("tools[{i}]"), "an object", item));
         };
-        let t = Fields::new(obj, &format!("{name}."));
+        let t = f.item("tools", i, obj);
         if t.required_string("type")? != "function" {
             continue;
         }
