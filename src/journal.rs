@@ -36,10 +36,9 @@ pub struct Record<'a> {
 }
 
 /// One exchange as kept, in a slot whose buffers the exchange that evicts it reuses: once the
-/// journal is full, recording allocates nothing unless a request is larger than any its slot held
-/// before. Freeing each evicted request and allocating the next on another thread fragmented
+/// journal is full, recording allocates only where a request needs more room than the slot had. Freeing each evicted request and allocating the next on another thread fragmented
 /// glibc's per-thread heaps, and the soak's RSS kept growing (README, "Performance").
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Kept {
     seq: u64,
     scope: Option<String>,
@@ -123,6 +122,7 @@ impl Kept {
         self.total_ms = None;
     }
 
+    /// The entry with its body still to be parsed (`null`), copying only what this exchange uses.
     fn entry(&self) -> Entry {
         Entry {
             seq: self.seq,
@@ -130,7 +130,7 @@ impl Kept {
             method: self.method.clone(),
             path: self.path.clone(),
             headers: self.headers[..self.header_count].iter().cloned().collect(),
-            body: parse(&self.body),
+            body: Value::Null,
             body_truncated: self.body_truncated,
             answered_by: self.answered_by.clone(),
             status: self.status,
@@ -187,16 +187,22 @@ impl Journal {
 
     /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
     pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<Entry> {
-        let kept: Vec<Kept> = {
+        let copies: Vec<(Entry, Vec<u8>)> = {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             entries
                 .iter()
                 .filter(|k| k.matches(path, scope))
-                .cloned()
+                .map(|k| (k.entry(), k.body.clone()))
                 .collect()
         };
         // Parsed outside the lock: recording never waits for a listing's JSON work.
-        kept.iter().map(Kept::entry).collect()
+        copies
+            .into_iter()
+            .map(|(entry, body)| Entry {
+                body: parse(&body),
+                ..entry
+            })
+            .collect()
     }
 
     /// Removes the entries of `scope` (all of them without one); returns how many.
