@@ -169,7 +169,7 @@ pub struct Event {
 
 impl Event {
     pub fn json<T: Serialize>(name: Option<&'static str>, value: &T, paced: bool) -> Event {
-        let data = serde_json::to_string(value).expect("wire types serialize");
+        let data = String::from_utf8(to_json(value, 256)).expect("JSON is UTF-8");
         Event { name, data, paced }
     }
 
@@ -256,11 +256,11 @@ impl Reply {
     }
 }
 
-/// `value` as JSON, in a buffer sized up front: serde_json's own `to_vec` starts at 128 bytes and
-/// regrows three times for a typical 655-byte chat reply.
+/// `value` as JSON (see `json`), in a buffer sized up front: serde_json's own `to_vec` starts at
+/// 128 bytes and regrows three times for a typical 655-byte chat reply.
 pub fn to_json<T: Serialize>(value: &T, capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(capacity);
-    serde_json::to_writer(&mut out, value).expect("wire types serialize");
+    crate::json::write(&mut out, value).expect("wire types serialize");
     out
 }
 

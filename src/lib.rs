@@ -29,6 +29,7 @@ pub mod fixtures;
 pub mod http;
 pub mod ids;
 pub mod journal;
+pub mod json;
 pub mod reply;
 pub mod schema;
 pub mod script;
