@@ -451,7 +451,11 @@ fn write_stream(
     let mut batch = Vec::with_capacity(512);
     let mut flush = |out: &mut Vec<u8>, batch: &mut Vec<u8>, tail: &[u8]| -> io::Result<()> {
         if chunked && !batch.is_empty() {
-            out.extend_from_slice(format!("{:x}\r\n", batch.len()).as_bytes());
+            // The chunk size in hex, without a heap allocation per event.
+            let hex = |d: usize| b"0123456789abcdef"[d & 0xf];
+            let digits = (usize::BITS - batch.len().leading_zeros()).div_ceil(4);
+            out.extend((0..digits).rev().map(|i| hex(batch.len() >> (4 * i))));
+            out.extend_from_slice(b"\r\n");
             out.append(batch);
             out.extend_from_slice(b"\r\n");
         } else {
