@@ -29,14 +29,17 @@ pub fn next_u64() -> u64 {
 fn random(prefix: &str, len: usize, alphabet: &[u8]) -> String {
     let mut out = Vec::with_capacity(prefix.len() + len);
     out.extend_from_slice(prefix.as_bytes());
+    // Eight characters per random word: each byte picks one by multiply-and-shift (no division).
+    let size = alphabet.len() as u64;
     let mut bits = 0u64;
-    for i in 0..len {
+    out.extend((0..len).map(|i| {
         if i % 8 == 0 {
             bits = next_u64();
         }
-        out.push(alphabet[(bits & 0xff) as usize % alphabet.len()]);
+        let pick = ((bits & 0xff) * size) >> 8;
         bits >>= 8;
-    }
+        alphabet[pick as usize]
+    }));
     // Bytes, not chars: `String::push` encodes each char on its own; the alphabets are ASCII.
     String::from_utf8(out).expect("ASCII prefix and alphabet")
 }
