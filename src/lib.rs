@@ -11,6 +11,7 @@
 //! - [`http`] is the only code that writes to the socket: whole JSON responses, or SSE events
 //!   flushed one by one with a sleep before each word.
 //! - [`error`] is the one error type, rendered as OpenAI's error envelope.
+//! - [`json`] writes every JSON body and event: serde_json's exact bytes, with less work.
 //!
 //! Start a server in-process on a free port:
 //! ```no_run
