@@ -5,7 +5,7 @@
 use std::fmt;
 
 use serde::Serialize;
-use serde::ser::{self, Impossible};
+use serde::ser;
 
 /// Appends `value` as compact JSON to `out`. Debug builds (every test) check the bytes against
 /// serde_json's.
@@ -20,8 +20,8 @@ pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), 
     Ok(())
 }
 
-/// Why a value could not be written (only what serde_json also refuses: a map key that is not a
-/// string, a number or a bool, or a `Serialize` impl's own error).
+/// Why a value could not be written: what serde_json also refuses (a map key that is not a
+/// string, a number or a bool), or a `Serialize` impl's own error.
 #[derive(Debug)]
 pub struct Error(String);
 
@@ -415,13 +415,23 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
 }
 
 /// Map keys come from data (a `Value` object, say), so they are escaped like any string; as in
-/// serde_json, numbers and bools become quoted strings and anything else is an error.
+/// serde_json, a number or a bool becomes a quoted string and anything else is an error.
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.comma();
-        key.serialize(Key(self.json.out))
+        let start = self.json.out.len();
+        key.serialize(&mut *self.json)?;
+        match self.json.out.get(start) {
+            Some(b'"') => Ok(()),
+            Some(b'-' | b'0'..=b'9' | b't' | b'f') => {
+                self.json.out.insert(start, b'"');
+                self.json.out.push(b'"');
+                Ok(())
+            }
+            _ => Err(Error("key must be a string".into())),
+        }
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.json.out.push(b':');
@@ -429,167 +439,6 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
     fn end(self) -> Result<(), Error> {
         Compound::end(self)
-    }
-}
-
-/// Writes a map key: a string as is, a number or bool in quotes.
-struct Key<'a>(&'a mut Vec<u8>);
-
-impl Key<'_> {
-    fn quoted(self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
-        self.0.push(b'"');
-        write(self.0);
-        self.0.push(b'"');
-        Ok(())
-    }
-}
-
-fn key_error() -> Error {
-    Error("key must be a string".into())
-}
-
-impl ser::Serializer for Key<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        string(self.0, v);
-        Ok(())
-    }
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<(), Error> {
-        name(self.0, v);
-        Ok(())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.quoted(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.quoted(|out| signed(out, v))
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.quoted(|out| out.extend_from_slice(v.to_string().as_bytes()))
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.quoted(|out| unsigned(out, v))
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.quoted(|out| out.extend_from_slice(v.to_string().as_bytes()))
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(Error("float key must be finite, got NaN or +/-inf".into()));
-        }
-        let out = self.0;
-        out.push(b'"');
-        serde_json::to_writer(&mut *out, &v)?;
-        out.push(b'"');
-        Ok(())
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(Error("float key must be finite, got NaN or +/-inf".into()));
-        }
-        let out = self.0;
-        out.push(b'"');
-        serde_json::to_writer(&mut *out, &v)?;
-        out.push(b'"');
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Error> {
-        Err(key_error())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(key_error())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(key_error())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(key_error())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(key_error())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(key_error())
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
-        Err(key_error())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(key_error())
     }
 }
 
@@ -712,6 +561,11 @@ mod tests {
         assert_eq!(both(&numbers).0, both(&numbers).1);
         let flags: BTreeMap<bool, u8> = [(true, 1)].into();
         assert_eq!(both(&flags).0, both(&flags).1);
+        let chars: BTreeMap<char, u8> = [('"', 1)].into();
+        assert_eq!(both(&chars).0, both(&chars).1);
+        let units: BTreeMap<(), u8> = [((), 1)].into();
+        assert!(write(&mut Vec::new(), &units).is_err());
+        assert!(serde_json::to_vec(&units).is_err());
         let tuples: BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
         assert!(write(&mut Vec::new(), &tuples).is_err());
         assert!(serde_json::to_vec(&tuples).is_err());
