@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::json::decimal;
 
 /// What the server needs to know about a request besides its body.
 #[derive(Debug, Clone)]
@@ -326,7 +327,7 @@ fn head(
         line("Content-Type", content_type);
     }
     match length {
-        Some(n) => line("Content-Length", decimal(n, &mut digits)),
+        Some(n) => line("Content-Length", decimal(n as u64, &mut digits)),
         None if info.http10 => {}
         None => line("Transfer-Encoding", "chunked"),
     }
@@ -345,21 +346,6 @@ fn head(
     }
     out.extend_from_slice(b"\r\n");
     out
-}
-
-/// `n` in decimal, written into `buf` (what `to_string` does, without the formatter or a heap
-/// allocation).
-fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[i..]).expect("ASCII digits")
 }
 
 /// Answers a request whose declared body was not read. tiny_http reads and discards the rest of
