@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::json::decimal;
+use crate::json::digits;
 
 /// What the server needs to know about a request besides its body.
 #[derive(Debug, Clone)]
@@ -304,9 +304,9 @@ fn head(
         "HTTP/1.1 "
     };
     let close = info.close || reply.close || (length.is_none() && info.http10);
-    let mut digits = [0u8; 20];
+    let mut buf = [0u8; 20];
     out.extend_from_slice(version.as_bytes());
-    out.extend_from_slice(decimal(reply.status.into(), &mut digits).as_bytes());
+    out.extend_from_slice(digits(reply.status.into(), &mut buf));
     out.push(b' ');
     out.extend_from_slice(reason(reply.status).as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -327,7 +327,13 @@ fn head(
         line("Content-Type", content_type);
     }
     match length {
-        Some(n) => line("Content-Length", decimal(n as u64, &mut digits)),
+        Some(n) => {
+            let n = digits(n as u64, &mut buf);
+            line(
+                "Content-Length",
+                std::str::from_utf8(n).expect("ASCII digits"),
+            )
+        }
         None if info.http10 => {}
         None => line("Transfer-Encoding", "chunked"),
     }

@@ -123,9 +123,9 @@ fn name(out: &mut Vec<u8>, name: &'static str) {
     out.push(b'"');
 }
 
-/// `v` in decimal, written into the end of `buf` (what `to_string` does, without the formatter or
-/// a heap allocation). Also writes the status and `Content-Length` of every response head.
-pub fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &str {
+/// `v` in decimal ASCII digits, written into the end of `buf` (what `to_string` does, without the
+/// formatter or a heap allocation). Also writes the status and `Content-Length` of response heads.
+pub fn digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
     loop {
         at -= 1;
@@ -135,11 +135,11 @@ pub fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &str {
             break;
         }
     }
-    std::str::from_utf8(&buf[at..]).expect("ASCII digits")
+    &buf[at..]
 }
 
 fn unsigned(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(decimal(v, &mut [0; 20]).as_bytes());
+    out.extend_from_slice(digits(v, &mut [0; 20]));
 }
 
 fn signed(out: &mut Vec<u8>, v: i64) {
