@@ -10,7 +10,15 @@
 //! against it are the ceiling of thread-per-stream with a sleep between words, on that machine,
 //! with the load generator beside it.
 //!
-//! usage: streamfloor PORT --delay-ms D --reply TEXT — prints `listening on http://127.0.0.1:PORT`.
+//! With `--tiny-http`, the floor of the design card's exact shape instead: tiny_http's accept
+//! loop and connection threads parse the requests, and a receive loop hands each one to a thread
+//! of its own that writes the same frames through tiny_http's writer — a connection thread and a
+//! stream thread per stream, as in oaimock, and nothing else (no JSON, no pool, no journal). Its
+//! four permanent pool threads are held by four idle connections of its own first, as oaimock
+//! does, or a burst strands connections behind them (tiny_http defect 1).
+//!
+//! usage: streamfloor PORT --delay-ms D --reply TEXT [--tiny-http] — prints
+//! `listening on http://127.0.0.1:PORT`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -103,14 +111,65 @@ fn serve(mut sock: TcpStream, script: &Script) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The `--tiny-http` floor: see the module comment.
+fn serve_with_tiny_http(listener: TcpListener, script: Arc<Script>) {
+    let addr = listener.local_addr().expect("local_addr");
+    let server = Arc::new(tiny_http::Server::from_listener(listener, None).expect("tiny_http"));
+    // Hold the pool's four permanent threads: one request each, answered, then idle for good.
+    let answer = Arc::clone(&server);
+    let answering = thread::spawn(move || {
+        for _ in 0..4 {
+            let rq = answer.recv().expect("recv");
+            let _ = rq.respond(tiny_http::Response::empty(204));
+        }
+    });
+    let held: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut sock = TcpStream::connect(addr).expect("connect");
+            sock.write_all(b"GET /hold HTTP/1.1\r\nHost: floor\r\n\r\n")
+                .expect("write");
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                sock.read_exact(&mut byte).expect("read");
+                head.push(byte[0]);
+            }
+            sock
+        })
+        .collect();
+    answering.join().expect("answering thread");
+    println!("listening on http://{addr}");
+    for mut rq in server.incoming_requests() {
+        let script = Arc::clone(&script);
+        let _ = thread::Builder::new().stack_size(64 * 1024).spawn(move || {
+            let mut body = Vec::new();
+            let _ = rq.as_reader().read_to_end(&mut body);
+            let mut writer = rq.into_writer();
+            for (i, write) in script.writes.iter().enumerate() {
+                if i > 0 {
+                    thread::sleep(script.delay);
+                }
+                if writer.write_all(write).and_then(|()| writer.flush()).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(held);
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let port: u16 = args
         .next()
         .and_then(|p| p.parse().ok())
         .expect("usage: streamfloor PORT --delay-ms D --reply TEXT");
-    let (mut delay_ms, mut reply) = (20u64, String::new());
+    let (mut delay_ms, mut reply, mut tiny) = (20u64, String::new(), false);
     while let Some(flag) = args.next() {
+        if flag == "--tiny-http" {
+            tiny = true;
+            continue;
+        }
         let value = args
             .next()
             .unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -130,6 +189,9 @@ fn main() {
     socket.bind(&addr.into()).expect("bind");
     socket.listen(4096).expect("listen");
     let listener: TcpListener = socket.into();
+    if tiny {
+        return serve_with_tiny_http(listener, script);
+    }
     println!(
         "listening on http://{}",
         listener.local_addr().expect("local_addr")
