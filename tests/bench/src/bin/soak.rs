@@ -65,7 +65,7 @@ fn parse_args() -> Args {
         warmup: 200_000,
         every: 50_000,
         settle: Duration::from_secs(15),
-        seed: 0x5eed_0a1_0ca7,
+        seed: 0x05ee_d0a1_0ca7,
         timeout: Duration::from_secs(10),
         only: None,
         fresh_one_in: 12,
@@ -164,7 +164,7 @@ fn plan(n: usize, seed: u64, fresh_one_in: u64) -> Vec<u8> {
                 None => true,
             });
             let mut byte = index.unwrap() as u8;
-            if fresh_one_in > 0 && (r >> 32) % fresh_one_in == 0 {
+            if fresh_one_in > 0 && (r >> 32).is_multiple_of(fresh_one_in) {
                 byte |= FRESH;
             }
             if (r >> 40) & 1 == 1 {

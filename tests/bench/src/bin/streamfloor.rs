@@ -149,7 +149,11 @@ fn serve_with_tiny_http(listener: TcpListener, script: Arc<Script>) {
                 if i > 0 {
                     thread::sleep(script.delay);
                 }
-                if writer.write_all(write).and_then(|()| writer.flush()).is_err() {
+                if writer
+                    .write_all(write)
+                    .and_then(|()| writer.flush())
+                    .is_err()
+                {
                     return;
                 }
             }
