@@ -199,6 +199,15 @@ impl<'a, 'b> Compound<'a, 'b> {
     }
 }
 
+/// The narrower integer methods of `Serializer`, each widening to the 64-bit one of its sign.
+macro_rules! widen {
+    ($($($method:ident($narrow:ty)),* => $wide:ident;)*) => {$($(
+        fn $method(self, v: $narrow) -> Result<(), Error> {
+            self.$wide(v.into())
+        }
+    )*)*};
+}
+
 impl<'a, 'b> ser::Serializer for &'b mut Json<'a> {
     type Ok = ();
     type Error = Error;
@@ -215,14 +224,9 @@ impl<'a, 'b> ser::Serializer for &'b mut Json<'a> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i64(v.into())
+    widen! {
+        serialize_i8(i8), serialize_i16(i16), serialize_i32(i32) => serialize_i64;
+        serialize_u8(u8), serialize_u16(u16), serialize_u32(u32) => serialize_u64;
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
         signed(self.out, v);
@@ -231,15 +235,6 @@ impl<'a, 'b> ser::Serializer for &'b mut Json<'a> {
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         self.out.extend_from_slice(v.to_string().as_bytes());
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
         unsigned(self.out, v);
