@@ -199,6 +199,21 @@ impl<'a, 'b> Compound<'a, 'b> {
     }
 }
 
+impl<'a> Json<'a> {
+    /// `{"variant":` and an array or object: how serde_json writes tuple and struct variants.
+    fn variant<'b>(
+        &'b mut self,
+        variant: &'static str,
+        open: &[u8],
+        close: &'static [u8],
+    ) -> Compound<'a, 'b> {
+        self.out.push(b'{');
+        name(self.out, variant);
+        self.out.push(b':');
+        Compound::open(self, open, close)
+    }
+}
+
 /// The narrower integer methods of `Serializer`, each widening to the 64-bit one of its sign.
 macro_rules! widen {
     ($($($method:ident($narrow:ty)),* => $wide:ident;)*) => {$($(
@@ -317,9 +332,7 @@ impl<'a, 'b> ser::Serializer for &'b mut Json<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'a, 'b>, Error> {
-        self.out.push(b'{');
-        name(self.out, variant);
-        Ok(Compound::open(self, b":[", b"]}"))
+        Ok(self.variant(variant, b"[", b"]}"))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a, 'b>, Error> {
         Ok(Compound::open(self, b"{", b"}"))
@@ -334,9 +347,7 @@ impl<'a, 'b> ser::Serializer for &'b mut Json<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'a, 'b>, Error> {
-        self.out.push(b'{');
-        name(self.out, variant);
-        Ok(Compound::open(self, b":{", b"}}"))
+        Ok(self.variant(variant, b"{", b"}}"))
     }
 }
 
