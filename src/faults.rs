@@ -206,7 +206,7 @@ impl StreamFaults {
                 n,
                 Event {
                     name,
-                    data: "{\"oaimock\": malformed".into(),
+                    data: b"{\"oaimock\": malformed".to_vec(),
                     paced: false,
                 },
             );

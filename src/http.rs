@@ -164,20 +164,21 @@ impl Stream {
 /// completions streams must not).
 pub struct Event {
     pub name: Option<&'static str>,
-    pub data: String,
+    /// The `data:` payload, JSON (or `[DONE]`); only ever written out as bytes.
+    pub data: Vec<u8>,
     pub paced: bool,
 }
 
 impl Event {
     pub fn json<T: Serialize>(name: Option<&'static str>, value: &T, paced: bool) -> Event {
-        let data = String::from_utf8(to_json(value, 256)).expect("JSON is UTF-8");
+        let data = to_json(value, 256);
         Event { name, data, paced }
     }
 
     pub fn done() -> Event {
         Event {
             name: None,
-            data: "[DONE]".to_string(),
+            data: b"[DONE]".to_vec(),
             paced: false,
         }
     }
@@ -189,7 +190,7 @@ impl Event {
             out.push(b'\n');
         }
         out.extend_from_slice(b"data: ");
-        out.extend_from_slice(self.data.as_bytes());
+        out.extend_from_slice(&self.data);
         out.extend_from_slice(b"\n\n");
     }
 }
