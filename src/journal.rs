@@ -36,8 +36,9 @@ pub struct Record<'a> {
 }
 
 /// One exchange as kept, in a slot whose buffers the exchange that evicts it reuses: once the
-/// journal is full, recording allocates only where a request needs more room than the slot had. Freeing each evicted request and allocating the next on another thread fragmented
-/// glibc's per-thread heaps, and the soak's RSS kept growing (README, "Performance").
+/// journal is full, recording allocates only where a request needs more room than the slot had.
+/// Freeing each evicted request and allocating the next on another thread fragmented glibc's
+/// per-thread heaps, and the soak's RSS kept growing (README, "Performance").
 #[derive(Default)]
 struct Kept {
     seq: u64,
