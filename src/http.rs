@@ -427,8 +427,9 @@ pub fn send(
     writer.flush()
 }
 
-/// Writes the events, batching the unpaced ones that follow each other into one write, and sleeps
-/// before each paced event. Chunked framing for HTTP/1.1; raw bytes and a close for HTTP/1.0.
+/// Writes the events on a clock: each paced event is due `token_delay` (plus jitter, plus a
+/// stall) after the previous one was due, and whatever is due is written in one go before the
+/// thread sleeps until the next. Chunked framing for HTTP/1.1; raw bytes and a close for HTTP/1.0.
 fn write_stream(
     writer: &mut dyn Write,
     head: Vec<u8>,
@@ -463,23 +464,32 @@ fn write_stream(
         }
         Ok(())
     };
+    // The clock starts as the first bytes leave; each pause counts from when the event before was
+    // due, not from when it was written. A stream that wakes late (a loaded machine, a slow
+    // reader) so keeps its rate and its total time, as the API's own generation does, instead of
+    // adding each lateness to the next; events already due by then go out together.
+    let mut due = Instant::now();
     let mut jitter = stream.seed | 1;
     for (i, event) in stream.events.iter().enumerate() {
+        let mut pause = Duration::ZERO;
         if let Some((_, stall)) = stream.stall.filter(|(at, _)| *at == i) {
-            flush(&mut out, &mut batch, b"")?;
-            std::thread::sleep(stall);
+            pause += stall;
         }
         if event.paced {
-            flush(&mut out, &mut batch, b"")?;
-            let mut pause = stream.token_delay;
+            pause += stream.token_delay;
             if !stream.jitter.is_zero() {
                 jitter ^= jitter << 13;
                 jitter ^= jitter >> 7;
                 jitter ^= jitter << 17;
                 pause += Duration::from_micros(jitter % (stream.jitter.as_micros() as u64 + 1));
             }
-            if !pause.is_zero() {
-                std::thread::sleep(pause);
+        }
+        if !pause.is_zero() {
+            due += pause;
+            if due > Instant::now() {
+                // Everything due so far leaves before the thread sleeps (the write may take a while).
+                flush(&mut out, &mut batch, b"")?;
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
             }
         }
         event.write_to(&mut batch);
@@ -492,4 +502,102 @@ fn write_stream(
         (false, _) => b"",
     };
     flush(&mut out, &mut batch, tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client that takes `cost` to accept each write: the stream is late after every one.
+    struct SlowWriter {
+        cost: Duration,
+        writes: Vec<Vec<u8>>,
+    }
+
+    impl Write for SlowWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            std::thread::sleep(self.cost);
+            self.writes.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn word(i: usize) -> Event {
+        Event::json(None, &format!("w{i}"), true)
+    }
+
+    #[test]
+    fn a_late_stream_sends_what_is_due_together_and_keeps_its_clock() {
+        // Twelve words 10 ms apart, and each write takes at least 30 ms: by the time one write
+        // is done, the next three words are due. Paced by sleeping after each write, this would
+        // take 13 writes (one per word, plus the end); on the clock, at most 12 / 3 + 2.
+        let mut events: Vec<Event> = (0..12).map(word).collect();
+        events.push(Event::done());
+        let stream = Stream {
+            events,
+            ttft: Duration::ZERO,
+            token_delay: Duration::from_millis(10),
+            jitter: Duration::ZERO,
+            seed: 0,
+            stall: None,
+            abort: false,
+        };
+        let mut writer = SlowWriter {
+            cost: Duration::from_millis(30),
+            writes: Vec::new(),
+        };
+        let mut first_byte = None;
+        write_stream(
+            &mut writer,
+            b"HEAD\r\n\r\n".to_vec(),
+            &stream,
+            true,
+            &mut first_byte,
+        )
+        .unwrap();
+        assert!(first_byte.is_some());
+        assert!(
+            writer.writes.len() <= 6,
+            "{} writes for 12 words",
+            writer.writes.len()
+        );
+        // Batched or not, the bytes are the same: every word, in order, each in a chunk of its
+        // own size, then the end.
+        let sent = String::from_utf8(writer.writes.concat()).unwrap();
+        assert!(sent.starts_with("HEAD\r\n\r\n"), "{sent}");
+        assert!(sent.ends_with("data: [DONE]\n\n\r\n0\r\n\r\n"), "{sent}");
+        let order: Vec<usize> = (0..12)
+            .map(|i| sent.find(&format!("\"w{i}\"")).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{sent}");
+    }
+
+    #[test]
+    fn the_clock_never_shortens_a_pause() {
+        let stream = Stream {
+            events: (0..4).map(word).collect(),
+            ttft: Duration::ZERO,
+            token_delay: Duration::from_millis(40),
+            jitter: Duration::ZERO,
+            seed: 0,
+            stall: Some((2, Duration::from_millis(50))),
+            abort: false,
+        };
+        let mut writer = SlowWriter {
+            cost: Duration::ZERO,
+            writes: Vec::new(),
+        };
+        let started = Instant::now();
+        write_stream(&mut writer, Vec::new(), &stream, false, &mut None).unwrap();
+        // Four pauses of 40 ms and a stall of 50: never less than 210 ms, however fast the
+        // writes. HTTP/1.0 framing: the events as they are, nothing around them.
+        assert!(started.elapsed() >= Duration::from_millis(210));
+        let expected: Vec<u8> = (0..4)
+            .flat_map(|i| format!("data: \"w{i}\"\n\n").into_bytes())
+            .collect();
+        assert_eq!(writer.writes.concat(), expected);
+    }
 }

@@ -2,8 +2,9 @@
 //! harness to measure beside oaimock in the same run. One thread per connection (spawned by the
 //! accept loop, no pool, no queue, no hand-off), which reads one request, then writes the same
 //! frames oaimock writes for a streamed chat reply of `--reply` — the head with the role chunk,
-//! one chunk per word after a `thread::sleep` of `--delay-ms`, the finish chunk, `data: [DONE]`
-//! and the zero-length chunk with the last word — one `write` each. No JSON is parsed or built
+//! one chunk per word `--delay-ms` apart on oaimock's clock (a `thread::sleep` until each word is
+//! due; what is already due goes out together), the finish chunk, `data: [DONE]` and the
+//! zero-length chunk with the last word — one `write` each when on time. No JSON is parsed or built
 //! per request: every chunk is formatted once at start-up.
 //!
 //! Whatever this misses on a machine, oaimock cannot meet there either: the streamload figures
@@ -24,11 +25,11 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
 
-/// The writes of one stream, in order; a sleep goes before every one but the first.
+/// The writes of one stream, in order, each due `delay` after the one before.
 struct Script {
     writes: Vec<Vec<u8>>,
     delay: Duration,
@@ -102,13 +103,28 @@ fn serve(mut sock: TcpStream, script: &Script) -> std::io::Result<()> {
         }
         seen.extend_from_slice(&buf[..n]);
     }
+    play(script, &mut sock)
+}
+
+/// Writes the frames on oaimock's clock: frame N is due N × delay after the first, and the frames
+/// already due when the thread wakes leave in one write.
+fn play(script: &Script, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut due = Instant::now();
+    let mut pending = Vec::with_capacity(512);
     for (i, write) in script.writes.iter().enumerate() {
         if i > 0 {
-            thread::sleep(script.delay);
+            due += script.delay;
+            if due > Instant::now() {
+                out.write_all(&pending)?;
+                out.flush()?;
+                pending.clear();
+                thread::sleep(due.saturating_duration_since(Instant::now()));
+            }
         }
-        sock.write_all(write)?;
+        pending.extend_from_slice(write);
     }
-    Ok(())
+    out.write_all(&pending)?;
+    out.flush()
 }
 
 /// The `--tiny-http` floor: see the module comment.
@@ -144,19 +160,7 @@ fn serve_with_tiny_http(listener: TcpListener, script: Arc<Script>) {
         let _ = thread::Builder::new().stack_size(64 * 1024).spawn(move || {
             let mut body = Vec::new();
             let _ = rq.as_reader().read_to_end(&mut body);
-            let mut writer = rq.into_writer();
-            for (i, write) in script.writes.iter().enumerate() {
-                if i > 0 {
-                    thread::sleep(script.delay);
-                }
-                if writer
-                    .write_all(write)
-                    .and_then(|()| writer.flush())
-                    .is_err()
-                {
-                    return;
-                }
-            }
+            let _ = play(&script, &mut rq.into_writer());
         });
     }
     drop(held);
