@@ -525,8 +525,19 @@ mod tests {
         }
     }
 
-    fn word(i: usize) -> Event {
-        Event::json(None, &format!("w{i}"), true)
+    /// `words` paced events `"w0"`, `"w1"`, …, `delay_ms` apart.
+    fn words(words: usize, delay_ms: u64) -> Stream {
+        Stream {
+            events: (0..words)
+                .map(|i| Event::json(None, &format!("w{i}"), true))
+                .collect(),
+            ttft: Duration::ZERO,
+            token_delay: Duration::from_millis(delay_ms),
+            jitter: Duration::ZERO,
+            seed: 0,
+            stall: None,
+            abort: false,
+        }
     }
 
     #[test]
@@ -534,17 +545,8 @@ mod tests {
         // Twelve words 10 ms apart, and each write takes at least 30 ms: by the time one write
         // is done, the next three words are due. Paced by sleeping after each write, this would
         // take 13 writes (one per word, plus the end); on the clock, at most 12 / 3 + 2.
-        let mut events: Vec<Event> = (0..12).map(word).collect();
-        events.push(Event::done());
-        let stream = Stream {
-            events,
-            ttft: Duration::ZERO,
-            token_delay: Duration::from_millis(10),
-            jitter: Duration::ZERO,
-            seed: 0,
-            stall: None,
-            abort: false,
-        };
+        let mut stream = words(12, 10);
+        stream.events.push(Event::done());
         let mut writer = SlowWriter {
             cost: Duration::from_millis(30),
             writes: Vec::new(),
@@ -564,27 +566,39 @@ mod tests {
             "{} writes for 12 words",
             writer.writes.len()
         );
-        // Batched or not, the bytes are the same: every word, in order, each in a chunk of its
-        // own size, then the end.
-        let sent = String::from_utf8(writer.writes.concat()).unwrap();
-        assert!(sent.starts_with("HEAD\r\n\r\n"), "{sent}");
-        assert!(sent.ends_with("data: [DONE]\n\n\r\n0\r\n\r\n"), "{sent}");
-        let order: Vec<usize> = (0..12)
-            .map(|i| sent.find(&format!("\"w{i}\"")).unwrap())
-            .collect();
-        assert!(order.windows(2).all(|w| w[0] < w[1]), "{sent}");
+        // Batched or not, the body is the same: the chunks, each of the size it declares, hold
+        // every word in order and then `[DONE]`, and the zero-length chunk ends them.
+        let sent = writer.writes.concat();
+        let mut rest = sent.strip_prefix(b"HEAD\r\n\r\n").unwrap();
+        let mut body = Vec::new();
+        loop {
+            let line = rest.iter().position(|&b| b == b'\r').unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line]).unwrap(), 16).unwrap();
+            let chunk = &rest[line + 2..];
+            assert_eq!(&chunk[size..size + 2], b"\r\n");
+            body.extend_from_slice(&chunk[..size]);
+            rest = &chunk[size + 2..];
+            if size == 0 {
+                break;
+            }
+        }
+        assert!(rest.is_empty());
+        let mut expected = Vec::new();
+        for event in &stream.events {
+            event.write_to(&mut expected);
+        }
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
     }
 
     #[test]
     fn the_clock_never_shortens_a_pause() {
         let stream = Stream {
-            events: (0..4).map(word).collect(),
-            ttft: Duration::ZERO,
-            token_delay: Duration::from_millis(40),
-            jitter: Duration::ZERO,
-            seed: 0,
             stall: Some((2, Duration::from_millis(50))),
-            abort: false,
+            ..words(4, 40)
         };
         let mut writer = SlowWriter {
             cost: Duration::ZERO,
