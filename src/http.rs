@@ -429,7 +429,8 @@ pub fn send(
 
 /// Writes the events on a clock: each paced event is due `token_delay` (plus jitter, plus a
 /// stall) after the previous one was due, and whatever is due is written in one go before the
-/// thread sleeps until the next. Chunked framing for HTTP/1.1; raw bytes and a close for HTTP/1.0.
+/// thread sleeps until the next; with no pause at all, each paced event is a write of its own.
+/// Chunked framing for HTTP/1.1; raw bytes and a close for HTTP/1.0.
 fn write_stream(
     writer: &mut dyn Write,
     head: Vec<u8>,
@@ -491,6 +492,10 @@ fn write_stream(
                 flush(&mut out, &mut batch, b"")?;
                 std::thread::sleep(due.saturating_duration_since(Instant::now()));
             }
+        } else if event.paced {
+            // No clock to keep (`--token-delay-ms 0`): each word still leaves as it is produced,
+            // and the buffers stay the size of one event rather than growing to the whole stream.
+            flush(&mut out, &mut batch, b"")?;
         }
         event.write_to(&mut batch);
     }
@@ -613,5 +618,30 @@ mod tests {
             .flat_map(|i| format!("data: \"w{i}\"\n\n").into_bytes())
             .collect();
         assert_eq!(writer.writes.concat(), expected);
+    }
+
+    #[test]
+    fn without_a_pause_each_word_is_still_its_own_write() {
+        let mut stream = words(3, 0);
+        stream.events.push(Event::done());
+        let mut writer = SlowWriter {
+            cost: Duration::ZERO,
+            writes: Vec::new(),
+        };
+        write_stream(&mut writer, b"H".to_vec(), &stream, false, &mut None).unwrap();
+        let writes: Vec<String> = writer
+            .writes
+            .into_iter()
+            .map(|w| String::from_utf8(w).unwrap())
+            .collect();
+        assert_eq!(
+            writes,
+            [
+                "H",
+                "data: \"w0\"\n\n",
+                "data: \"w1\"\n\n",
+                "data: \"w2\"\n\ndata: [DONE]\n\n"
+            ]
+        );
     }
 }
