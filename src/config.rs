@@ -78,6 +78,18 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// The defaults a test wants: a free port on loopback, no access log, no pause between words.
+    pub fn for_tests() -> Config {
+        Config {
+            port: 0,
+            quiet: true,
+            token_delay: Duration::ZERO,
+            ..Config::default()
+        }
+    }
+}
+
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Command {

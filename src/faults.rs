@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorObject};
-use crate::http::{Body, Event, Reply};
+use crate::http::{Answer, Body, Event};
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
 pub const MAX_STALL: Duration = Duration::from_secs(60);
@@ -158,24 +158,9 @@ fn ms(value: Option<u64>) -> Option<Duration> {
 }
 
 impl StreamFaults {
-    /// Laid over `other`: each setting of `self` wins where it is set.
-    pub fn or(&self, other: &StreamFaults) -> StreamFaults {
-        StreamFaults {
-            ttft_ms: self.ttft_ms.or(other.ttft_ms),
-            token_delay_ms: self.token_delay_ms.or(other.token_delay_ms),
-            jitter_ms: self.jitter_ms.or(other.jitter_ms),
-            stream_error_after: self.stream_error_after.or(other.stream_error_after),
-            truncate_after: self.truncate_after.or(other.truncate_after),
-            disconnect_after: self.disconnect_after.or(other.disconnect_after),
-            malformed_after: self.malformed_after.or(other.malformed_after),
-            stall_ms: self.stall_ms.or(other.stall_ms),
-            stall_after: self.stall_after.or(other.stall_after),
-        }
-    }
-
     /// Changes `reply` as asked. A whole-JSON reply only takes the time to first token; a stream
     /// takes every setting, and `seed` drives its jitter.
-    pub fn apply(&self, reply: &mut Reply, seed: u64) {
+    pub fn apply(&self, reply: &mut Answer, seed: u64) {
         let stream = match &mut reply.body {
             Body::Events(stream) => stream,
             _ => {

@@ -22,20 +22,23 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod api;
-pub mod config;
-pub mod error;
-pub mod faults;
-pub mod fixtures;
-pub mod http;
-pub mod ids;
-pub mod journal;
-pub mod json;
-pub mod reply;
-pub mod schema;
-pub mod script;
-pub mod server;
+mod api;
+mod app;
+#[doc(hidden)]
+pub mod cli;
+mod config;
+mod error;
+mod faults;
+mod fixtures;
+mod http;
+mod ids;
+mod journal;
+mod pipeline;
+mod schema;
+mod script;
+mod server;
+mod text;
+mod transport;
 
 pub use config::Config;
-pub use error::ApiError;
 pub use server::Server;

@@ -3,18 +3,17 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use oaimock::config::{self, Command};
-use oaimock::fixtures::{self, LoadError};
+use oaimock::cli::{self, Command};
 
 fn main() -> ExitCode {
-    let command = config::parse(std::env::args().skip(1), |name| std::env::var(name).ok());
+    let command = cli::parse(std::env::args().skip(1), |name| std::env::var(name).ok());
     let config = match command {
         Ok(Command::Serve(config)) => *config,
         Ok(Command::Help) => {
-            print!("{}", config::help());
+            print!("{}", cli::help());
             return ExitCode::SUCCESS;
         }
-        Ok(Command::Check(path)) => return check(&path),
+        Ok(Command::Check(path)) => return cli::check(&path),
         Ok(Command::Version) => {
             println!("oaimock {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
@@ -29,9 +28,9 @@ fn main() -> ExitCode {
         Err(e) => {
             let fixtures = e
                 .get_ref()
-                .and_then(|inner| inner.downcast_ref::<LoadError>());
+                .and_then(|inner| inner.downcast_ref::<cli::LoadError>());
             match fixtures {
-                Some(error) => report(error),
+                Some(error) => cli::report(error),
                 None => eprintln!(
                     "oaimock: cannot listen on {}:{}: {e}",
                     config.host, config.port
@@ -52,34 +51,4 @@ fn main() -> ExitCode {
     drop(stdout);
     server.wait();
     ExitCode::SUCCESS
-}
-
-/// Each fixture problem on its own line of stderr.
-fn report(error: &LoadError) {
-    let mut stderr = std::io::stderr().lock();
-    for problem in &error.problems {
-        let _ = writeln!(stderr, "oaimock: {problem}");
-    }
-}
-
-/// `oaimock check PATH`: one OK line and exit 0, or every problem and exit 1.
-fn check(path: &std::path::Path) -> ExitCode {
-    match fixtures::load(path) {
-        Ok(rules) => {
-            let (n, files) = (rules.rules.len(), rules.files);
-            let plural =
-                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-            println!(
-                "{}: OK, {} in {}",
-                path.display(),
-                plural(n, "rule"),
-                plural(files, "file")
-            );
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            report(&error);
-            ExitCode::FAILURE
-        }
-    }
 }

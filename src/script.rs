@@ -14,10 +14,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::api::App;
+use crate::app::App;
 use crate::error::ApiError;
-use crate::http::{Body, Reply};
-use crate::reply;
+use crate::http::{Answer, Body};
+use crate::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -190,8 +190,8 @@ impl Said {
     }
 
     /// A stream reply with this reply's timing (the server's token delay unless overridden).
-    pub fn stream(&self, app: &App, events: Vec<crate::http::Event>) -> Reply {
-        let mut reply = Reply::stream(events, self.token_delay.unwrap_or(app.config.token_delay));
+    pub fn stream(&self, app: &App, events: Vec<crate::http::Event>) -> Answer {
+        let mut reply = Answer::stream(events, self.token_delay.unwrap_or(app.config.token_delay));
         if let (Body::Events(stream), Some(ttft)) = (&mut reply.body, self.ttft) {
             stream.ttft = ttft;
         }
@@ -199,7 +199,7 @@ impl Said {
     }
 
     /// Stamps the reply with its source and this reply's scripted faults.
-    fn finish_reply(&self, mut reply: Reply) -> Reply {
+    fn finish_reply(&self, mut reply: Answer) -> Answer {
         if let Some(fault) = &self.fault {
             fault.apply(&mut reply, crate::ids::next_u64());
         }
@@ -208,8 +208,8 @@ impl Said {
     }
 
     /// A whole-JSON reply, sent after this reply's time to first token.
-    pub fn json<T: Serialize>(&self, value: &T) -> Reply {
-        let mut reply = Reply::json(value);
+    pub fn json<T: Serialize>(&self, value: &T) -> Answer {
+        let mut reply = Answer::json(value);
         reply.delay = self.ttft.unwrap_or_default();
         self.finish_reply(reply)
     }
@@ -272,7 +272,7 @@ fn built_in_content(app: &App, view: &View) -> Result<Content, ApiError> {
         let quoted = view.trailing_results.join("\n");
         let text = match fixed {
             Some(text) => text.to_string(),
-            None => reply::echo(&quoted),
+            None => text::echo(&quoted),
         };
         return Ok(Content::Text(shape(view, text, fixed.unwrap_or(&quoted))));
     }
@@ -292,7 +292,7 @@ fn built_in_content(app: &App, view: &View) -> Result<Content, ApiError> {
     }
     let text = match fixed {
         Some(text) => text.to_string(),
-        None => reply::echo(view.last),
+        None => text::echo(view.last),
     };
     Ok(Content::Text(shape(view, text, fixed.unwrap_or(view.last))))
 }

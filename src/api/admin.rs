@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{App, percent_decode};
+use super::percent_decode;
+use crate::app::App;
 use crate::error::ApiError;
-use crate::http::{Reply, RequestInfo};
+use crate::http::{Answer, Head};
 use crate::journal::Entry;
 
 /// The admin operations, one per method and path.
@@ -49,7 +50,7 @@ struct Reset<'a> {
 }
 
 /// `name=value` from the query string, percent-decoded.
-fn query<'a>(info: &'a RequestInfo, name: &str) -> Option<String> {
+fn query<'a>(info: &'a Head, name: &str) -> Option<String> {
     info.query
         .split('&')
         .filter_map(|pair| pair.split_once('='))
@@ -58,7 +59,7 @@ fn query<'a>(info: &'a RequestInfo, name: &str) -> Option<String> {
 }
 
 /// The scope asked for: `?scope=`, else the `x-oaimock-scope` header.
-fn scope(info: &RequestInfo) -> Option<String> {
+fn scope(info: &Head) -> Option<String> {
     query(info, "scope").or_else(|| {
         info.headers
             .iter()
@@ -67,18 +68,18 @@ fn scope(info: &RequestInfo) -> Option<String> {
     })
 }
 
-pub fn handle(app: &App, admin: Admin, info: &RequestInfo, body: &[u8]) -> Result<Reply, ApiError> {
+pub fn handle(app: &App, admin: Admin, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
     let scope = scope(info);
     let scope = scope.as_deref();
     Ok(match admin {
         Admin::Requests => {
             let path = query(info, "path");
-            Reply::json(&List {
+            Answer::json(&List {
                 object: "list",
                 data: app.journal.list(path.as_deref(), scope),
             })
         }
-        Admin::ClearRequests => Reply::json(&Count {
+        Admin::ClearRequests => Answer::json(&Count {
             count: app.journal.clear(scope),
         }),
         Admin::AddFixtures => {
@@ -93,7 +94,7 @@ pub fn handle(app: &App, admin: Admin, info: &RequestInfo, body: &[u8]) -> Resul
             let added = rules.rules.len();
             let mut runtime = app.runtime_rules.lock().unwrap_or_else(|e| e.into_inner());
             runtime.push(Arc::new(rules));
-            Reply::json(&Added {
+            Answer::json(&Added {
                 added,
                 runtime_rules: runtime.iter().map(|r| r.rules.len()).sum(),
             })
@@ -101,7 +102,7 @@ pub fn handle(app: &App, admin: Admin, info: &RequestInfo, body: &[u8]) -> Resul
         Admin::ClearFixtures => {
             let removed =
                 std::mem::take(&mut *app.runtime_rules.lock().unwrap_or_else(|e| e.into_inner()));
-            Reply::json(&Count {
+            Answer::json(&Count {
                 count: removed.iter().map(|r| r.rules.len()).sum(),
             })
         }
@@ -117,7 +118,7 @@ pub fn handle(app: &App, admin: Admin, info: &RequestInfo, body: &[u8]) -> Resul
                 app.chaos.reset();
             }
             app.journal.clear(scope);
-            Reply::json(&Reset { reset: true, scope })
+            Answer::json(&Reset { reset: true, scope })
         }
     })
 }

@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::App;
 use super::fields::{Fields, parse_object};
 use super::tools::{self, Shape};
+use crate::app::App;
 use crate::error::ApiError;
-use crate::http::{Event, Reply};
-use crate::reply::{self, Text};
+use crate::http::{Answer, Event};
 use crate::script::{self, Call, Content, Endpoint, Format, Tool, ToolChoice, UsageOverride, View};
+use crate::text::{self, Text};
 
 /// One request message, reduced to what the mock uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,7 @@ const ROLES: &[&str] = &[
 ];
 
 impl ChatRequest {
+    #[cfg(test)]
     pub fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
         ChatRequest::from_object(&parse_object(body)?)
     }
@@ -425,7 +426,7 @@ impl Planned<'_> {
     }
 }
 
-pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, ApiError> {
     // A plain body skips the JSON tree when no fixture rule could read it. Rules are looked for
     // once, here: one added meanwhile applies from the next request on.
     let plain = if app.has_rules() {
@@ -463,11 +464,7 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Re
         Content::Calls(calls) => Planned::Calls(calls),
     };
     let finish = said.finish.map_or(planned.finish(), |f| f.as_str());
-    let prompt_tokens = rq
-        .messages
-        .iter()
-        .map(|m| reply::count_words(&m.text))
-        .sum();
+    let prompt_tokens = rq.messages.iter().map(|m| text::count_words(&m.text)).sum();
     let (p, c, total) = UsageOverride::apply(
         said.usage,
         prompt_tokens,

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::App;
 use super::chat::Usage;
 use super::fields::{Fields, parse_object};
+use crate::app::App;
 use crate::error::ApiError;
-use crate::http::{Event, Reply};
-use crate::reply::{self, Text};
+use crate::http::{Answer, Event};
 use crate::script::{self, Endpoint, Said, UsageOverride, View};
+use crate::text::{self, Text};
 
 /// A validated legacy completions request.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,7 @@ impl CompletionRequest {
     /// Validates the body. `suffix` is checked to be a string and otherwise ignored: as on the
     /// API, the returned text is only what goes between the prompt and the suffix, never the
     /// suffix itself.
+    #[cfg(test)]
     pub fn parse(body: &[u8]) -> Result<CompletionRequest, ApiError> {
         CompletionRequest::from_object(&parse_object(body)?)
     }
@@ -244,7 +245,7 @@ fn plan(app: &App, rq: &CompletionRequest, prompt: &str, scripted: Option<&str>)
     let full = match (scripted, &app.config.reply) {
         (Some(text), _) => text.to_string(),
         (None, Some(fixed)) => fixed.clone(),
-        (None, None) => reply::echo(prompt),
+        (None, None) => text::echo(prompt),
     };
     let choices = rq.prompts.len() as u64 * u64::from(rq.n);
     let text = Text::plan_shared(&full, &rq.stop, Some(rq.max_tokens), choices);
@@ -252,8 +253,8 @@ fn plan(app: &App, rq: &CompletionRequest, prompt: &str, scripted: Option<&str>)
     let mut pieces = Vec::with_capacity(text.count() as usize + 1);
     if rq.echo && !prompt.is_empty() {
         // The echoed prompt shares the response budget too: n copies of an 8 MB prompt would not fit.
-        let share = reply::MAX_RESPONSE_BYTES / choices as usize;
-        let prompt = &prompt[..reply::floor_char_boundary(prompt, prompt.len().min(share))];
+        let share = text::MAX_RESPONSE_BYTES / choices as usize;
+        let prompt = &prompt[..text::floor_char_boundary(prompt, prompt.len().min(share))];
         pieces.push(Piece {
             text: prompt.to_string(),
             tokens: with_offsets(Text::plan(prompt, &[], None).tokens(), 0),
@@ -287,7 +288,7 @@ fn with_offsets<'a>(tokens: impl Iterator<Item = &'a str>, start: usize) -> Vec<
         .collect()
 }
 
-pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, ApiError> {
     let obj = parse_object(body)?;
     let rq = CompletionRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
@@ -309,7 +310,7 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Re
     if let Some(finish) = said.finish {
         planned.iter_mut().for_each(|p| p.finish = finish.as_str());
     }
-    let prompt_tokens = rq.prompts.iter().map(|p| reply::count_words(p)).sum();
+    let prompt_tokens = rq.prompts.iter().map(|p| text::count_words(p)).sum();
     let generated: u64 = planned.iter().map(|p| p.generated).sum();
     let (p, c, total) =
         UsageOverride::apply(said.usage, prompt_tokens, generated * u64::from(rq.n));

@@ -4,13 +4,13 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::App;
 use super::completions::token_text;
 use super::fields::{Fields, parse_object};
+use crate::app::App;
 use crate::error::ApiError;
-use crate::http::Reply;
-use crate::reply;
+use crate::http::Answer;
 use crate::script::{self, Content, Endpoint, Said, View};
+use crate::text;
 
 /// Size of an unknown model's vectors: the size of `text-embedding-3-small`.
 pub const DEFAULT_DIMENSIONS: usize = 1536;
@@ -47,17 +47,13 @@ pub struct EmbeddingRequest {
 }
 
 impl EmbeddingRequest {
-    pub fn parse(body: &[u8]) -> Result<EmbeddingRequest, ApiError> {
-        EmbeddingRequest::from_object(&parse_object(body)?)
-    }
-
     pub fn from_object(obj: &serde_json::Map<String, Value>) -> Result<EmbeddingRequest, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let inputs = parse_inputs(&f)?;
         let mut total = 0;
         for (i, input) in inputs.iter().enumerate() {
-            let tokens = reply::count_words(input);
+            let tokens = text::count_words(input);
             if tokens > MAX_INPUT_TOKENS {
                 return Err(f.invalid_value("input", format!("input[{i}] has {tokens} tokens, but this model's maximum input length is {MAX_INPUT_TOKENS} tokens.")));
             }
@@ -283,7 +279,7 @@ struct EmbeddingUsage {
 
 /// A fixture rule's error replaces the vectors; any other scripted reply only lends its
 /// `ttft_ms` (a delay before the response) and its `usage.prompt_tokens`.
-pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, ApiError> {
     let obj = parse_object(body)?;
     let rq = EmbeddingRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
@@ -312,7 +308,7 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Re
             }
         })
         .collect();
-    let tokens = rq.inputs.iter().map(|i| reply::count_words(i)).sum();
+    let tokens = rq.inputs.iter().map(|i| text::count_words(i)).sum();
     let (tokens, _, _) = script::UsageOverride::apply(said.usage, tokens, 0);
     Ok(said.json(&EmbeddingList {
         object: "list",

@@ -1,7 +1,6 @@
 //! Reading request fields with OpenAI-style 400s that name the offending parameter
 //! (`temperature`, `messages[2].role`, ...). JSON `null` counts as absent; unknown fields are ignored.
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -240,16 +239,6 @@ impl<'a> Fields<'a> {
             Some(Value::Array(items)) => Ok(Some(items)),
             Some(other) => Err(self.wrong_type(name, "an array", other)),
         }
-    }
-
-    /// Any field through serde, for shapes without a hand-written reader; serde's message names the problem.
-    pub fn typed<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ApiError> {
-        let Some(value) = self.get(name) else {
-            return Ok(None);
-        };
-        T::deserialize(value)
-            .map(Some)
-            .map_err(|e| self.invalid_value(name, format!("{e}.")))
     }
 
     /// `stop`: a string or an array of up to `max` strings; empty strings are dropped.

@@ -1,5 +1,5 @@
 //! Routing and the endpoint families: a route enum over method and path (`/v1` optional), the API
-//! key check, and dispatch from a parsed request to a `Reply`.
+//! key check, and dispatch from a parsed request to a `Answer`.
 
 pub mod admin;
 pub mod chat;
@@ -10,88 +10,13 @@ pub mod models;
 pub mod responses;
 pub mod tools;
 
-use std::sync::{Arc, Mutex};
-
 use serde::Serialize;
 
 pub use admin::Admin;
 
-use crate::config::Config;
+use crate::app::App;
 use crate::error::ApiError;
-use crate::faults::{Chaos, RateLimit};
-use crate::fixtures::{LoadError, RuleSet};
-use crate::http::{Reply, RequestInfo};
-use crate::journal::Journal;
-
-/// State every handler reads; built once at start-up and shared by all workers.
-pub struct App {
-    pub config: Config,
-    /// `system_fingerprint`: fixed for the life of the process, as the real one is per deployment.
-    pub fingerprint: String,
-    /// The `--fixtures` rules, loaded whole at start-up.
-    pub rules: Option<RuleSet>,
-    /// Rules added through `POST /_oaimock/fixtures`, matched before the file's, oldest first.
-    pub runtime_rules: Mutex<Vec<Arc<RuleSet>>>,
-    /// Random faults (`--fault-rate`, `--seed`).
-    pub chaos: Chaos,
-    /// `--rpm` / `--tpm`.
-    pub limits: RateLimit,
-    pub journal: Journal,
-    /// Whether the `/_oaimock/*` admin paths answer.
-    pub admin: bool,
-}
-
-impl App {
-    /// Loads `--fixtures` when given; every problem in them is an error, so no rule set is half-loaded.
-    pub fn new(config: Config) -> Result<App, LoadError> {
-        let rules = match &config.fixtures {
-            Some(path) => Some(crate::fixtures::load(path)?),
-            None => None,
-        };
-        let seed = config.seed.unwrap_or_else(crate::ids::next_u64);
-        let loopback = config.host == "localhost"
-            || config
-                .host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        Ok(App {
-            chaos: Chaos::new(config.fault_rate, config.fault_statuses.clone(), seed),
-            limits: RateLimit::new(config.rpm, config.tpm),
-            journal: Journal::new(config.journal_size),
-            admin: !config.no_admin && (loopback || config.api_key.is_some()),
-            runtime_rules: Mutex::new(Vec::new()),
-            fingerprint: crate::ids::hex("fp_", 10),
-            rules,
-            config,
-        })
-    }
-
-    /// The rules added at run time, as they are now (a copy of the list, not of the rules).
-    pub fn runtime_rules(&self) -> Vec<Arc<RuleSet>> {
-        self.runtime_rules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
-    pub fn has_rules(&self) -> bool {
-        self.rules.is_some()
-            || !self
-                .runtime_rules
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_empty()
-    }
-
-    /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
-    pub fn check_model(&self, model: &str) -> Result<(), ApiError> {
-        if self.config.strict_models && !self.config.models.iter().any(|m| m == model) {
-            return Err(ApiError::model_not_found(model));
-        }
-        Ok(())
-    }
-}
+use crate::http::{Answer, Head};
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,9 +30,6 @@ pub enum Route {
     Health,
     /// `POST /_oaimock/panic`: panics inside the handler, to prove a panic becomes a 500.
     Panic,
-    /// `GET /_oaimock/occupy`: the server's own keep-alive connections that occupy tiny_http's
-    /// idle pool threads (see `server::occupy_pool`); 204.
-    Occupy,
     /// `OPTIONS` on any known path: a CORS preflight.
     Preflight,
     /// The journal, run-time fixtures and reset under `/_oaimock/`.
@@ -129,7 +51,7 @@ impl Route {
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight | Route::Occupy)
+        !matches!(self, Route::Health | Route::Preflight)
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
@@ -173,7 +95,6 @@ const ROUTES: &[(&str, &str, Route)] = &[
         Route::Admin(Admin::ClearFixtures),
     ),
     ("/_oaimock/reset", "POST", Route::Admin(Admin::Reset)),
-    (crate::server::OCCUPY_PATH, "GET", Route::Occupy),
 ];
 
 /// Maps method and path to a route: 404 `unknown_url` for unknown paths, 405 for a known path
@@ -239,7 +160,7 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// Checks `Authorization: Bearer KEY` against `--api-key`, comparing in constant time.
-pub fn authorize(app: &App, info: &RequestInfo) -> Result<(), ApiError> {
+pub fn authorize(app: &App, info: &Head) -> Result<(), ApiError> {
     let Some(expected) = &app.config.api_key else {
         return Ok(());
     };
@@ -270,12 +191,7 @@ struct Health {
 
 /// Answers one routed request. `body` is the request body for routes that read one; `info`
 /// carries the headers fixture rules match on.
-pub fn handle(
-    app: &App,
-    route: &Route,
-    info: &RequestInfo,
-    body: &[u8],
-) -> Result<Reply, ApiError> {
+pub fn handle(app: &App, route: &Route, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
     let headers = info.headers.as_slice();
     match route {
         Route::ChatCompletions => chat::handle(app, body, headers),
@@ -284,17 +200,16 @@ pub fn handle(
         Route::Responses => responses::handle(app, body, headers),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
-        Route::Health => Ok(Reply::json(&Health {
+        Route::Health => Ok(Answer::json(&Health {
             status: "ok",
             version: env!("CARGO_PKG_VERSION"),
         })),
-        Route::Occupy => Ok(Reply::empty(204, Vec::new())),
         Route::Admin(_) | Route::Panic if !app.admin => {
             Err(ApiError::unknown_url(&info.method, &info.path))
         }
         Route::Admin(admin) => admin::handle(app, *admin, info, body),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
-        Route::Preflight => Ok(Reply::empty(
+        Route::Preflight => Ok(Answer::empty(
             204,
             vec![
                 (

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::App;
+use crate::app::App;
 use crate::error::ApiError;
-use crate::http::Reply;
+use crate::http::Answer;
 
 /// A fixed creation time, so listings are the same from run to run.
 const CREATED: u64 = 1_700_000_000;
@@ -37,17 +37,17 @@ fn model(id: &str) -> Model<'_> {
     }
 }
 
-pub fn list(app: &App) -> Reply {
+pub fn list(app: &App) -> Answer {
     let data = app.config.models.iter().map(|id| model(id)).collect();
-    Reply::json(&ModelList {
+    Answer::json(&ModelList {
         object: "list",
         data,
     })
 }
 
-pub fn retrieve(app: &App, id: &str) -> Result<Reply, ApiError> {
+pub fn retrieve(app: &App, id: &str) -> Result<Answer, ApiError> {
     match app.config.models.iter().find(|m| *m == id) {
-        Some(found) => Ok(Reply::json(&model(found))),
+        Some(found) => Ok(Answer::json(&model(found))),
         None => Err(ApiError::model_not_found(id)),
     }
 }

@@ -5,15 +5,15 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::App;
 use super::fields::{Fields, parse_object};
 use super::tools::{self, Shape};
+use crate::app::App;
 use crate::error::ApiError;
-use crate::http::{Event, Reply};
-use crate::reply::{self, Finish, Text};
+use crate::http::{Answer, Event};
 use crate::script::{
     self, Call, Content, Endpoint, FinishReason, Format, Tool, ToolChoice, UsageOverride, View,
 };
+use crate::text::{self, Finish, Text};
 
 const ROLES: &[&str] = &["user", "assistant", "system", "developer"];
 
@@ -53,6 +53,7 @@ pub struct ResponseRequest {
 }
 
 impl ResponseRequest {
+    #[cfg(test)]
     pub fn parse(body: &[u8]) -> Result<ResponseRequest, ApiError> {
         ResponseRequest::from_object(&parse_object(body)?)
     }
@@ -564,7 +565,7 @@ struct CallIds {
     call_id: String,
 }
 
-pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Reply, ApiError> {
+pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, ApiError> {
     let obj = parse_object(body)?;
     let rq = ResponseRequest::from_object(&obj)?;
     app.check_model(&rq.model)?;
@@ -594,10 +595,10 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Re
         Some(_) => ("incomplete", "incomplete"),
         None => ("completed", "completed"),
     };
-    let input_tokens = rq.instructions.as_deref().map_or(0, reply::count_words)
+    let input_tokens = rq.instructions.as_deref().map_or(0, text::count_words)
         + rq.messages
             .iter()
-            .map(|m| reply::count_words(&m.text))
+            .map(|m| text::count_words(&m.text))
             .sum::<u64>();
     let (input_tokens, output_tokens, total_tokens) =
         UsageOverride::apply(said.usage, input_tokens, output_tokens);

@@ -1,0 +1,40 @@
+//! What the `oaimock` binary needs from the library and a test does not: the flag parser, `--help`
+//! and `oaimock check`. Not a stable API.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub use crate::config::{Command, help, parse};
+use crate::fixtures;
+pub use crate::fixtures::LoadError;
+
+/// Each fixture problem on its own line of stderr.
+pub fn report(error: &LoadError) {
+    let mut stderr = std::io::stderr().lock();
+    for problem in &error.problems {
+        let _ = writeln!(stderr, "oaimock: {problem}");
+    }
+}
+
+/// `oaimock check PATH`: one OK line and exit 0, or every problem and exit 1.
+pub fn check(path: &Path) -> ExitCode {
+    match fixtures::load(path) {
+        Ok(rules) => {
+            let (n, files) = (rules.rules.len(), rules.files);
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            println!(
+                "{}: OK, {} in {}",
+                path.display(),
+                plural(n, "rule"),
+                plural(files, "file")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            report(&error);
+            ExitCode::FAILURE
+        }
+    }
+}

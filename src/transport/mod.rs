@@ -1,0 +1,288 @@
+//! The only code that names tiny_http. It owns the socket from `bind` to the last byte: the
+//! listener, the elastic worker pool, reading a request's head and body, and writing the answer
+//! ([`writer`]). Every workaround for a tiny_http 0.12 defect lives in [`quirks`], one file each,
+//! numbered as in the architecture notes (`Q1`…`Q9`). Everything between the head and the answer
+//! is [`crate::pipeline`], which knows nothing of tiny_http.
+
+mod pool;
+mod quirks;
+mod request;
+mod writer;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::http::Answer;
+use crate::pipeline;
+
+pub(crate) use pool::POLL;
+
+/// A running transport: the listener, its accept loops, and the workers answering requests.
+pub(crate) struct Transport {
+    app: Arc<App>,
+    /// Kept so a new accept loop can be started on a clone after tiny_http's gives up (Q5).
+    listener: TcpListener,
+    addr: SocketAddr,
+    /// Every accept loop started so far; the last one is current. See [`Generation`].
+    generations: Mutex<Vec<Arc<Generation>>>,
+    stop: AtomicBool,
+    /// Worker threads of all generations, bounded by `--max-connections` + spares.
+    workers: AtomicUsize,
+    busy: AtomicUsize,
+    /// When the last request arrived, in milliseconds since `started` plus one (0: none yet).
+    last_request_ms: AtomicU64,
+    started: Instant,
+}
+
+/// One tiny_http accept loop and the workers that receive from it. tiny_http's accept loop ends
+/// for good on its first accept error (Q5); then a new generation takes over new connections,
+/// while the old one keeps a worker for the keep-alive connections it accepted before: their
+/// requests still arrive in its queue.
+struct Generation {
+    http: tiny_http::Server,
+    idle: AtomicUsize,
+    workers: AtomicUsize,
+    replaced: AtomicBool,
+    /// Accept-thread panics counted when this generation started (Q5).
+    panics_seen: usize,
+    /// Connections of our own that occupy tiny_http's permanent pool threads (Q1).
+    occupiers: Mutex<Vec<std::net::TcpStream>>,
+}
+
+impl Generation {
+    fn start(listener: &TcpListener) -> io::Result<Arc<Generation>> {
+        let panics_seen = quirks::accept_loop::panics();
+        let http = tiny_http::Server::from_listener(listener.try_clone()?, None)
+            .map_err(io::Error::other)?;
+        Ok(Arc::new(Generation {
+            http,
+            idle: AtomicUsize::new(0),
+            workers: AtomicUsize::new(0),
+            replaced: AtomicBool::new(false),
+            panics_seen,
+            occupiers: Mutex::new(Vec::new()),
+        }))
+    }
+
+    fn accept_thread_panicked(&self) -> bool {
+        quirks::accept_loop::panics() != self.panics_seen
+    }
+}
+
+/// Locks a mutex whatever a panicking holder left behind: every value behind one stays valid.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Transport {
+    /// Binds `host:port` and starts serving `app`; returns once the socket is listening.
+    pub(crate) fn start(app: App) -> io::Result<Arc<Transport>> {
+        quirks::accept_loop::watch_panics();
+        let listener = quirks::socket_options::bind(&app.config)?;
+        let addr = listener.local_addr()?;
+        let transport = Arc::new(Transport {
+            app: Arc::new(app),
+            listener,
+            addr,
+            generations: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+            workers: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            last_request_ms: AtomicU64::new(0),
+            started: Instant::now(),
+        });
+        let generation = Generation::start(&transport.listener)?;
+        if !transport.launch(&generation) {
+            return Err(io::Error::other("could not start worker threads"));
+        }
+        quirks::burst_starvation::start_janitor(Arc::downgrade(&transport), addr)?;
+        Ok(transport)
+    }
+
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub(crate) fn in_flight(&self) -> usize {
+        self.busy.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn workers(&self) -> usize {
+        self.workers.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Stops accepting, lets workers finish what they are writing, and ends tiny_http's accept
+    /// threads (Q6).
+    pub(crate) fn shutdown(&self) {
+        if self.stop.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let generations = std::mem::take(&mut *lock(&self.generations));
+        for generation in &generations {
+            for _ in 0..generation.workers.load(Ordering::Acquire) {
+                generation.http.unblock();
+            }
+        }
+        let deadline = Instant::now() + POLL * 4;
+        while self.workers.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for generation in generations {
+            lock(&generation.occupiers).clear();
+            drop(generation);
+            quirks::shutdown::wake_accept_thread(self.addr);
+        }
+    }
+
+    /// Makes `generation` current: its first workers, then the connections that occupy its pool.
+    fn launch(self: &Arc<Self>, generation: &Arc<Generation>) -> bool {
+        lock(&self.generations).push(Arc::clone(generation));
+        let started = (0..pool::MIN_WORKERS)
+            .filter(|_| self.spawn_worker(generation))
+            .count();
+        *lock(&generation.occupiers) = quirks::burst_starvation::occupy_pool(self.addr);
+        started > 0
+    }
+
+    fn is_current(&self, generation: &Generation) -> bool {
+        lock(&self.generations)
+            .last()
+            .is_some_and(|g| std::ptr::eq(&**g, generation))
+    }
+
+    /// One request, from tiny_http's hands to the last byte written.
+    fn serve(&self, mut rq: tiny_http::Request, spare: &dyn Fn()) {
+        let started = Instant::now();
+        let Some(rq_) = quirks::burst_starvation::answer_occupier(rq) else {
+            return;
+        };
+        rq = rq_;
+        let head = request::head(&rq);
+        let request_id = crate::ids::hex("req_", 32);
+        // Plus one, so that 0 keeps meaning "no request yet".
+        let since_start = started.duration_since(self.started).as_millis() as u64 + 1;
+        self.last_request_ms.store(since_start, Ordering::Relaxed);
+        let max = self.app.config.max_connections;
+        let admitted = self.busy.fetch_add(1, Ordering::AcqRel) < max;
+        let (answer, exchange) = if admitted {
+            self.answer(&mut rq, &head, spare)
+        } else {
+            let answer = Answer::error(ApiError::overloaded(max));
+            (Delivery::Write(answer), pipeline::Exchange::default())
+        };
+        let status = answer.status();
+        let entry = pipeline::journal(&self.app, &head, &exchange, status, answer.source());
+        let mut first_byte = None;
+        let pause = |d: Duration| {
+            spare();
+            std::thread::sleep(d);
+        };
+        let written = match answer {
+            Delivery::Write(answer) => {
+                let mut writer = quirks::raw_writer::take(rq);
+                writer::send(
+                    &mut *writer,
+                    &head,
+                    answer,
+                    &request_id,
+                    &pause,
+                    &mut first_byte,
+                )
+            }
+            Delivery::Refuse(answer) => quirks::undrained_body::refuse(rq, answer, &request_id),
+            Delivery::Park => quirks::oversized_body::park(rq),
+        };
+        self.busy.fetch_sub(1, Ordering::AcqRel);
+        let done = pipeline::Done {
+            started,
+            first_byte,
+            status,
+            written: written.err(),
+        };
+        pipeline::finish(&self.app, &head, entry, done);
+    }
+
+    /// Admits the head, reads the body the route takes, and has the pipeline answer it.
+    fn answer(
+        &self,
+        rq: &mut tiny_http::Request,
+        head: &crate::http::Head,
+        spare: &dyn Fn(),
+    ) -> (Delivery, pipeline::Exchange) {
+        let limit = self.app.config.max_body_bytes;
+        let declared = rq.body_length().unwrap_or(0);
+        if quirks::oversized_body::too_large_to_drop(declared) {
+            return (Delivery::Park, pipeline::Exchange::default());
+        }
+        if declared > limit {
+            let answer = Answer::error(ApiError::body_too_large(limit));
+            return (Delivery::Refuse(answer), pipeline::Exchange::default());
+        }
+        let unread = quirks::undrained_body::unread(declared);
+        let early = |answer: Answer| {
+            let delivery = if unread {
+                Delivery::Refuse(answer)
+            } else {
+                Delivery::Write(answer)
+            };
+            (delivery, pipeline::Exchange::default())
+        };
+        let admitted = match pipeline::admit(&self.app, head) {
+            Ok(admitted) => admitted,
+            Err(answer) => return early(*answer),
+        };
+        let body = if admitted.route.has_body() {
+            let chunked = head.headers.iter().any(|(n, _)| n == "transfer-encoding");
+            if unread || chunked {
+                spare();
+            }
+            match request::read_body(rq, limit) {
+                Ok(body) => body,
+                Err(error) => {
+                    let answer = Answer::closing(error);
+                    return (Delivery::Write(answer), admitted.exchange(Vec::new()));
+                }
+            }
+        } else if unread {
+            let answer = quirks::undrained_body::unexpected(head);
+            return (Delivery::Refuse(answer), pipeline::Exchange::default());
+        } else {
+            Vec::new()
+        };
+        let (answer, exchange) = pipeline::answer(&self.app, head, admitted, body);
+        (Delivery::Write(answer), exchange)
+    }
+}
+
+/// How an answer leaves: written by us, answered before an unread body that tiny_http then
+/// drains (Q7), or never, for a body too large to drop (Q2).
+enum Delivery {
+    Write(Answer),
+    Refuse(Answer),
+    Park,
+}
+
+impl Delivery {
+    fn status(&self) -> u16 {
+        match self {
+            Delivery::Write(answer) | Delivery::Refuse(answer) => answer.status,
+            Delivery::Park => 413,
+        }
+    }
+
+    fn source(&self) -> Option<&str> {
+        match self {
+            Delivery::Write(answer) | Delivery::Refuse(answer) => answer.source.as_deref(),
+            Delivery::Park => None,
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The elastic worker pool: each worker loops on tiny_http's `recv()`, answers the request it got,
+//! and, right before anything in that answer blocks, starts spares when it took the last idle
+//! worker — so workers are reused, yet hundreds of streams run at once, up to
+//! `--max-connections`; beyond that a spare answers 503 at once.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Generation, Transport, quirks};
+
+/// Workers that stay alive when idle; they also guarantee someone is free to answer 503.
+pub(super) const MIN_WORKERS: usize = 4;
+/// An idle worker beyond `MIN_WORKERS` exits after this long without a request.
+const IDLE_EXIT: Duration = Duration::from_secs(5);
+/// How often an idle worker wakes to notice shutdown or a restarted accept loop.
+pub(crate) const POLL: Duration = Duration::from_millis(500);
+/// Worker stack. serde_json stops at 128 levels of nesting, but a debug build spends several KiB
+/// of stack per level: 256 KiB overflowed (and a stack overflow aborts the process). Only the
+/// pages a thread touches count towards RSS, so the size costs address space, not memory.
+const WORKER_STACK: usize = 2 * 1024 * 1024;
+/// Spares started when a worker about to block took the last idle one. Two, not one: in a burst
+/// each new worker then adds two, so the pool doubles instead of growing one thread at a time
+/// (2,000 streams at once: first byte p50 280 ms with one, 110-140 ms with two, none better with four).
+const SPARES: usize = 2;
+
+/// Counts one more worker unless that passes `cap`; true when counted.
+fn reserve(count: &AtomicUsize, cap: usize) -> bool {
+    count
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < cap).then(|| n + 1)
+        })
+        .is_ok()
+}
+
+/// Counts one worker fewer if more than `keep` remain; true when this one may leave.
+fn release(count: &AtomicUsize, keep: usize) -> bool {
+    count
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n > keep).then(|| n - 1)
+        })
+        .is_ok()
+}
+
+/// How many spares a worker about to block starts: none while another worker is receiving.
+fn spares_needed(idle: usize) -> usize {
+    if idle == 0 { SPARES } else { 0 }
+}
+
+impl Transport {
+    /// Starts one worker unless that would pass the bound: `--max-connections` busy workers plus
+    /// `MIN_WORKERS` spares, so a spare is always receiving when every other worker is busy.
+    pub(super) fn spawn_worker(self: &Arc<Self>, generation: &Arc<Generation>) -> bool {
+        let cap = self.app.config.max_connections + MIN_WORKERS;
+        if !reserve(&self.workers, cap) {
+            return false;
+        }
+        generation.workers.fetch_add(1, Ordering::AcqRel);
+        let (transport, generation_) = (Arc::clone(self), Arc::clone(generation));
+        let spawned = thread::Builder::new()
+            .name("oaimock-worker".into())
+            .stack_size(WORKER_STACK)
+            .spawn(move || transport.work(generation_));
+        if spawned.is_err() {
+            self.workers.fetch_sub(1, Ordering::AcqRel);
+            generation.workers.fetch_sub(1, Ordering::AcqRel);
+        }
+        spawned.is_ok()
+    }
+
+    /// A worker's life: receive, answer, repeat; retire when idle too long and not needed.
+    fn work(self: Arc<Self>, generation: Arc<Generation>) {
+        let mut idle_since = Instant::now();
+        while !self.stopped() {
+            generation.idle.fetch_add(1, Ordering::AcqRel);
+            let received = generation.http.recv_timeout(POLL);
+            generation.idle.fetch_sub(1, Ordering::AcqRel);
+            match received {
+                Ok(Some(rq)) => {
+                    // Called right before the answer would block (a slow body, a delay, a
+                    // paced stream); quick JSON answers start no thread.
+                    let spared = std::cell::Cell::new(false);
+                    let spare = || {
+                        if !spared.replace(true) {
+                            for _ in 0..spares_needed(generation.idle.load(Ordering::Acquire)) {
+                                self.spawn_worker(&generation);
+                            }
+                        }
+                    };
+                    // Nothing in `serve` should panic, but a worker must survive it if it does.
+                    let _ = catch_unwind(AssertUnwindSafe(|| self.serve(rq, &spare)));
+                    idle_since = Instant::now();
+                }
+                Ok(None) if generation.accept_thread_panicked() => {
+                    quirks::accept_loop::replace(&self, &generation, "the accept thread panicked")
+                }
+                Ok(None) => {
+                    if idle_since.elapsed() >= IDLE_EXIT && self.retire(&generation) {
+                        return;
+                    }
+                }
+                Err(err) => quirks::accept_loop::replace(&self, &generation, &err.to_string()),
+            }
+        }
+        generation.workers.fetch_sub(1, Ordering::AcqRel);
+        self.workers.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Leaves if the generation keeps enough workers: `MIN_WORKERS` for the current one, one for
+    /// an old one. True when this worker should exit.
+    fn retire(&self, generation: &Generation) -> bool {
+        let keep = if self.is_current(generation) {
+            MIN_WORKERS
+        } else {
+            1
+        };
+        let left = release(&generation.workers, keep);
+        if left {
+            self.workers.fetch_sub(1, Ordering::AcqRel);
+        }
+        left
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bound_counts_every_worker_and_never_passes_the_cap() {
+        let count = AtomicUsize::new(0);
+        assert_eq!((0..10).filter(|_| reserve(&count, 6)).count(), 6);
+        assert_eq!(count.load(Ordering::Acquire), 6);
+        assert!(!reserve(&count, 6));
+        assert!(reserve(&count, 7));
+    }
+
+    #[test]
+    fn retirement_keeps_the_minimum() {
+        let count = AtomicUsize::new(MIN_WORKERS + 2);
+        let left = (0..10).filter(|_| release(&count, MIN_WORKERS)).count();
+        assert_eq!((left, count.load(Ordering::Acquire)), (2, MIN_WORKERS));
+        // An old generation keeps one worker for its keep-alive connections.
+        assert!(release(&count, 1));
+        let count = AtomicUsize::new(1);
+        assert!(!release(&count, 1));
+    }
+
+    #[test]
+    fn spares_start_only_when_nobody_else_is_receiving() {
+        assert_eq!(spares_needed(0), SPARES);
+        assert_eq!(spares_needed(1), 0);
+        assert_eq!(spares_needed(7), 0);
+    }
+
+    #[test]
+    fn a_server_starts_its_minimum_and_grows_within_its_bound() {
+        let mut config = crate::Config::for_tests();
+        config.max_connections = 1;
+        let app = crate::app::App::new(config).unwrap();
+        let transport = Transport::start(app).unwrap();
+        assert_eq!(transport.workers(), MIN_WORKERS);
+        let generation = Arc::clone(super::super::lock(&transport.generations).last().unwrap());
+        // The bound is max_connections + MIN_WORKERS: one more worker, then no more.
+        assert!(transport.spawn_worker(&generation));
+        assert!(!transport.spawn_worker(&generation));
+        assert_eq!(transport.workers(), MIN_WORKERS + 1);
+        transport.shutdown();
+    }
+}

@@ -1,0 +1,100 @@
+//! Q1 — a burst of connections queues behind pool threads that are already taken.
+//!
+//! Defect: tiny_http's `TaskPool::spawn` (`src/util/task_pool.rs:69-75`) counts a thread it has
+//! just woken as still idle, so during a burst new connections queue behind threads that are
+//! already taken and wait there until some other connection closes — a whole stream later. The
+//! race needs idle pool threads, and a quiet pool always has its four permanent ones
+//! (`MIN_THREADS`, `task_pool.rs:30`). Two workarounds:
+//! - each permanent thread gets a keep-alive connection of ours (one request, answered, then
+//!   silence), which holds it for good; they ask for a path made up at start-up, answered here
+//!   before routing, so no client can reach it and it never counts as client work;
+//! - a janitor connects and closes at once ("a poke") 50 times a second while requests flow and
+//!   for 7 s after: the pool thread that runs that empty task then takes the oldest stranded
+//!   connection (idle pool threads retire 5 s after their connection ends, `task_pool.rs:110`).
+//!
+//! Proof: `tests/streaming.rs` `two_hundred_concurrent_streams_all_finish_in_about_one_streams_time`;
+//! the bench harness's burst (`tests/bench/run`). Delete when `TaskPool::spawn` stops counting a
+//! woken thread as idle.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::Ordering;
+use std::sync::{OnceLock, Weak};
+use std::thread;
+use std::time::Duration;
+
+use super::shutdown::reachable;
+use crate::transport::Transport;
+
+/// tiny_http's connection pool keeps this many threads alive forever (its `MIN_THREADS`).
+const POOL_PERMANENT_THREADS: usize = 4;
+/// How often the janitor pokes while requests are flowing, and for how long after the last one.
+const POKE_EVERY: Duration = Duration::from_millis(20);
+const POKE_FOR: Duration = Duration::from_secs(7);
+
+/// The path the occupying connections ask for: random per process, so no client can use it.
+fn occupy_path() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| crate::ids::hex("/.oaimock-occupy-", 32))
+}
+
+/// Gives each permanent pool thread a connection of ours. One at a time, each answered before the
+/// next, so they cannot race.
+pub(crate) fn occupy_pool(addr: SocketAddr) -> Vec<TcpStream> {
+    let addr = reachable(addr);
+    let request = format!("GET {} HTTP/1.1\r\nHost: oaimock\r\n\r\n", occupy_path());
+    let occupy = || -> io::Result<TcpStream> {
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.write_all(request.as_bytes())?;
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte)?;
+            head.push(byte[0]);
+        }
+        Ok(stream)
+    };
+    (0..POOL_PERMANENT_THREADS)
+        .filter_map(|_| occupy().ok())
+        .collect()
+}
+
+/// Answers one of our occupying requests with a bare 204 and returns `None`; any other request
+/// comes back untouched.
+pub(crate) fn answer_occupier(rq: tiny_http::Request) -> Option<tiny_http::Request> {
+    if rq.url() != occupy_path() || *rq.method() != tiny_http::Method::Get {
+        return Some(rq);
+    }
+    let mut writer = rq.into_writer();
+    let _ = writer.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+    let _ = writer.flush();
+    None
+}
+
+/// Starts the janitor thread; it ends when the transport is dropped or stopped.
+pub(crate) fn start_janitor(transport: Weak<Transport>, addr: SocketAddr) -> io::Result<()> {
+    thread::Builder::new()
+        .name("oaimock-janitor".into())
+        .stack_size(64 * 1024)
+        .spawn(move || janitor(transport, addr))
+        .map(drop)
+}
+
+fn janitor(transport: Weak<Transport>, addr: SocketAddr) {
+    let addr = reachable(addr);
+    loop {
+        thread::sleep(POKE_EVERY);
+        let Some(transport) = transport.upgrade() else {
+            return;
+        };
+        if transport.stopped() {
+            return;
+        }
+        let since_start = transport.started.elapsed().as_millis() as u64;
+        let last = transport.last_request_ms.load(Ordering::Relaxed);
+        if last > 0 && since_start.saturating_sub(last) < POKE_FOR.as_millis() as u64 {
+            drop(TcpStream::connect_timeout(&addr, POKE_EVERY));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Q9 — socket options only the listener can carry.
+//!
+//! Defect: tiny_http never sets `TCP_NODELAY` or a write timeout on the sockets it accepts
+//! (`src/lib.rs`, `Server::from_listener` ~line 280, and the accept loop below it); on Linux an
+//! accepted socket inherits them from the listener, so they are set there. A *read* timeout must
+//! never be set on the listener: `accept()` then fails with `EAGAIN` and the accept loop ends (Q5).
+//! Proof: `tests/streaming.rs` `events_are_flushed_one_by_one_as_the_words_are_produced`
+//! (`TCP_NODELAY`) and `tests/hardening.rs`
+//! `a_client_that_stops_reading_is_dropped_after_the_write_timeout` (the write timeout).
+//! Delete when tiny_http sets per-connection options itself.
+
+use std::io;
+use std::net::{TcpListener, ToSocketAddrs};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::config::Config;
+
+/// The listen backlog: a burst of thousands of connections must not overflow the SYN queue.
+const BACKLOG: i32 = 4096;
+
+/// Binds `host:port` with TCP_NODELAY (each SSE event leaves at once), a write timeout (a client
+/// that stops reading ends its worker) and a deep backlog.
+pub(crate) fn bind(config: &Config) -> io::Result<TcpListener> {
+    let addr = (config.host.as_str(), config.port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("cannot resolve '{}'", config.host),
+            )
+        })?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_tcp_nodelay(true)?;
+    socket.set_write_timeout(Some(config.write_timeout))?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}

@@ -1,0 +1,366 @@
+//! The one place that writes bytes to a client: the status line and headers, a whole body, or an
+//! SSE stream on a clock — written through tiny_http's raw writer (quirk Q8, `quirks/raw_writer.rs`).
+
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use crate::http::{Answer, Body, Head, Stream};
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        431 => "Request Header Fields Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}
+
+/// Status line and headers. `length` is `Some` for a sized body and `None` for a stream.
+fn head_bytes(
+    head: &Head,
+    answer: &Answer,
+    request_id: &str,
+    content_type: &str,
+    length: Option<usize>,
+    body_capacity: usize,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256 + body_capacity);
+    let version = if head.http10 {
+        "HTTP/1.0 "
+    } else {
+        "HTTP/1.1 "
+    };
+    let close = head.close || answer.close || (length.is_none() && head.http10);
+    out.extend_from_slice(version.as_bytes());
+    out.extend_from_slice(answer.status.to_string().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(reason(answer.status).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    let mut line = |name: &str, value: &str| {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        // A header value never carries a line break: that would let a value inject headers.
+        // Checked first, so a clean value is copied whole rather than byte by byte.
+        let bytes = value.as_bytes();
+        if bytes.contains(&b'\r') || bytes.contains(&b'\n') {
+            out.extend(bytes.iter().filter(|b| **b != b'\r' && **b != b'\n'));
+        } else {
+            out.extend_from_slice(bytes);
+        }
+        out.extend_from_slice(b"\r\n");
+    };
+    if !content_type.is_empty() {
+        line("Content-Type", content_type);
+    }
+    match length {
+        Some(n) => line("Content-Length", &n.to_string()),
+        None if head.http10 => {}
+        None => line("Transfer-Encoding", "chunked"),
+    }
+    if length.is_none() {
+        line("Cache-Control", "no-cache");
+    }
+    line("x-request-id", request_id);
+    line("Access-Control-Allow-Origin", "*");
+    for (name, value) in &answer.headers {
+        line(name, value);
+    }
+    if close {
+        line("Connection", "close");
+    } else if head.http10 {
+        line("Connection", "keep-alive");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Writes `answer` in full, noting in `first_byte` when its first bytes left. Every wait goes
+/// through `pause`, which the transport uses to make sure another worker is receiving. An `Err`
+/// means the client went away; the caller stops there.
+pub(crate) fn send(
+    writer: &mut dyn Write,
+    head: &Head,
+    answer: Answer,
+    request_id: &str,
+    pause: &dyn Fn(Duration),
+    first_byte: &mut Option<Instant>,
+) -> io::Result<()> {
+    if !answer.delay.is_zero() {
+        pause(answer.delay);
+    }
+    let (content_type, length) = match &answer.body {
+        Body::Json(bytes) => ("application/json", Some(bytes.len())),
+        Body::Empty => ("", Some(0)),
+        Body::Events(_) => ("text/event-stream; charset=utf-8", None),
+    };
+    let body_capacity = match &answer.body {
+        Body::Json(bytes) if !head.is_head() => bytes.len(),
+        _ => 0,
+    };
+    let mut out = head_bytes(
+        head,
+        &answer,
+        request_id,
+        content_type,
+        length,
+        body_capacity,
+    );
+    match &answer.body {
+        Body::Events(stream) if !head.is_head() => {
+            return write_stream(writer, out, stream, !head.http10, pause, first_byte);
+        }
+        Body::Json(bytes) if !head.is_head() => out.extend_from_slice(bytes),
+        _ => {}
+    }
+    writer.write_all(&out)?;
+    *first_byte = Some(Instant::now());
+    writer.flush()
+}
+
+/// Writes the events on a clock: each paced event is due `token_delay` (plus jitter, plus a
+/// stall) after the previous one was due, and whatever is due is written in one go before the
+/// thread sleeps until the next; with no pause at all, each paced event is a write of its own.
+/// Chunked framing for HTTP/1.1; raw bytes and a close for HTTP/1.0.
+fn write_stream(
+    writer: &mut dyn Write,
+    head: Vec<u8>,
+    stream: &Stream,
+    chunked: bool,
+    pause: &dyn Fn(Duration),
+    first_byte: &mut Option<Instant>,
+) -> io::Result<()> {
+    // Time to first token: the headers and the first events arrive together, as from the API.
+    if !stream.ttft.is_zero() {
+        pause(stream.ttft);
+    }
+    let mut out = head;
+    let mut batch = Vec::with_capacity(512);
+    let mut flush = |out: &mut Vec<u8>, batch: &mut Vec<u8>, tail: &[u8]| -> io::Result<()> {
+        if chunked && !batch.is_empty() {
+            // The chunk size in hex, without a heap allocation per event.
+            let hex = |d: usize| b"0123456789abcdef"[d & 0xf];
+            let digits = (usize::BITS - batch.len().leading_zeros()).div_ceil(4);
+            out.extend((0..digits).rev().map(|i| hex(batch.len() >> (4 * i))));
+            out.extend_from_slice(b"\r\n");
+            out.append(batch);
+            out.extend_from_slice(b"\r\n");
+        } else {
+            out.append(batch);
+        }
+        out.extend_from_slice(tail);
+        if !out.is_empty() {
+            writer.write_all(out)?;
+            writer.flush()?;
+            first_byte.get_or_insert_with(Instant::now);
+            out.clear();
+        }
+        Ok(())
+    };
+    // The clock starts as the first bytes leave; each pause counts from when the event before was
+    // due, not from when it was written. A stream that wakes late (a loaded machine, a slow
+    // reader) so keeps its rate and its total time, as the API's own generation does, instead of
+    // adding each lateness to the next; events already due by then go out together.
+    let mut due = Instant::now();
+    let mut jitter = stream.seed | 1;
+    for (i, event) in stream.events.iter().enumerate() {
+        let mut wait = Duration::ZERO;
+        if let Some((_, stall)) = stream.stall.filter(|(at, _)| *at == i) {
+            wait += stall;
+        }
+        if event.paced {
+            wait += stream.token_delay;
+            if !stream.jitter.is_zero() {
+                jitter ^= jitter << 13;
+                jitter ^= jitter >> 7;
+                jitter ^= jitter << 17;
+                wait += Duration::from_micros(jitter % (stream.jitter.as_micros() as u64 + 1));
+            }
+        }
+        if !wait.is_zero() {
+            due += wait;
+            if due > Instant::now() {
+                // Everything due so far leaves before the thread sleeps (the write may take a while).
+                flush(&mut out, &mut batch, b"")?;
+                pause(due.saturating_duration_since(Instant::now()));
+            }
+        } else if event.paced {
+            // No clock to keep (`--token-delay-ms 0`): each word still leaves as it is produced,
+            // and the buffers stay the size of one event rather than growing to the whole stream.
+            flush(&mut out, &mut batch, b"")?;
+        }
+        event.write_to(&mut batch);
+    }
+    // A clean end is the zero-length chunk; a broken one, a chunk header that is not hex, which
+    // every HTTP client reports as a broken connection.
+    let tail: &[u8] = match (chunked, stream.abort) {
+        (true, false) => b"0\r\n\r\n",
+        (true, true) => b"oaimock-disconnect\r\n",
+        (false, _) => b"",
+    };
+    flush(&mut out, &mut batch, tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Event;
+
+    fn sleep(d: Duration) {
+        std::thread::sleep(d);
+    }
+
+    /// A client that takes `cost` to accept each write: the stream is late after every one.
+    struct SlowWriter {
+        cost: Duration,
+        writes: Vec<Vec<u8>>,
+    }
+
+    impl Write for SlowWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            std::thread::sleep(self.cost);
+            self.writes.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// `words` paced events `"w0"`, `"w1"`, …, `delay_ms` apart.
+    fn words(words: usize, delay_ms: u64) -> Stream {
+        Stream {
+            events: (0..words)
+                .map(|i| Event::json(None, &format!("w{i}"), true))
+                .collect(),
+            ttft: Duration::ZERO,
+            token_delay: Duration::from_millis(delay_ms),
+            jitter: Duration::ZERO,
+            seed: 0,
+            stall: None,
+            abort: false,
+        }
+    }
+
+    #[test]
+    fn a_late_stream_sends_what_is_due_together_and_keeps_its_clock() {
+        // Twelve words 10 ms apart, and each write takes at least 30 ms: by the time one write
+        // is done, the next three words are due. Paced by sleeping after each write, this would
+        // take 13 writes (one per word, plus the end); on the clock, at most 12 / 3 + 2.
+        let mut stream = words(12, 10);
+        stream.events.push(Event::done());
+        let mut writer = SlowWriter {
+            cost: Duration::from_millis(30),
+            writes: Vec::new(),
+        };
+        let mut first_byte = None;
+        write_stream(
+            &mut writer,
+            b"HEAD\r\n\r\n".to_vec(),
+            &stream,
+            true,
+            &sleep,
+            &mut first_byte,
+        )
+        .unwrap();
+        assert!(first_byte.is_some());
+        assert!(
+            writer.writes.len() <= 6,
+            "{} writes for 12 words",
+            writer.writes.len()
+        );
+        // Batched or not, the body is the same: the chunks, each of the size it declares, hold
+        // every word in order and then `[DONE]`, and the zero-length chunk ends them.
+        let sent = writer.writes.concat();
+        let mut rest = sent.strip_prefix(b"HEAD\r\n\r\n").unwrap();
+        let mut body = Vec::new();
+        loop {
+            let line = rest.iter().position(|&b| b == b'\r').unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line]).unwrap(), 16).unwrap();
+            let chunk = &rest[line + 2..];
+            assert_eq!(&chunk[size..size + 2], b"\r\n");
+            body.extend_from_slice(&chunk[..size]);
+            rest = &chunk[size + 2..];
+            if size == 0 {
+                break;
+            }
+        }
+        assert!(rest.is_empty());
+        let mut expected = Vec::new();
+        for event in &stream.events {
+            event.write_to(&mut expected);
+        }
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_clock_never_shortens_a_pause() {
+        let stream = Stream {
+            stall: Some((2, Duration::from_millis(50))),
+            ..words(4, 40)
+        };
+        let mut writer = SlowWriter {
+            cost: Duration::ZERO,
+            writes: Vec::new(),
+        };
+        let started = Instant::now();
+        write_stream(&mut writer, Vec::new(), &stream, false, &sleep, &mut None).unwrap();
+        // Four pauses of 40 ms and a stall of 50: never less than 210 ms, however fast the
+        // writes. HTTP/1.0 framing: the events as they are, nothing around them.
+        assert!(started.elapsed() >= Duration::from_millis(210));
+        let expected: Vec<u8> = (0..4)
+            .flat_map(|i| format!("data: \"w{i}\"\n\n").into_bytes())
+            .collect();
+        assert_eq!(writer.writes.concat(), expected);
+    }
+
+    #[test]
+    fn without_a_pause_each_word_is_still_its_own_write() {
+        let mut stream = words(3, 0);
+        stream.events.push(Event::done());
+        let mut writer = SlowWriter {
+            cost: Duration::ZERO,
+            writes: Vec::new(),
+        };
+        write_stream(
+            &mut writer,
+            b"H".to_vec(),
+            &stream,
+            false,
+            &sleep,
+            &mut None,
+        )
+        .unwrap();
+        let writes: Vec<String> = writer
+            .writes
+            .into_iter()
+            .map(|w| String::from_utf8(w).unwrap())
+            .collect();
+        assert_eq!(
+            writes,
+            [
+                "H",
+                "data: \"w0\"\n\n",
+                "data: \"w1\"\n\n",
+                "data: \"w2\"\n\ndata: [DONE]\n\n"
+            ]
+        );
+    }
+}
