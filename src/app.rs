@@ -60,6 +60,16 @@ impl App {
             .clone()
     }
 
+    /// The script over the rules as they are now.
+    pub fn script(&self) -> crate::script::Script<'_> {
+        crate::script::Script {
+            rules: self.runtime_rules(),
+            file_rules: self.rules.as_ref(),
+            reply: self.config.reply.as_deref(),
+            auto_tool_calls: self.config.auto_tool_calls,
+        }
+    }
+
     /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
     pub fn has_rules(&self) -> bool {
         self.rules.is_some()

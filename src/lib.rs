@@ -27,6 +27,7 @@ mod app;
 #[doc(hidden)]
 pub mod cli;
 mod config;
+mod conversation;
 mod error;
 mod faults;
 mod fixtures;

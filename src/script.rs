@@ -9,157 +9,28 @@
 //! 3. otherwise the echo (or `--reply`), shaped as JSON when `response_format` / `text.format`
 //!    asks for `json_object` (`{"echo": ...}`) or `json_schema` (an instance of the schema).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Serialize;
 
-use crate::app::App;
+pub use crate::conversation::{
+    Call, Content, Endpoint, FinishReason, Format, Tool, ToolChoice, UsageOverride, View,
+};
 use crate::error::ApiError;
-use crate::http::{Answer, Body};
+use crate::fixtures::RuleSet;
 use crate::text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Endpoint {
-    Chat,
-    Completions,
-    Responses,
-    Embeddings,
-}
-
-/// A function tool the request offers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tool {
-    pub name: String,
-    /// The JSON Schema of its arguments (`{}` when absent).
-    pub parameters: Value,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ToolChoice {
-    None,
-    Auto,
-    Required,
-    Named(String),
-}
-
-/// The requested output format.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Format {
-    Text,
-    JsonObject,
-    /// The schema of a `json_schema` format (`{}` when absent).
-    JsonSchema(Value),
-}
-
-/// One request as rules and the built-in behaviour see it, whatever its endpoint.
-#[derive(Debug, Clone)]
-pub struct View<'a> {
-    pub endpoint: Endpoint,
-    pub model: &'a str,
-    /// The text of the last message whatever its role: what the echo quotes.
-    pub last: &'a str,
-    /// The text of the last user message (last prompt, last embedding input).
-    pub last_user: &'a str,
-    /// System and developer messages (and Responses `instructions`), joined by newlines.
-    pub system: String,
-    pub tools: Vec<Tool>,
-    pub tool_choice: ToolChoice,
-    /// The texts of the tool results the conversation ends with (empty unless it ends so).
-    pub trailing_results: Vec<&'a str>,
-    pub has_tool_result: bool,
-    pub assistant_turns: u32,
-    pub format: Format,
-    pub body: &'a Map<String, Value>,
-    /// Request headers, names lowercased.
-    pub headers: &'a [(String, String)],
-}
-
-impl<'a> View<'a> {
-    /// A view with no tools, no history and a text format.
-    pub fn new(
-        endpoint: Endpoint,
-        model: &'a str,
-        body: &'a Map<String, Value>,
-        headers: &'a [(String, String)],
-    ) -> View<'a> {
-        View {
-            endpoint,
-            model,
-            last: "",
-            last_user: "",
-            system: String::new(),
-            tools: Vec::new(),
-            tool_choice: ToolChoice::Auto,
-            trailing_results: Vec::new(),
-            has_tool_result: false,
-            assistant_turns: 0,
-            format: Format::Text,
-            body,
-            headers,
-        }
-    }
-}
-
-/// One function call the reply makes; ids are minted when it is rendered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Call {
-    pub name: String,
-    /// A JSON text (fixtures may script any string, even invalid JSON).
-    pub arguments: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Content {
-    Text(String),
-    Calls(Vec<Call>),
-    Refusal(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FinishReason {
-    Stop,
-    Length,
-    ToolCalls,
-    ContentFilter,
-    FunctionCall,
-}
-
-impl FinishReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FinishReason::Stop => "stop",
-            FinishReason::Length => "length",
-            FinishReason::ToolCalls => "tool_calls",
-            FinishReason::ContentFilter => "content_filter",
-            FinishReason::FunctionCall => "function_call",
-        }
-    }
-}
-
-/// Token counts a fixture imposes; unset ones keep the computed value (`total` = the sum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UsageOverride {
-    pub prompt_tokens: Option<u64>,
-    pub completion_tokens: Option<u64>,
-    pub total_tokens: Option<u64>,
-}
-
-impl UsageOverride {
-    /// `(prompt, completion, total)` after the override.
-    pub fn apply(
-        override_: Option<UsageOverride>,
-        prompt: u64,
-        completion: u64,
-    ) -> (u64, u64, u64) {
-        let o = override_.unwrap_or_default();
-        let p = o.prompt_tokens.unwrap_or(prompt);
-        let c = o.completion_tokens.unwrap_or(completion);
-        (p, c, o.total_tokens.unwrap_or(p + c))
-    }
+/// What the script reads besides the request: the rules in the order they are tried, and the
+/// flags that change the built-in reply.
+pub struct Script<'a> {
+    /// Rules added at run time, oldest first, then the `--fixtures` rules.
+    pub rules: Vec<Arc<RuleSet>>,
+    pub file_rules: Option<&'a RuleSet>,
+    /// `--reply`: said instead of the echo.
+    pub reply: Option<&'a str>,
+    /// `--auto-tool-calls`.
+    pub auto_tool_calls: bool,
 }
 
 /// The decided reply and its per-reply settings.
@@ -188,54 +59,29 @@ impl Said {
             source: None,
         }
     }
-
-    /// A stream reply with this reply's timing (the server's token delay unless overridden).
-    pub fn stream(&self, app: &App, events: Vec<crate::http::Event>) -> Answer {
-        let mut reply = Answer::stream(events, self.token_delay.unwrap_or(app.config.token_delay));
-        if let (Body::Events(stream), Some(ttft)) = (&mut reply.body, self.ttft) {
-            stream.ttft = ttft;
-        }
-        self.finish_reply(reply)
-    }
-
-    /// Stamps the reply with its source and this reply's scripted faults.
-    fn finish_reply(&self, mut reply: Answer) -> Answer {
-        if let Some(fault) = &self.fault {
-            fault.apply(&mut reply, crate::ids::next_u64());
-        }
-        reply.source = self.source.clone();
-        reply
-    }
-
-    /// A whole-JSON reply, sent after this reply's time to first token.
-    pub fn json<T: Serialize>(&self, value: &T) -> Answer {
-        let mut reply = Answer::json(value);
-        reply.delay = self.ttft.unwrap_or_default();
-        self.finish_reply(reply)
-    }
 }
 
 /// The reply to `view`: the first matching fixture rule's, else the built-in one. A scripted
 /// error comes back as `Err`, carrying its `ttft_ms` as the delay before it is sent.
-pub fn decide(app: &App, view: &View) -> Result<Said, ApiError> {
-    match scripted(app, view) {
+pub fn decide(script: &Script, view: &View) -> Result<Said, ApiError> {
+    match scripted(script, view) {
         Some(said) => said,
-        None => built_in(app, view),
+        None => built_in(script, view),
     }
 }
 
 /// The built-in reply alone, for a caller that has seen no fixture rules are loaded.
-pub fn built_in(app: &App, view: &View) -> Result<Said, ApiError> {
-    built_in_content(app, view).map(Said::plain)
+pub fn built_in(script: &Script, view: &View) -> Result<Said, ApiError> {
+    built_in_content(script, view).map(Said::plain)
 }
 
 /// The reply of the first matching fixture rule, if one matches.
-pub fn scripted(app: &App, view: &View) -> Option<Result<Said, ApiError>> {
-    let runtime = app.runtime_rules();
-    let picked = runtime
+pub fn scripted(script: &Script, view: &View) -> Option<Result<Said, ApiError>> {
+    let picked = script
+        .rules
         .iter()
         .find_map(|rules| rules.pick(view))
-        .or_else(|| app.rules.as_ref()?.pick(view))?;
+        .or_else(|| script.file_rules?.pick(view))?;
     Some(picked.map_err(|(mut error, ttft)| {
         error.delay = ttft.unwrap_or_default();
         error
@@ -266,8 +112,8 @@ pub fn as_text(content: &Content) -> String {
     }
 }
 
-fn built_in_content(app: &App, view: &View) -> Result<Content, ApiError> {
-    let fixed = app.config.reply.as_deref();
+fn built_in_content(script: &Script, view: &View) -> Result<Content, ApiError> {
+    let fixed = script.reply;
     if !view.trailing_results.is_empty() {
         let quoted = view.trailing_results.join("\n");
         let text = match fixed {
@@ -279,7 +125,7 @@ fn built_in_content(app: &App, view: &View) -> Result<Content, ApiError> {
     let tool = match &view.tool_choice {
         ToolChoice::Named(name) => view.tools.iter().find(|t| &t.name == name),
         ToolChoice::Required => mentioned_tool(view),
-        ToolChoice::Auto if app.config.auto_tool_calls => mentioned_tool(view),
+        ToolChoice::Auto if script.auto_tool_calls => mentioned_tool(view),
         _ => None,
     };
     if let Some(tool) = tool {
@@ -317,6 +163,59 @@ fn shape(view: &View, text: String, seed: &str) -> String {
         Format::Text => text,
         Format::JsonObject => serde_json::to_string(&Echo { echo: seed }).expect("serializes"),
         Format::JsonSchema(schema) => crate::schema::instance(schema, seed).to_string(),
+    }
+}
+
+/// What a reply says once cut: a message's text or refusal (to `stop` and the token limit), or
+/// the calls as decided.
+pub enum Plan<'a> {
+    Text(text::Text),
+    Refusal(text::Text),
+    Calls(&'a [Call]),
+}
+
+impl<'a> Plan<'a> {
+    /// Cuts `content` for one of `choices` choices: text at `stop` and `max_tokens`, a refusal at
+    /// `max_tokens`; both within the choice's share of the response budget.
+    pub fn new(
+        content: &'a Content,
+        stop: &[String],
+        max_tokens: Option<u64>,
+        choices: u64,
+    ) -> Plan<'a> {
+        match content {
+            Content::Text(full) => {
+                Plan::Text(text::Text::plan_shared(full, stop, max_tokens, choices))
+            }
+            Content::Refusal(full) => {
+                Plan::Refusal(text::Text::plan_shared(full, &[], max_tokens, choices))
+            }
+            Content::Calls(calls) => Plan::Calls(calls),
+        }
+    }
+
+    /// The output tokens of one choice: a word each, or per call its name and argument pieces.
+    pub fn tokens(&self) -> u64 {
+        match self {
+            Plan::Text(t) | Plan::Refusal(t) => t.count(),
+            Plan::Calls(calls) => calls
+                .iter()
+                .map(|c| argument_pieces(&c.arguments).len() as u64 + 1)
+                .sum(),
+        }
+    }
+
+    /// Whether the token limit cut the text.
+    pub fn cut(&self) -> bool {
+        matches!(self, Plan::Text(t) | Plan::Refusal(t) if t.finish == text::Finish::Length)
+    }
+
+    /// The finish reason as chat and completions spell it.
+    pub fn finish(&self) -> &'static str {
+        match self {
+            Plan::Text(t) | Plan::Refusal(t) => t.finish.as_str(),
+            Plan::Calls(_) => "tool_calls",
+        }
     }
 }
 

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::chat::Usage;
 use super::fields::{Fields, parse_object};
+use super::usage::Usage;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::{Answer, Event};
-use crate::script::{self, Endpoint, Said, UsageOverride, View};
+use crate::script::{self, Endpoint, Said, View};
 use crate::text::{self, Text};
 
 /// A validated legacy completions request.
@@ -296,7 +296,7 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<An
     view.last = rq.prompts.last().map_or("", String::as_str);
     view.last_user = view.last;
     // Tool calls and refusals have no place here: they are sent as text (see `script::as_text`).
-    let said = match script::scripted(app, &view) {
+    let said = match script::scripted(&app.script(), &view) {
         Some(said) => Some(said?),
         None => None,
     };
@@ -312,10 +312,7 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<An
     }
     let prompt_tokens = rq.prompts.iter().map(|p| text::count_words(p)).sum();
     let generated: u64 = planned.iter().map(|p| p.generated).sum();
-    let (p, c, total) =
-        UsageOverride::apply(said.usage, prompt_tokens, generated * u64::from(rq.n));
-    let mut usage = Usage::new(p, c);
-    usage.total_tokens = total;
+    let usage = Usage::new(said.usage, prompt_tokens, generated * u64::from(rq.n));
     let frame = Frame {
         id: crate::ids::alnum("cmpl-", 29),
         created: crate::ids::unix_now(),
@@ -323,7 +320,11 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<An
         fingerprint: &app.fingerprint,
     };
     if rq.stream {
-        return Ok(said.stream(app, stream_events(&rq, &planned, &frame, usage)));
+        return Ok(super::said_stream(
+            app,
+            &said,
+            stream_events(&rq, &planned, &frame, usage),
+        ));
     }
     let mut choices = Vec::with_capacity(planned.len() * rq.n as usize);
     for (p, plan) in planned.iter().enumerate() {
@@ -346,7 +347,10 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<An
             });
         }
     }
-    Ok(said.json(&frame.object(choices, Some(Some(usage)))))
+    Ok(super::said_json(
+        &said,
+        &frame.object(choices, Some(Some(usage))),
+    ))
 }
 
 /// The chunk sequence: for each step, the step's piece of every choice that still has one (the

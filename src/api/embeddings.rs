@@ -286,7 +286,7 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<An
     let mut view = View::new(Endpoint::Embeddings, &rq.model, &obj, headers);
     view.last = rq.inputs.last().map_or("", String::as_str);
     view.last_user = view.last;
-    let said = match script::scripted(app, &view) {
+    let said = match script::scripted(&app.script(), &view) {
         Some(said) => said?,
         None => Said::plain(Content::Text(String::new())),
     };
@@ -310,15 +310,18 @@ pub fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<An
         .collect();
     let tokens = rq.inputs.iter().map(|i| text::count_words(i)).sum();
     let (tokens, _, _) = script::UsageOverride::apply(said.usage, tokens, 0);
-    Ok(said.json(&EmbeddingList {
-        object: "list",
-        data,
-        model: &rq.model,
-        usage: EmbeddingUsage {
-            prompt_tokens: tokens,
-            total_tokens: tokens,
+    Ok(super::said_json(
+        &said,
+        &EmbeddingList {
+            object: "list",
+            data,
+            model: &rq.model,
+            usage: EmbeddingUsage {
+                prompt_tokens: tokens,
+                total_tokens: tokens,
+            },
         },
-    }))
+    ))
 }
 
 #[cfg(test)]

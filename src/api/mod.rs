@@ -8,7 +8,9 @@ pub mod embeddings;
 pub mod fields;
 pub mod models;
 pub mod responses;
+pub mod sampling;
 pub mod tools;
+pub mod usage;
 
 use serde::Serialize;
 
@@ -16,7 +18,8 @@ pub use admin::Admin;
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::http::{Answer, Head};
+use crate::http::{Answer, Body, Event, Head};
+use crate::script::Said;
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +184,32 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A whole-JSON answer carrying the reply's time to first token, source and scripted faults.
+pub(crate) fn said_json<T: Serialize>(said: &Said, value: &T) -> Answer {
+    let mut answer = Answer::json(value);
+    answer.delay = said.ttft.unwrap_or_default();
+    stamp(said, answer)
+}
+
+/// A streamed answer with the reply's timing (the server's token delay unless it sets one).
+pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer {
+    let delay = said.token_delay.unwrap_or(app.config.token_delay);
+    let mut answer = Answer::stream(events, delay);
+    if let (Body::Events(stream), Some(ttft)) = (&mut answer.body, said.ttft) {
+        stream.ttft = ttft;
+    }
+    stamp(said, answer)
+}
+
+/// Stamps an answer with the reply's source and its scripted faults.
+fn stamp(said: &Said, mut answer: Answer) -> Answer {
+    if let Some(fault) = &said.fault {
+        fault.apply(&mut answer, crate::ids::next_u64());
+    }
+    answer.source = said.source.clone();
+    answer
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,103 @@
+//! `POST /v1/chat/completions`: the request ([`request`]), the reply the script decides (text,
+//! tool calls or a refusal), and its two wire shapes: one object ([`objects`]) or a stream of
+//! chunks ([`events`]).
+
+mod events;
+mod objects;
+mod request;
+
+use serde_json::Map;
+
+use crate::api::{self, fields::parse_object, usage::Usage};
+use crate::app::App;
+use crate::conversation::prompt_tokens;
+use crate::error::ApiError;
+use crate::http::Answer;
+use crate::script::{self, Plan};
+use events::{Frame, stream_events};
+use objects::{Choice, Completion, message};
+use request::ChatRequest;
+
+pub(crate) fn handle(
+    app: &App,
+    body: &[u8],
+    headers: &[(String, String)],
+) -> Result<Answer, ApiError> {
+    // A plain body skips the JSON tree when no fixture rule could read it. Rules are looked for
+    // once, here: one added meanwhile applies from the next request on.
+    let plain = if app.has_rules() {
+        None
+    } else {
+        ChatRequest::plain(body)
+    };
+    let unscripted = plain.is_some();
+    let obj = if unscripted {
+        Map::new()
+    } else {
+        parse_object(body)?
+    };
+    let rq = match plain {
+        Some(rq) => rq,
+        None => ChatRequest::from_object(&obj)?,
+    };
+    app.check_model(&rq.model)?;
+    let view = rq.view(&obj, headers);
+    let said = if unscripted {
+        script::built_in(&app.script(), &view)
+    } else {
+        script::decide(&app.script(), &view)
+    }?;
+    let plan = Plan::new(&said.content, &rq.stop, rq.max_tokens, rq.n.into());
+    let finish = said.finish.map_or(plan.finish(), |f| f.as_str());
+    let usage = Usage::new(
+        said.usage,
+        prompt_tokens(&rq.messages, None),
+        plan.tokens() * u64::from(rq.n),
+    );
+    let id = crate::ids::alnum("chatcmpl-", 29);
+    let created = crate::ids::unix_now();
+    // Every choice's calls get their own ids.
+    let call_ids: Vec<Vec<String>> = (0..rq.n)
+        .map(|_| match &plan {
+            Plan::Calls(calls) => calls
+                .iter()
+                .map(|_| crate::ids::alnum("call_", 24))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let frame = Frame {
+        id: &id,
+        created,
+        model: &rq.model,
+        fingerprint: &app.fingerprint,
+        usage: rq.include_usage,
+    };
+    if rq.stream {
+        let events = stream_events(&frame, rq.n, &plan, finish, &call_ids, usage);
+        return Ok(api::said_stream(app, &said, events));
+    }
+    let choices = call_ids
+        .iter()
+        .zip(0..)
+        .map(|(ids, index)| Choice {
+            index,
+            message: message(&plan, ids),
+            logprobs: None,
+            finish_reason: finish,
+        })
+        .collect();
+    Ok(api::said_json(
+        &said,
+        &Completion {
+            id: &id,
+            object: "chat.completion",
+            created,
+            model: &rq.model,
+            choices,
+            usage,
+            service_tier: "default",
+            system_fingerprint: &app.fingerprint,
+        },
+    ))
+}

@@ -1,0 +1,95 @@
+//! `POST /v1/responses`: the Responses API with the reply the script decides — a message (text
+//! or refusal) or `function_call` items — as one `response` object ([`objects`]) or as named
+//! `response.*` events ([`events`]), cut to `incomplete` by `max_output_tokens`.
+
+mod events;
+mod objects;
+mod request;
+
+use crate::api::{self, fields::parse_object};
+use crate::app::App;
+use crate::conversation::{FinishReason, prompt_tokens};
+use crate::error::ApiError;
+use crate::http::Answer;
+use crate::script::{self, Plan};
+use events::{call_events, message_events};
+use objects::{
+    CallIds, Frame, OutputItem, ResponseUsage, call_item, message, refusal_part, text_part,
+};
+use request::ResponseRequest;
+
+pub(crate) fn handle(
+    app: &App,
+    body: &[u8],
+    headers: &[(String, String)],
+) -> Result<Answer, ApiError> {
+    let obj = parse_object(body)?;
+    let rq = ResponseRequest::from_object(&obj)?;
+    app.check_model(&rq.model)?;
+    let said = script::decide(&app.script(), &rq.view(&obj, headers))?;
+    let plan = Plan::new(&said.content, &[], rq.max_output_tokens, 1);
+    let (output_tokens, cut) = (plan.tokens(), plan.cut());
+    let reason = match said.finish {
+        Some(FinishReason::Length) => Some("max_output_tokens"),
+        Some(FinishReason::ContentFilter) => Some("content_filter"),
+        Some(_) => None,
+        None => cut.then_some("max_output_tokens"),
+    };
+    let (status, item_status) = match reason {
+        Some(_) => ("incomplete", "incomplete"),
+        None => ("completed", "completed"),
+    };
+    let input_tokens = prompt_tokens(&rq.messages, rq.instructions.as_deref());
+    let usage = ResponseUsage::new(said.usage, input_tokens, output_tokens);
+    let frame = Frame {
+        rq: &rq,
+        id: crate::ids::hex("resp_", 48),
+        created_at: crate::ids::unix_now(),
+        reason: reason.unwrap_or("max_output_tokens"),
+    };
+    // Streamed, the response completes once every paced piece has been written.
+    let streamed_secs = if rq.stream {
+        let delay = said.token_delay.unwrap_or(app.config.token_delay);
+        (delay * output_tokens.min(u64::from(u32::MAX)) as u32 + said.ttft.unwrap_or_default())
+            .as_secs()
+    } else {
+        0
+    };
+    let completed_at = reason.is_none().then_some(frame.created_at + streamed_secs);
+    let message_id = crate::ids::hex("msg_", 48);
+    let call_ids: Vec<CallIds> = match &plan {
+        Plan::Calls(calls) => calls
+            .iter()
+            .map(|_| CallIds {
+                id: crate::ids::hex("fc_", 48),
+                call_id: crate::ids::alnum("call_", 24),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let output: Vec<OutputItem> = match &plan {
+        Plan::Text(t) => vec![message(&message_id, item_status, vec![text_part(&t.text)])],
+        Plan::Refusal(t) => vec![message(
+            &message_id,
+            item_status,
+            vec![refusal_part(&t.text)],
+        )],
+        Plan::Calls(calls) => calls
+            .iter()
+            .zip(&call_ids)
+            .map(|(call, ids)| call_item(call, ids, "completed", &call.arguments))
+            .collect(),
+    };
+    let done = frame.response(status, &output, Some(usage), completed_at);
+    if !rq.stream {
+        return Ok(api::said_json(&said, &done));
+    }
+    let events = match &plan {
+        Plan::Calls(calls) => call_events(&frame, calls, &call_ids, &output, &done),
+        Plan::Text(t) | Plan::Refusal(t) => {
+            let refusal = matches!(plan, Plan::Refusal(_));
+            message_events(&frame, &output[0], &message_id, t, refusal, &done)
+        }
+    };
+    Ok(api::said_stream(app, &said, events))
+}

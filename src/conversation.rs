@@ -1,0 +1,235 @@
+//! The conversation model every endpoint reduces its request to: the endpoint, the messages and
+//! their roles, the tools and tool choice, the output format, and one [`View`] of it that fixture
+//! rules and the built-in replies read. Also the content a reply carries, its finish reason, and
+//! the usage arithmetic every endpoint shares.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::text::count_words;
+
+/// Who said a message, whatever the endpoint's spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    System,
+    Developer,
+    User,
+    Assistant,
+    /// A tool's result: chat `tool` and `function` messages, Responses `function_call_output`.
+    ToolResult,
+    /// An earlier call the assistant made, as a Responses `function_call` item (no text).
+    Call,
+}
+
+/// One message of the conversation, reduced to what the mock uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub role: Role,
+    /// The text of the content: the string itself, or its text parts joined.
+    pub text: String,
+}
+
+impl Message {
+    pub fn new(role: Role, text: impl Into<String>) -> Message {
+        Message {
+            role,
+            text: text.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    Chat,
+    Completions,
+    Responses,
+    Embeddings,
+}
+
+/// A function tool the request offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    /// The JSON Schema of its arguments (`{}` when absent).
+    pub parameters: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolChoice {
+    None,
+    Auto,
+    Required,
+    Named(String),
+}
+
+/// The requested output format.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Format {
+    Text,
+    JsonObject,
+    /// The schema of a `json_schema` format (`{}` when absent).
+    JsonSchema(Value),
+}
+
+/// One request as rules and the built-in behaviour see it, whatever its endpoint.
+#[derive(Debug, Clone)]
+pub struct View<'a> {
+    pub endpoint: Endpoint,
+    pub model: &'a str,
+    /// The text of the last message whatever its role: what the echo quotes.
+    pub last: &'a str,
+    /// The text of the last user message (last prompt, last embedding input).
+    pub last_user: &'a str,
+    /// System and developer messages (and Responses `instructions`), joined by newlines.
+    pub system: String,
+    pub tools: Vec<Tool>,
+    pub tool_choice: ToolChoice,
+    /// The texts of the tool results the conversation ends with (empty unless it ends so).
+    pub trailing_results: Vec<&'a str>,
+    pub has_tool_result: bool,
+    pub assistant_turns: u32,
+    pub format: Format,
+    pub body: &'a Map<String, Value>,
+    /// Request headers, names lowercased.
+    pub headers: &'a [(String, String)],
+}
+
+impl<'a> View<'a> {
+    /// A view with no tools, no history and a text format.
+    pub fn new(
+        endpoint: Endpoint,
+        model: &'a str,
+        body: &'a Map<String, Value>,
+        headers: &'a [(String, String)],
+    ) -> View<'a> {
+        View {
+            endpoint,
+            model,
+            last: "",
+            last_user: "",
+            system: String::new(),
+            tools: Vec::new(),
+            tool_choice: ToolChoice::Auto,
+            trailing_results: Vec::new(),
+            has_tool_result: false,
+            assistant_turns: 0,
+            format: Format::Text,
+            body,
+            headers,
+        }
+    }
+}
+
+/// One function call the reply makes; ids are minted when it is rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub name: String,
+    /// A JSON text (fixtures may script any string, even invalid JSON).
+    pub arguments: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    Text(String),
+    Calls(Vec<Call>),
+    Refusal(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    Stop,
+    Length,
+    ToolCalls,
+    ContentFilter,
+    FunctionCall,
+}
+
+impl FinishReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::Length => "length",
+            FinishReason::ToolCalls => "tool_calls",
+            FinishReason::ContentFilter => "content_filter",
+            FinishReason::FunctionCall => "function_call",
+        }
+    }
+}
+
+/// Token counts a fixture imposes; unset ones keep the computed value (`total` = the sum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageOverride {
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub total_tokens: Option<u64>,
+}
+
+impl UsageOverride {
+    /// `(prompt, completion, total)` after the override.
+    pub fn apply(
+        override_: Option<UsageOverride>,
+        prompt: u64,
+        completion: u64,
+    ) -> (u64, u64, u64) {
+        let o = override_.unwrap_or_default();
+        let p = o.prompt_tokens.unwrap_or(prompt);
+        let c = o.completion_tokens.unwrap_or(completion);
+        (p, c, o.total_tokens.unwrap_or(p + c))
+    }
+}
+
+impl<'a> View<'a> {
+    /// The view of a conversation: what the echo quotes, the system text (`instructions` first),
+    /// the trailing tool results and the assistant turns. Chat counts each assistant message as a
+    /// turn; the Responses API counts runs of assistant messages and `function_call` items.
+    pub fn conversation(
+        endpoint: Endpoint,
+        model: &'a str,
+        messages: &'a [Message],
+        instructions: Option<&'a str>,
+        body: &'a Map<String, Value>,
+        headers: &'a [(String, String)],
+    ) -> View<'a> {
+        let mut view = View::new(endpoint, model, body, headers);
+        let text_of = |m: Option<&'a Message>| m.map_or("", |m| m.text.as_str());
+        view.last = text_of(messages.iter().rfind(|m| m.role != Role::Call));
+        view.last_user = text_of(messages.iter().rfind(|m| m.role == Role::User));
+        let system = messages
+            .iter()
+            .filter(|m| matches!(m.role, Role::System | Role::Developer))
+            .map(|m| m.text.as_str());
+        view.system = instructions
+            .into_iter()
+            .chain(system)
+            .collect::<Vec<_>>()
+            .join("\n");
+        view.has_tool_result = messages.iter().any(|m| m.role == Role::ToolResult);
+        let trailing = messages
+            .iter()
+            .rev()
+            .take_while(|m| m.role == Role::ToolResult)
+            .count();
+        view.trailing_results = messages[messages.len() - trailing..]
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect();
+        let assistant = |m: &Message| matches!(m.role, Role::Assistant | Role::Call);
+        view.assistant_turns = messages
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| match endpoint {
+                Endpoint::Chat => m.role == Role::Assistant,
+                _ => assistant(m) && (*i == 0 || !assistant(&messages[i - 1])),
+            })
+            .count() as u32;
+        view
+    }
+}
+
+/// The prompt side of `usage`: the words of `instructions` and of every message.
+pub fn prompt_tokens(messages: &[Message], instructions: Option<&str>) -> u64 {
+    instructions.map_or(0, count_words) + messages.iter().map(|m| count_words(&m.text)).sum::<u64>()
+}
