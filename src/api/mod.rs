@@ -7,6 +7,7 @@ pub mod completions;
 pub mod embeddings;
 pub mod fields;
 pub mod models;
+pub mod prompts;
 pub mod responses;
 pub mod sampling;
 pub mod tools;

@@ -1,0 +1,87 @@
+//! `POST /v1/completions` (legacy): prompts in any of the four shapes, one choice per prompt × `n`,
+//! as one `text_completion` object or as `text_completion` chunks ending in `data: [DONE]`.
+
+mod events;
+mod objects;
+mod plan;
+mod request;
+
+use crate::api::{self, fields::parse_object, usage::Usage};
+use crate::app::App;
+use crate::error::ApiError;
+use crate::http::Answer;
+use crate::script::{self, Endpoint, Said, View};
+use crate::text;
+use events::stream_events;
+use objects::{Choice, Frame, Logprobs};
+use plan::{Planned, plan};
+use request::CompletionRequest;
+
+pub(crate) fn handle(
+    app: &App,
+    body: &[u8],
+    headers: &[(String, String)],
+) -> Result<Answer, ApiError> {
+    let obj = parse_object(body)?;
+    let rq = CompletionRequest::from_object(&obj)?;
+    app.check_model(&rq.model)?;
+    let mut view = View::new(Endpoint::Completions, &rq.model, &obj, headers);
+    view.last = rq.prompts.last().map_or("", String::as_str);
+    view.last_user = view.last;
+    // Tool calls and refusals have no place here: they are sent as text (see `script::as_text`).
+    let said = match script::scripted(&app.script(), &view) {
+        Some(said) => Some(said?),
+        None => None,
+    };
+    let scripted = said.as_ref().map(|s| script::as_text(&s.content));
+    let mut planned: Vec<Planned> = rq
+        .prompts
+        .iter()
+        .map(|p| plan(app, &rq, p, scripted.as_deref()))
+        .collect();
+    let said = said.unwrap_or_else(|| Said::plain(script::Content::Text(String::new())));
+    if let Some(finish) = said.finish {
+        planned.iter_mut().for_each(|p| p.finish = finish.as_str());
+    }
+    let prompt_tokens = rq.prompts.iter().map(|p| text::count_words(p)).sum();
+    let generated: u64 = planned.iter().map(|p| p.generated).sum();
+    let usage = Usage::new(said.usage, prompt_tokens, generated * u64::from(rq.n));
+    let frame = Frame {
+        id: crate::ids::alnum("cmpl-", 29),
+        created: crate::ids::unix_now(),
+        model: &rq.model,
+        fingerprint: &app.fingerprint,
+    };
+    if rq.stream {
+        return Ok(api::said_stream(
+            app,
+            &said,
+            stream_events(&rq, &planned, &frame, usage),
+        ));
+    }
+    let mut choices = Vec::with_capacity(planned.len() * rq.n as usize);
+    for (p, plan) in planned.iter().enumerate() {
+        let text: String = plan
+            .pieces
+            .iter()
+            .map(|piece| piece.text.as_str())
+            .collect();
+        for k in 0..rq.n {
+            let logprobs = rq.logprobs.map(|_| {
+                let mut l = Logprobs::default();
+                plan.pieces.iter().for_each(|piece| l.push(piece));
+                l
+            });
+            choices.push(Choice {
+                text: text.clone(),
+                index: p as u32 * rq.n + k,
+                logprobs,
+                finish_reason: Some(plan.finish),
+            });
+        }
+    }
+    Ok(api::said_json(
+        &said,
+        &frame.object(choices, Some(Some(usage))),
+    ))
+}
