@@ -29,6 +29,16 @@ pub struct Message {
     pub text: String,
 }
 
+/// What a chat or Responses request asks the model to answer: the messages, the function tools
+/// offered and how one must be chosen, and the output format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    pub messages: Vec<Message>,
+    pub tools: Vec<Tool>,
+    pub tool_choice: ToolChoice,
+    pub format: Format,
+}
+
 impl Message {
     pub fn new(role: Role, text: impl Into<String>) -> Message {
         Message {
@@ -182,18 +192,37 @@ impl UsageOverride {
 }
 
 impl<'a> View<'a> {
+    /// The view of a prompt-only request (legacy completions, embeddings): `last` is both the
+    /// last message and the last user message.
+    pub fn prompt(
+        endpoint: Endpoint,
+        model: &'a str,
+        last: &'a str,
+        body: &'a Map<String, Value>,
+        headers: &'a [(String, String)],
+    ) -> View<'a> {
+        let mut view = View::new(endpoint, model, body, headers);
+        view.last = last;
+        view.last_user = last;
+        view
+    }
+
     /// The view of a conversation: what the echo quotes, the system text (`instructions` first),
     /// the trailing tool results and the assistant turns. Chat counts each assistant message as a
     /// turn; the Responses API counts runs of assistant messages and `function_call` items.
     pub fn conversation(
         endpoint: Endpoint,
         model: &'a str,
-        messages: &'a [Message],
+        conversation: &'a Conversation,
         instructions: Option<&'a str>,
         body: &'a Map<String, Value>,
         headers: &'a [(String, String)],
     ) -> View<'a> {
         let mut view = View::new(endpoint, model, body, headers);
+        view.tools = conversation.tools.clone();
+        view.tool_choice = conversation.tool_choice.clone();
+        view.format = conversation.format.clone();
+        let messages = conversation.messages.as_slice();
         let text_of = |m: Option<&'a Message>| m.map_or("", |m| m.text.as_str());
         view.last = text_of(messages.iter().rfind(|m| m.role != Role::Call));
         view.last_user = text_of(messages.iter().rfind(|m| m.role == Role::User));

@@ -14,6 +14,7 @@ pub mod tools;
 pub mod usage;
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 pub use admin::Admin;
 
@@ -185,6 +186,30 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A request body an endpoint validates into typed fields.
+pub(crate) trait Request: Sized {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError>;
+    fn model(&self) -> &str;
+}
+
+/// Parses and validates a body, and checks its model (`--strict-models`); the JSON object comes
+/// back too, for fixture rules that match on the body.
+pub(crate) fn read<R: Request>(
+    app: &App,
+    body: &[u8],
+) -> Result<(Map<String, Value>, R), ApiError> {
+    let obj = fields::parse_object(body)?;
+    let rq = R::from_object(&obj)?;
+    app.check_model(rq.model())?;
+    Ok((obj, rq))
+}
+
+/// A body validated as `R` (for unit tests of the request parsers).
+#[cfg(test)]
+pub(crate) fn parse<R: Request>(body: &[u8]) -> Result<R, ApiError> {
+    R::from_object(&fields::parse_object(body)?)
 }
 
 /// A whole-JSON answer carrying the reply's time to first token, source and scripted faults.

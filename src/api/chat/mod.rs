@@ -10,7 +10,7 @@ use serde_json::Map;
 
 use crate::api::{self, fields::parse_object, usage::Usage};
 use crate::app::App;
-use crate::conversation::prompt_tokens;
+use crate::conversation::{Endpoint, View, prompt_tokens};
 use crate::error::ApiError;
 use crate::http::Answer;
 use crate::script::{self, Plan};
@@ -38,10 +38,17 @@ pub(crate) fn handle(
     };
     let rq = match plain {
         Some(rq) => rq,
-        None => ChatRequest::from_object(&obj)?,
+        None => <ChatRequest as api::Request>::from_object(&obj)?,
     };
     app.check_model(&rq.model)?;
-    let view = rq.view(&obj, headers);
+    let view = View::conversation(
+        Endpoint::Chat,
+        &rq.model,
+        &rq.conversation,
+        None,
+        &obj,
+        headers,
+    );
     let said = if unscripted {
         script::built_in(&app.script(), &view)
     } else {
@@ -51,7 +58,7 @@ pub(crate) fn handle(
     let finish = said.finish.map_or(plan.finish(), |f| f.as_str());
     let usage = Usage::new(
         said.usage,
-        prompt_tokens(&rq.messages, None),
+        prompt_tokens(&rq.conversation.messages, None),
         plan.tokens() * u64::from(rq.n),
     );
     let id = crate::ids::alnum("chatcmpl-", 29);

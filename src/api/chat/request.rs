@@ -6,25 +6,23 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::api::Request;
 use crate::api::fields::Fields;
 use crate::api::sampling;
 use crate::api::tools::{self, Shape};
-use crate::conversation::{Endpoint, Format, Message, Role, Tool, ToolChoice, View};
+use crate::conversation::{Conversation, Format, Message, Role, ToolChoice};
 use crate::error::ApiError;
 
 /// A validated chat request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRequest {
     pub model: String,
-    pub messages: Vec<Message>,
+    pub conversation: Conversation,
     pub n: u32,
     pub max_tokens: Option<u64>,
     pub stop: Vec<String>,
     pub stream: bool,
     pub include_usage: bool,
-    pub tools: Vec<Tool>,
-    pub tool_choice: ToolChoice,
-    pub format: Format,
 }
 
 /// The body most clients send: a model and messages of plain text, and nothing else. Read with
@@ -39,13 +37,12 @@ struct Plain<'a> {
     messages: Vec<BTreeMap<&'a str, &'a str>>,
 }
 
-impl ChatRequest {
-    #[cfg(test)]
-    pub fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
-        ChatRequest::from_object(&crate::api::fields::parse_object(body)?)
+impl Request for ChatRequest {
+    fn model(&self) -> &str {
+        &self.model
     }
 
-    pub fn from_object(obj: &Map<String, Value>) -> Result<ChatRequest, ApiError> {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let items = f.array("messages")?.ok_or_else(|| f.missing("messages"))?;
@@ -79,18 +76,22 @@ impl ChatRequest {
         let format = tools::response_format(&f)?;
         Ok(ChatRequest {
             model,
-            messages,
+            conversation: Conversation {
+                messages,
+                tools,
+                tool_choice,
+                format,
+            },
             n,
             max_tokens: max_tokens.map(|m| m as u64),
             stop,
             stream,
             include_usage,
-            tools,
-            tool_choice,
-            format,
         })
     }
+}
 
+impl ChatRequest {
     /// The request when `body` is plain (see [`Plain`]): exactly what `from_object` makes of it.
     pub(super) fn plain(body: &[u8]) -> Option<ChatRequest> {
         // A derived struct would also read a JSON array; the body must be an object.
@@ -112,36 +113,18 @@ impl ChatRequest {
             .collect::<Option<Vec<_>>>()?;
         Some(ChatRequest {
             model: plain.model.to_string(),
-            messages,
+            conversation: Conversation {
+                messages,
+                tools: Vec::new(),
+                tool_choice: ToolChoice::None,
+                format: Format::Text,
+            },
             n: 1,
             max_tokens: None,
             stop: Vec::new(),
             stream: false,
             include_usage: false,
-            tools: Vec::new(),
-            tool_choice: ToolChoice::None,
-            format: Format::Text,
         })
-    }
-
-    /// The conversation as rules and the built-in replies see it.
-    pub fn view<'a>(
-        &'a self,
-        body: &'a Map<String, Value>,
-        headers: &'a [(String, String)],
-    ) -> View<'a> {
-        let mut view = View::conversation(
-            Endpoint::Chat,
-            &self.model,
-            &self.messages,
-            None,
-            body,
-            headers,
-        );
-        view.tools = self.tools.clone();
-        view.tool_choice = self.tool_choice.clone();
-        view.format = self.format.clone();
-        view
     }
 }
 
@@ -216,7 +199,7 @@ mod tests {
             r#"{"model":"m","messages":[{"role":"user","role":"developer","content":"x"}]}"#,
         ];
         for body in taken {
-            let full = ChatRequest::parse(body.as_bytes()).unwrap();
+            let full = crate::api::parse::<ChatRequest>(body.as_bytes()).unwrap();
             assert_eq!(ChatRequest::plain(body.as_bytes()), Some(full), "{body}");
         }
         let left = [

@@ -6,7 +6,7 @@ mod objects;
 mod plan;
 mod request;
 
-use crate::api::{self, fields::parse_object, usage::Usage};
+use crate::api::{self, usage::Usage};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::Answer;
@@ -22,12 +22,9 @@ pub(crate) fn handle(
     body: &[u8],
     headers: &[(String, String)],
 ) -> Result<Answer, ApiError> {
-    let obj = parse_object(body)?;
-    let rq = CompletionRequest::from_object(&obj)?;
-    app.check_model(&rq.model)?;
-    let mut view = View::new(Endpoint::Completions, &rq.model, &obj, headers);
-    view.last = rq.prompts.last().map_or("", String::as_str);
-    view.last_user = view.last;
+    let (obj, rq) = api::read::<CompletionRequest>(app, body)?;
+    let last = rq.prompts.last().map_or("", String::as_str);
+    let view = View::prompt(Endpoint::Completions, &rq.model, last, &obj, headers);
     // Tool calls and refusals have no place here: they are sent as text (see `script::as_text`).
     let said = match script::scripted(&app.script(), &view) {
         Some(said) => Some(said?),

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::api::Request;
 use crate::api::fields::Fields;
 use crate::api::prompts::{self, ShapeError};
 use crate::api::sampling;
@@ -26,16 +27,15 @@ pub struct CompletionRequest {
 const EMPTY_ARRAY: &str =
     "empty array. Expected an array with minimum length 1, but got an empty array instead.";
 
-impl CompletionRequest {
+impl Request for CompletionRequest {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
     /// Validates the body. `suffix` is checked to be a string and otherwise ignored: as on the
     /// API, the returned text is only what goes between the prompt and the suffix, never the
     /// suffix itself.
-    #[cfg(test)]
-    pub fn parse(body: &[u8]) -> Result<CompletionRequest, ApiError> {
-        CompletionRequest::from_object(&crate::api::fields::parse_object(body)?)
-    }
-
-    pub fn from_object(obj: &Map<String, Value>) -> Result<CompletionRequest, ApiError> {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let prompts = parse_prompts(&f)?;
@@ -120,7 +120,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(v: Value) -> Result<CompletionRequest, ApiError> {
-        CompletionRequest::parse(v.to_string().as_bytes())
+        crate::api::parse::<CompletionRequest>(v.to_string().as_bytes())
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod vectors;
 
 use serde::Serialize;
 
-use crate::api::{self, fields::parse_object};
+use crate::api;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::Answer;
@@ -50,12 +50,9 @@ pub(crate) fn handle(
     body: &[u8],
     headers: &[(String, String)],
 ) -> Result<Answer, ApiError> {
-    let obj = parse_object(body)?;
-    let rq = EmbeddingRequest::from_object(&obj)?;
-    app.check_model(&rq.model)?;
-    let mut view = View::new(Endpoint::Embeddings, &rq.model, &obj, headers);
-    view.last = rq.inputs.last().map_or("", String::as_str);
-    view.last_user = view.last;
+    let (obj, rq) = api::read::<EmbeddingRequest>(app, body)?;
+    let last = rq.inputs.last().map_or("", String::as_str);
+    let view = View::prompt(Endpoint::Embeddings, &rq.model, last, &obj, headers);
     let said = match script::scripted(&app.script(), &view) {
         Some(said) => said?,
         None => Said::plain(Content::Text(String::new())),

@@ -1,8 +1,9 @@
 //! An embeddings request: validation of the inputs (in any of the four prompt shapes), the
 //! model's vector size and `dimensions`, and the encoding.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use crate::api::Request;
 use crate::api::fields::Fields;
 use crate::api::prompts::{self, ShapeError};
 use crate::error::ApiError;
@@ -42,8 +43,12 @@ pub struct EmbeddingRequest {
     pub encoding: Encoding,
 }
 
-impl EmbeddingRequest {
-    pub fn from_object(obj: &serde_json::Map<String, Value>) -> Result<EmbeddingRequest, ApiError> {
+impl Request for EmbeddingRequest {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let inputs = parse_inputs(&f)?;

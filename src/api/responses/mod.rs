@@ -6,9 +6,9 @@ mod events;
 mod objects;
 mod request;
 
-use crate::api::{self, fields::parse_object};
+use crate::api;
 use crate::app::App;
-use crate::conversation::{FinishReason, prompt_tokens};
+use crate::conversation::{Endpoint, FinishReason, View, prompt_tokens};
 use crate::error::ApiError;
 use crate::http::Answer;
 use crate::script::{self, Plan};
@@ -23,10 +23,16 @@ pub(crate) fn handle(
     body: &[u8],
     headers: &[(String, String)],
 ) -> Result<Answer, ApiError> {
-    let obj = parse_object(body)?;
-    let rq = ResponseRequest::from_object(&obj)?;
-    app.check_model(&rq.model)?;
-    let said = script::decide(&app.script(), &rq.view(&obj, headers))?;
+    let (obj, rq) = api::read::<ResponseRequest>(app, body)?;
+    let view = View::conversation(
+        Endpoint::Responses,
+        &rq.model,
+        &rq.conversation,
+        rq.instructions.as_deref(),
+        &obj,
+        headers,
+    );
+    let said = script::decide(&app.script(), &view)?;
     let plan = Plan::new(&said.content, &[], rq.max_output_tokens, 1);
     let (output_tokens, cut) = (plan.tokens(), plan.cut());
     let reason = match said.finish {
@@ -39,7 +45,7 @@ pub(crate) fn handle(
         Some(_) => ("incomplete", "incomplete"),
         None => ("completed", "completed"),
     };
-    let input_tokens = prompt_tokens(&rq.messages, rq.instructions.as_deref());
+    let input_tokens = prompt_tokens(&rq.conversation.messages, rq.instructions.as_deref());
     let usage = ResponseUsage::new(said.usage, input_tokens, output_tokens);
     let frame = Frame {
         rq: &rq,

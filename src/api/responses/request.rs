@@ -3,9 +3,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::api::Request;
 use crate::api::fields::Fields;
 use crate::api::tools::{self, Shape};
-use crate::conversation::{Endpoint, Format, Message, Role, Tool, ToolChoice, View};
+use crate::conversation::{Conversation, Message, Role};
 use crate::error::ApiError;
 
 /// A validated Responses request: what the mock uses, and what the response echoes back.
@@ -13,7 +14,7 @@ use crate::error::ApiError;
 pub struct ResponseRequest {
     pub model: String,
     /// The input items in order; other item types (reasoning, references) are left out.
-    pub messages: Vec<Message>,
+    pub conversation: Conversation,
     pub instructions: Option<String>,
     pub max_output_tokens: Option<u64>,
     pub stream: bool,
@@ -26,21 +27,16 @@ pub struct ResponseRequest {
     pub metadata: Map<String, Value>,
     pub tools: Vec<Value>,
     pub tool_choice: Value,
-    /// The function tools among `tools`, and `tool_choice` as the script reads it.
-    pub functions: Vec<Tool>,
-    pub choice: ToolChoice,
-    pub format: Format,
     /// `text.format` as sent, echoed in the response.
     pub text_format: Option<Value>,
 }
 
-impl ResponseRequest {
-    #[cfg(test)]
-    pub fn parse(body: &[u8]) -> Result<ResponseRequest, ApiError> {
-        ResponseRequest::from_object(&crate::api::fields::parse_object(body)?)
+impl Request for ResponseRequest {
+    fn model(&self) -> &str {
+        &self.model
     }
 
-    pub fn from_object(obj: &Map<String, Value>) -> Result<ResponseRequest, ApiError> {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
         let messages = parse_input(&f)?;
@@ -106,7 +102,12 @@ impl ResponseRequest {
             .cloned();
         Ok(ResponseRequest {
             model,
-            messages,
+            conversation: Conversation {
+                messages,
+                tools: functions,
+                tool_choice: choice,
+                format,
+            },
             instructions,
             max_output_tokens: max_output_tokens.map(|m| m as u64),
             stream,
@@ -119,31 +120,8 @@ impl ResponseRequest {
             metadata,
             tools,
             tool_choice,
-            functions,
-            choice,
-            format,
             text_format,
         })
-    }
-
-    /// The conversation as rules and the built-in replies see it.
-    pub fn view<'a>(
-        &'a self,
-        body: &'a Map<String, Value>,
-        headers: &'a [(String, String)],
-    ) -> View<'a> {
-        let mut view = View::conversation(
-            Endpoint::Responses,
-            &self.model,
-            &self.messages,
-            self.instructions.as_deref(),
-            body,
-            headers,
-        );
-        view.tools = self.functions.clone();
-        view.tool_choice = self.choice.clone();
-        view.format = self.format.clone();
-        view
     }
 }
 
@@ -226,7 +204,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(v: Value) -> Result<ResponseRequest, ApiError> {
-        ResponseRequest::parse(v.to_string().as_bytes())
+        crate::api::parse::<ResponseRequest>(v.to_string().as_bytes())
     }
 
     fn param(v: Value) -> String {
@@ -248,6 +226,7 @@ mod tests {
         ]}))
         .unwrap();
         let items: Vec<(Role, &str)> = rq
+            .conversation
             .messages
             .iter()
             .map(|m| (m.role, m.text.as_str()))
@@ -262,7 +241,7 @@ mod tests {
             ]
         );
         let rq = parse(json!({"model": "m", "input": "hi"})).unwrap();
-        assert_eq!(rq.messages[0].text, "hi");
+        assert_eq!(rq.conversation.messages[0].text, "hi");
     }
 
     #[test]
