@@ -60,6 +60,38 @@ impl App {
             .clone()
     }
 
+    /// Adds a rule set after those added before (the oldest matching rule answers); returns its
+    /// rule count and the run-time total.
+    pub fn add_rules(&self, rules: RuleSet) -> (usize, usize) {
+        let added = rules.rules.len();
+        let mut runtime = self.runtime_rules.lock().unwrap_or_else(|e| e.into_inner());
+        runtime.push(Arc::new(rules));
+        (added, runtime.iter().map(|r| r.rules.len()).sum())
+    }
+
+    /// Removes every rule added at run time; returns how many there were.
+    pub fn clear_rules(&self) -> usize {
+        let removed =
+            std::mem::take(&mut *self.runtime_rules.lock().unwrap_or_else(|e| e.into_inner()));
+        removed.iter().map(|r| r.rules.len()).sum()
+    }
+
+    /// Starts sequences, rate-limit counters and the journal over, for one scope or all (all also
+    /// restarts the random faults' draws).
+    pub fn reset(&self, scope: Option<&str>) {
+        for rules in self.runtime_rules() {
+            rules.reset(scope);
+        }
+        if let Some(rules) = &self.rules {
+            rules.reset(scope);
+        }
+        self.limits.reset(scope);
+        if scope.is_none() {
+            self.chaos.reset();
+        }
+        self.journal.clear(scope);
+    }
+
     /// The script over the rules as they are now.
     pub fn script(&self) -> crate::script::Script<'_> {
         crate::script::Script {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 /// Everything the server needs to know; `Config::default()` is what `oaimock` runs with no flags.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     pub host: String,
     pub port: u16,

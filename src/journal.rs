@@ -56,17 +56,25 @@ struct Kept {
     total_ms: Option<u64>,
 }
 
-/// One exchange as `GET /_oaimock/requests` shows it.
-#[derive(Serialize, Clone)]
-pub struct Entry {
+/// One request as the journal kept it: what [`Server::requests`](crate::Server::requests) returns
+/// and `GET /_oaimock/requests` lists. Secret headers (`authorization`, `api-key`, …) are redacted.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// Its place in the journal: requests are numbered from 0 in arrival order.
     pub seq: u64,
+    /// The `x-oaimock-scope` it was sent with.
     pub scope: Option<String>,
     pub method: String,
+    /// The path as sent (with or without `/v1`), without the query string.
     pub path: String,
+    /// Header names lowercased.
     pub headers: BTreeMap<String, String>,
     /// The parsed JSON body, the body as text when it is not JSON, or null when empty.
     pub body: Value,
+    /// The body was longer than the journal keeps (256 KiB) and is cut.
     pub body_truncated: bool,
+    /// What answered: `built-in`, `rule N` or `rule N (name)`, `fault`, `rate limit`, `error`.
     pub answered_by: String,
     pub status: u16,
     /// Milliseconds to the first byte and to the last; `null` while the response is being written.
@@ -124,8 +132,8 @@ impl Kept {
     }
 
     /// The entry with its body still to be parsed (`null`), copying only what this exchange uses.
-    fn entry(&self) -> Entry {
-        Entry {
+    fn entry(&self) -> RecordedRequest {
+        RecordedRequest {
             seq: self.seq,
             scope: self.scope.clone(),
             method: self.method.clone(),
@@ -187,8 +195,8 @@ impl Journal {
     }
 
     /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
-    pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<Entry> {
-        let copies: Vec<(Entry, Vec<u8>)> = {
+    pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<RecordedRequest> {
+        let copies: Vec<(RecordedRequest, Vec<u8>)> = {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             entries
                 .iter()
@@ -199,7 +207,7 @@ impl Journal {
         // Parsed outside the lock: recording never waits for a listing's JSON work.
         copies
             .into_iter()
-            .map(|(entry, body)| Entry {
+            .map(|(entry, body)| RecordedRequest {
                 body: parse(&body),
                 ..entry
             })

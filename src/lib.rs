@@ -1,25 +1,39 @@
-//! oaimock: a tiny, synchronous mock of the OpenAI HTTP API.
+//! oaimock: a tiny, synchronous mock of the OpenAI HTTP API. The official SDKs talk to it as they
+//! would to the real API; instead of a model it answers with an echo of the last message, a fixed
+//! reply, scripted rules, or injected faults — as one JSON body or streamed word by word over SSE.
 //!
-//! A tour, in the order a request meets the code:
-//! - [`server`] binds the socket, runs tiny_http's accept loop and the worker threads, and owns
-//!   the request lifecycle (admission, body limit, panics → 500, access log).
-//! - [`api`] routes method + path (with or without `/v1`) to one module per endpoint family;
-//!   [`api::fields`] validates request fields into OpenAI-style 400s.
-//! - [`script`] decides what the "model" says to a request, over one view of it shared by every
-//!   endpoint: a [`fixtures`] rule's reply, a tool call, structured output ([`schema`]), or the echo.
-//! - [`reply`] holds the echo and `--reply` text, word tokens, `stop` and `max_tokens` cuts.
-//! - [`http`] is the only code that writes to the socket: whole JSON responses, or SSE events
-//!   flushed one by one with a sleep before each word.
-//! - [`error`] is the one error type, rendered as OpenAI's error envelope.
-//! - [`json`] writes every JSON body and event: serde_json's exact bytes, with less work.
+//! As a library it starts in-process on a free port, so a Rust test can point its client at it,
+//! script the answers and then check what the client sent:
 //!
-//! Start a server in-process on a free port:
-//! ```no_run
-//! let mut config = oaimock::Config::default();
-//! config.port = 0;
-//! let server = oaimock::Server::start(config).unwrap();
-//! println!("{}", server.url());
 //! ```
+//! use oaimock::{Rule, Server};
+//! use serde_json::{Value, json};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // 127.0.0.1, a free port, no access log, no pause between streamed words.
+//! let server = Server::builder().start()?;
+//! server.mount(Rule::new().user("*weather*").reply_text("Sunny, 21 °C"))?;
+//!
+//! // The code under test would use server.url() as its base URL; here ureq stands in for it.
+//! let url = format!("{}/v1/chat/completions", server.url());
+//! let question = json!({"model": "gpt-4o-mini",
+//!                       "messages": [{"role": "user", "content": "What's the weather?"}]});
+//! let answer: Value = ureq::post(&url).send_json(&question)?.body_mut().read_json()?;
+//! assert_eq!(answer["choices"][0]["message"]["content"], "Sunny, 21 °C");
+//!
+//! let seen = server.requests();
+//! assert_eq!(seen.len(), 1);
+//! assert_eq!(seen[0].path, "/v1/chat/completions");
+//! assert_eq!(seen[0].body["messages"][0]["content"], "What's the weather?");
+//! assert_eq!(seen[0].answered_by, "rule 0");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The public surface: [`Server`] and its [`Builder`], [`Rule`] (fixture rules in Rust; fixture
+//! JSON goes through [`Server::mount_json`]), [`RecordedRequest`] (the journal), [`Config`] (every
+//! command-line setting) and the errors [`StartError`] and [`LoadError`]. How the code is laid out
+//! and why is in [`architecture`].
 #![forbid(unsafe_code)]
 
 mod api;
@@ -35,6 +49,7 @@ mod http;
 mod ids;
 mod journal;
 mod pipeline;
+mod rule;
 mod schema;
 mod script;
 mod server;
@@ -42,4 +57,10 @@ mod text;
 mod transport;
 
 pub use config::Config;
-pub use server::Server;
+pub use fixtures::LoadError;
+pub use journal::RecordedRequest;
+pub use rule::Rule;
+pub use server::{Builder, Server, StartError};
+
+#[doc = include_str!("architecture.md")]
+pub mod architecture {}

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use oaimock::StartError;
 use oaimock::cli::{self, Command};
 
 fn main() -> ExitCode {
@@ -25,17 +26,19 @@ fn main() -> ExitCode {
     };
     let server = match oaimock::Server::start(config.clone()) {
         Ok(server) => server,
+        Err(StartError::Fixtures(error)) => {
+            cli::report(&error);
+            return ExitCode::FAILURE;
+        }
+        Err(StartError::Bind(e)) => {
+            eprintln!(
+                "oaimock: cannot listen on {}:{}: {e}",
+                config.host, config.port
+            );
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
-            let fixtures = e
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<cli::LoadError>());
-            match fixtures {
-                Some(error) => cli::report(error),
-                None => eprintln!(
-                    "oaimock: cannot listen on {}:{}: {e}",
-                    config.host, config.port
-                ),
-            }
+            eprintln!("oaimock: {e}");
             return ExitCode::FAILURE;
         }
     };

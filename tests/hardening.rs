@@ -285,8 +285,8 @@ fn oversized_heads_and_protocol_abuse_get_clear_answers() {
 
 #[test]
 fn an_http_2_request_line_hangs_only_its_own_connection() {
-    // tiny_http deadlocks the connection thread (defect 3): no answer, and that thread and socket
-    // stay for the life of the process. Everyone else is still served.
+    // tiny_http deadlocks the connection thread (quirk Q3 in src/architecture.md): no answer, and
+    // that thread and socket stay for the life of the process. Everyone else is still served.
     let server = Binary::start(&["--quiet"]);
     let a = addr(&server);
     assert_eq!(

@@ -519,13 +519,15 @@ fn a_directory_of_fixtures_is_read_in_name_order() {
 
 #[test]
 fn a_bad_fixture_stops_the_server_from_starting() {
-    let mut config = oaimock::Config {
-        port: 0,
-        quiet: true,
-        ..oaimock::Config::default()
-    };
-    config.fixtures = Some(fixture("bad.json").into());
-    let error = Server::start(config).err().expect("start fails");
+    let error = Server::builder()
+        .fixtures(fixture("bad.json"))
+        .start()
+        .err()
+        .expect("start fails");
+    assert!(
+        matches!(error, oaimock::StartError::Fixtures(_)),
+        "{error:?}"
+    );
     let message = error.to_string();
     assert!(
         message.contains("rule 1: match.modle: unknown field `modle`"),

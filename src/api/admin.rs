@@ -1,15 +1,13 @@
 //! The admin paths under `/_oaimock/`: the request journal, fixture rules added at run time, and
 //! a reset. On by default on loopback, behind `--api-key` when one is set, off with `--no-admin`.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 
 use super::percent_decode;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::{Answer, Head};
-use crate::journal::Entry;
+use crate::journal::RecordedRequest;
 
 /// The admin operations, one per method and path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +27,7 @@ pub enum Admin {
 #[derive(Serialize)]
 struct List {
     object: &'static str,
-    data: Vec<Entry>,
+    data: Vec<RecordedRequest>,
 }
 
 #[derive(Serialize)]
@@ -91,33 +89,17 @@ pub fn handle(app: &App, admin: Admin, info: &Head, body: &[u8]) -> Result<Answe
                     format!("Invalid fixture rules: {}", e.problems.join("; ")),
                 )
             })?;
-            let added = rules.rules.len();
-            let mut runtime = app.runtime_rules.lock().unwrap_or_else(|e| e.into_inner());
-            runtime.push(Arc::new(rules));
+            let (added, runtime_rules) = app.add_rules(rules);
             Answer::json(&Added {
                 added,
-                runtime_rules: runtime.iter().map(|r| r.rules.len()).sum(),
+                runtime_rules,
             })
         }
-        Admin::ClearFixtures => {
-            let removed =
-                std::mem::take(&mut *app.runtime_rules.lock().unwrap_or_else(|e| e.into_inner()));
-            Answer::json(&Count {
-                count: removed.iter().map(|r| r.rules.len()).sum(),
-            })
-        }
+        Admin::ClearFixtures => Answer::json(&Count {
+            count: app.clear_rules(),
+        }),
         Admin::Reset => {
-            for rules in app.runtime_rules() {
-                rules.reset(scope);
-            }
-            if let Some(rules) = &app.rules {
-                rules.reset(scope);
-            }
-            app.limits.reset(scope);
-            if scope.is_none() {
-                app.chaos.reset();
-            }
-            app.journal.clear(scope);
+            app.reset(scope);
             Answer::json(&Reset { reset: true, scope })
         }
     })

@@ -19,6 +19,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::http::Answer;
 use crate::pipeline;
+use crate::server::StartError;
 
 pub(crate) use pool::POLL;
 
@@ -81,10 +82,10 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Transport {
     /// Binds `host:port` and starts serving `app`; returns once the socket is listening.
-    pub(crate) fn start(app: App) -> io::Result<Arc<Transport>> {
+    pub(crate) fn start(app: App) -> Result<Arc<Transport>, StartError> {
         quirks::accept_loop::watch_panics();
-        let listener = quirks::socket_options::bind(&app.config)?;
-        let addr = listener.local_addr()?;
+        let listener = quirks::socket_options::bind(&app.config).map_err(StartError::Bind)?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
         let transport = Arc::new(Transport {
             app: Arc::new(app),
             listener,
@@ -96,12 +97,18 @@ impl Transport {
             last_request_ms: AtomicU64::new(0),
             started: Instant::now(),
         });
-        let generation = Generation::start(&transport.listener)?;
+        let generation = Generation::start(&transport.listener).map_err(StartError::Threads)?;
         if !transport.launch(&generation) {
-            return Err(io::Error::other("could not start worker threads"));
+            let error = io::Error::other("could not start worker threads");
+            return Err(StartError::Threads(error));
         }
-        quirks::burst_starvation::start_janitor(Arc::downgrade(&transport), addr)?;
+        quirks::burst_starvation::start_janitor(Arc::downgrade(&transport), addr)
+            .map_err(StartError::Threads)?;
         Ok(transport)
+    }
+
+    pub(crate) fn app(&self) -> &App {
+        &self.app
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {

@@ -1,6 +1,6 @@
-# The seed article's FastAPI mock of OpenAI's chat completions ("How to build an
-# OpenAI-compatible API", Saar Berkovich, Mar 2024), reconstructed verbatim from the final
-# "putting it all together" version, as a peer for tests/bench/run.
+# The FastAPI mock of OpenAI's chat completions from Saar Berkovich's article "How to build an
+# OpenAI-compatible API" (Mar 2024), the article oaimock started from, reconstructed verbatim
+# from the final "putting it all together" version, as a peer for tests/bench/run.
 # Run: uvicorn seed_server:app --port 8000   (the harness adds --workers 1 --no-access-log)
 import asyncio
 import json

@@ -9,16 +9,12 @@ use std::time::Duration;
 use oaimock::{Config, Server};
 use serde_json::Value;
 
-/// An in-process server on a free port, quiet, with `tweak` applied to the default config.
+/// An in-process server with the builder's test defaults and `tweak` applied to its config.
 pub fn start(tweak: impl FnOnce(&mut Config)) -> Server {
-    let mut config = Config {
-        port: 0,
-        quiet: true,
-        token_delay: Duration::ZERO,
-        ..Config::default()
-    };
-    tweak(&mut config);
-    Server::start(config).expect("server starts")
+    Server::builder()
+        .config(tweak)
+        .start()
+        .expect("server starts")
 }
 
 /// A ureq agent that returns 4xx/5xx responses instead of errors, so tests can read error bodies.

@@ -1,4 +1,4 @@
-//! Soak test (std only, issue 6): a long run of mixed requests against a running oaimock that
+//! Soak test (std only): a long run of mixed requests against a running oaimock that
 //! proves its memory and thread count stay flat. N client threads share one deterministic plan
 //! (a fixed-seed xorshift picks each request's kind, and whether it goes on the client's
 //! keep-alive connection or a fresh `Connection: close` one) of plain and streamed chat, legacy

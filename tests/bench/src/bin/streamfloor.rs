@@ -1,22 +1,22 @@
-//! Streaming floor: the least a server of the design card's shape can do per stream, for the
-//! harness to measure beside oaimock in the same run. One thread per connection (spawned by the
-//! accept loop, no pool, no queue, no hand-off), which reads one request, then writes the same
-//! frames oaimock writes for a streamed chat reply of `--reply` — the head with the role chunk,
-//! one chunk per word `--delay-ms` apart on oaimock's clock (a `thread::sleep` until each word is
-//! due; what is already due goes out together), the finish chunk, `data: [DONE]` and the
-//! zero-length chunk with the last word — one `write` each when on time. No JSON is parsed or built
-//! per request: every chunk is formatted once at start-up.
+//! Streaming floor: the least a server of oaimock's shape (a thread per stream that sleeps between
+//! words) can do per stream, for the harness to measure beside oaimock in the same run. One thread
+//! per connection (spawned by the accept loop, no pool, no queue, no hand-off), which reads one
+//! request, then writes the same frames oaimock writes for a streamed chat reply of `--reply` — the
+//! head with the role chunk, one chunk per word `--delay-ms` apart on oaimock's clock (a
+//! `thread::sleep` until each word is due; what is already due goes out together), the finish
+//! chunk, `data: [DONE]` and the zero-length chunk with the last word — one `write` each when on
+//! time. No JSON is parsed or built per request: every chunk is formatted once at start-up.
 //!
 //! Whatever this misses on a machine, oaimock cannot meet there either: the streamload figures
 //! against it are the ceiling of thread-per-stream with a sleep between words, on that machine,
 //! with the load generator beside it.
 //!
-//! With `--tiny-http`, the floor of the design card's exact shape instead: tiny_http's accept
+//! With `--tiny-http`, the floor of oaimock's exact shape instead: tiny_http's accept
 //! loop and connection threads parse the requests, and a receive loop hands each one to a thread
 //! of its own that writes the same frames through tiny_http's writer — a connection thread and a
 //! stream thread per stream, as in oaimock, and nothing else (no JSON, no pool, no journal). Its
 //! four permanent pool threads are held by four idle connections of its own first, as oaimock
-//! does, or a burst strands connections behind them (tiny_http defect 1).
+//! does, or a burst strands connections behind them (tiny_http quirk Q1 in src/architecture.md).
 //!
 //! usage: streamfloor PORT --delay-ms D --reply TEXT [--tiny-http] — prints
 //! `listening on http://127.0.0.1:PORT`.
