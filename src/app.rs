@@ -54,20 +54,12 @@ impl App {
 
     /// The rules added at run time, as they are now (a copy of the list, not of the rules).
     pub fn runtime_rules(&self) -> Vec<Arc<RuleSet>> {
-        self.runtime_rules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        crate::sync::lock(&self.runtime_rules).clone()
     }
 
     /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
     pub fn has_rules(&self) -> bool {
-        self.rules.is_some()
-            || !self
-                .runtime_rules
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_empty()
+        self.rules.is_some() || !crate::sync::lock(&self.runtime_rules).is_empty()
     }
 
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.

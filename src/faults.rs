@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorObject};
 use crate::http::{Answer, Body, Event};
+use crate::sync::lock;
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
 pub const MAX_STALL: Duration = Duration::from_secs(60);
@@ -301,7 +302,7 @@ impl RateLimit {
     /// for the response; `Err` is the 429.
     pub fn admit(&self, scope: &str, tokens: u64) -> Result<Vec<(String, String)>, ApiError> {
         let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let mut windows = lock(&self.windows);
         let window = windows.entry(scope.to_string()).or_insert(Window {
             started: now,
             requests: 0,
@@ -371,7 +372,7 @@ impl RateLimit {
     }
 
     pub fn reset(&self, scope: Option<&str>) {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let mut windows = lock(&self.windows);
         match scope {
             Some(scope) => {
                 windows.remove(scope);

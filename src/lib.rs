@@ -37,6 +37,7 @@ mod pipeline;
 mod schema;
 mod script;
 mod server;
+mod sync;
 mod text;
 mod transport;
 
