@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorObject};
 use crate::http::{Answer, Body, Event};
+use crate::ids::splitmix64;
 use crate::sync::lock;
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
@@ -222,14 +223,6 @@ impl StreamFaults {
     }
 }
 
-/// splitmix64: the draw for the `k`-th request under `seed`.
-pub fn mix(seed: u64, k: u64) -> u64 {
-    let mut z = seed.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// `--fault-rate` of the API requests fail with a status drawn from `--fault-statuses`. Draws
 /// follow the order requests arrive in, so one seed and one order give the same faults.
 pub struct Chaos {
@@ -252,7 +245,7 @@ impl Chaos {
     /// The next request's fault, if it gets one, and its seed for jitter either way.
     pub fn draw(&self) -> (Option<ApiError>, u64) {
         let k = self.drawn.fetch_add(1, Ordering::Relaxed);
-        let r = mix(self.seed, k);
+        let r = splitmix64(self.seed, k);
         if self.rate <= 0.0 || self.statuses.is_empty() {
             return (None, r);
         }
@@ -260,7 +253,7 @@ impl Chaos {
         if unit >= self.rate {
             return (None, r);
         }
-        let status = self.statuses[(mix(r, 1) % self.statuses.len() as u64) as usize];
+        let status = self.statuses[(splitmix64(r, 1) % self.statuses.len() as u64) as usize];
         (Some(ApiError::for_status(status)), r)
     }
 
