@@ -63,6 +63,15 @@ pub struct RequestFaults {
     pub scope: Option<String>,
 }
 
+/// The request's `x-oaimock-scope` (names lowercased); the first one if it is sent twice. The one
+/// lookup of that header, for fixture sequences, rate limits and the journal alike.
+pub(crate) fn scope_of(headers: &[(String, String)]) -> Option<&str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == "x-oaimock-scope")
+        .map(|(_, v)| v.as_str())
+}
+
 fn bad_header(name: &str, value: &str, expected: &str) -> ApiError {
     ApiError::invalid(
         name,
@@ -109,7 +118,8 @@ impl RequestFaults {
                     }
                     _ => return Err(bad_header(name, value, "true or false")),
                 },
-                "scope" => faults.scope = Some(value.clone()),
+                // Read by `scope_of` below, as every other reader of the scope does.
+                "scope" => {}
                 "ttft-ms" => s.ttft_ms = Some(number(name, value)?),
                 "token-delay-ms" => s.token_delay_ms = Some(number(name, value)?),
                 "jitter-ms" => s.jitter_ms = Some(number(name, value)?),
@@ -132,6 +142,7 @@ impl RequestFaults {
                 }
             }
         }
+        faults.scope = scope_of(headers).map(str::to_string);
         if let Some(code) = status {
             let mut error = ApiError::for_status(code);
             if retry.iter().any(|(n, _)| n == "Retry-After") {
@@ -234,6 +245,19 @@ mod tests {
         list.iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_scope_is_the_first_scope_header() {
+        let two = headers(&[
+            ("x-oaimock-scope", "a"),
+            ("accept", "x"),
+            ("x-oaimock-scope", "b"),
+        ]);
+        assert_eq!(scope_of(&two), Some("a"));
+        let faults = RequestFaults::from_headers(&two).unwrap();
+        assert_eq!(faults.scope.as_deref(), Some("a"));
+        assert_eq!(scope_of(&headers(&[("accept", "x")])), None);
     }
 
     #[test]
