@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::faults::{Chaos, RateLimit};
 use crate::fixtures::{LoadError, RuleSet};
 use crate::journal::Journal;
+use crate::sync::lock;
 
 /// State every handler reads; built once at start-up and shared by all workers.
 pub struct App {
@@ -54,25 +55,21 @@ impl App {
 
     /// The rules added at run time, as they are now (a copy of the list, not of the rules).
     pub fn runtime_rules(&self) -> Vec<Arc<RuleSet>> {
-        self.runtime_rules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        crate::sync::lock(&self.runtime_rules).clone()
     }
 
     /// Adds a rule set after those added before (the oldest matching rule answers); returns its
     /// rule count and the run-time total.
     pub fn add_rules(&self, rules: RuleSet) -> (usize, usize) {
         let added = rules.rules.len();
-        let mut runtime = self.runtime_rules.lock().unwrap_or_else(|e| e.into_inner());
+        let mut runtime = lock(&self.runtime_rules);
         runtime.push(Arc::new(rules));
         (added, runtime.iter().map(|r| r.rules.len()).sum())
     }
 
     /// Removes every rule added at run time; returns how many there were.
     pub fn clear_rules(&self) -> usize {
-        let removed =
-            std::mem::take(&mut *self.runtime_rules.lock().unwrap_or_else(|e| e.into_inner()));
+        let removed = std::mem::take(&mut *lock(&self.runtime_rules));
         removed.iter().map(|r| r.rules.len()).sum()
     }
 
@@ -104,12 +101,7 @@ impl App {
 
     /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
     pub fn has_rules(&self) -> bool {
-        self.rules.is_some()
-            || !self
-                .runtime_rules
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_empty()
+        self.rules.is_some() || !crate::sync::lock(&self.runtime_rules).is_empty()
     }
 
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::sync::lock;
+
 /// Bodies longer than this are kept cut, with `body_truncated: true`: the journal stays small.
 pub const MAX_BODY: usize = 256 * 1024;
 
@@ -173,7 +175,7 @@ impl Journal {
         if !self.enabled() {
             return 0;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = lock(&self.entries);
         let mut slot = if entries.len() >= self.capacity {
             entries.pop_front().unwrap_or_default()
         } else {
@@ -187,7 +189,7 @@ impl Journal {
 
     /// Adds the timings of entry `seq` once its response is written (if it is still kept).
     pub fn finish(&self, seq: u64, ttft_ms: Option<u64>, total_ms: u64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = lock(&self.entries);
         if let Some(kept) = entries.iter_mut().rev().find(|k| k.seq == seq) {
             kept.ttft_ms = ttft_ms;
             kept.total_ms = Some(total_ms);
@@ -197,7 +199,7 @@ impl Journal {
     /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
     pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<RecordedRequest> {
         let copies: Vec<(RecordedRequest, Vec<u8>)> = {
-            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let entries = lock(&self.entries);
             entries
                 .iter()
                 .filter(|k| k.matches(path, scope))
@@ -216,7 +218,7 @@ impl Journal {
 
     /// Removes the entries of `scope` (all of them without one); returns how many.
     pub fn clear(&self, scope: Option<&str>) -> usize {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = lock(&self.entries);
         let before = entries.len();
         entries.retain(|k| !k.matches(None, scope));
         before - entries.len()

@@ -53,6 +53,7 @@ mod rule;
 mod schema;
 mod script;
 mod server;
+mod sync;
 mod text;
 mod transport;
 

@@ -58,12 +58,7 @@ fn query<'a>(info: &'a Head, name: &str) -> Option<String> {
 
 /// The scope asked for: `?scope=`, else the `x-oaimock-scope` header.
 fn scope(info: &Head) -> Option<String> {
-    query(info, "scope").or_else(|| {
-        info.headers
-            .iter()
-            .find(|(n, _)| n == "x-oaimock-scope")
-            .map(|(_, v)| v.clone())
-    })
+    query(info, "scope").or_else(|| crate::faults::scope_of(&info.headers).map(String::from))
 }
 
 pub fn handle(app: &App, admin: Admin, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {

@@ -12,7 +12,7 @@ mod writer;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::app::App;
@@ -21,6 +21,7 @@ use crate::http::Answer;
 use crate::pipeline;
 use crate::server::StartError;
 
+pub(crate) use crate::sync::lock;
 pub(crate) use pool::POLL;
 
 /// A running transport: the listener, its accept loops, and the workers answering requests.
@@ -73,11 +74,6 @@ impl Generation {
     fn accept_thread_panicked(&self) -> bool {
         quirks::accept_loop::panics() != self.panics_seen
     }
-}
-
-/// Locks a mutex whatever a panicking holder left behind: every value behind one stays valid.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Transport {

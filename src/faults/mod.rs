@@ -1,16 +1,21 @@
 //! Faults and latency on demand: per request from `x-oaimock-*` headers or a fixture reply's
 //! `fault`, at random from `--fault-rate` under `--seed`, and a real rate limit (`--rpm`, `--tpm`).
 //! A fault changes the reply or how its stream is walked; no endpoint knows about faults.
+//! This file reads the headers and applies stream faults; [`chaos`] draws the random faults and
+//! [`rate_limit`] counts the limit.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+mod chaos;
+mod rate_limit;
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorObject};
 use crate::http::{Answer, Body, Event};
+
+pub use chaos::Chaos;
+pub use rate_limit::RateLimit;
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
 pub const MAX_STALL: Duration = Duration::from_secs(60);
@@ -56,6 +61,15 @@ pub struct RequestFaults {
     pub stream: StreamFaults,
     /// `x-oaimock-scope`: keeps sequences, rate-limit counters and journal entries apart.
     pub scope: Option<String>,
+}
+
+/// The request's `x-oaimock-scope` (names lowercased); the first one if it is sent twice. The one
+/// lookup of that header, for fixture sequences, rate limits and the journal alike.
+pub(crate) fn scope_of(headers: &[(String, String)]) -> Option<&str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == "x-oaimock-scope")
+        .map(|(_, v)| v.as_str())
 }
 
 fn bad_header(name: &str, value: &str, expected: &str) -> ApiError {
@@ -104,7 +118,8 @@ impl RequestFaults {
                     }
                     _ => return Err(bad_header(name, value, "true or false")),
                 },
-                "scope" => faults.scope = Some(value.clone()),
+                // Read by `scope_of` below, as every other reader of the scope does.
+                "scope" => {}
                 "ttft-ms" => s.ttft_ms = Some(number(name, value)?),
                 "token-delay-ms" => s.token_delay_ms = Some(number(name, value)?),
                 "jitter-ms" => s.jitter_ms = Some(number(name, value)?),
@@ -127,6 +142,7 @@ impl RequestFaults {
                 }
             }
         }
+        faults.scope = scope_of(headers).map(str::to_string);
         if let Some(code) = status {
             let mut error = ApiError::for_status(code);
             if retry.iter().any(|(n, _)| n == "Retry-After") {
@@ -221,166 +237,6 @@ impl StreamFaults {
     }
 }
 
-/// splitmix64: the draw for the `k`-th request under `seed`.
-pub fn mix(seed: u64, k: u64) -> u64 {
-    let mut z = seed.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// `--fault-rate` of the API requests fail with a status drawn from `--fault-statuses`. Draws
-/// follow the order requests arrive in, so one seed and one order give the same faults.
-pub struct Chaos {
-    pub rate: f64,
-    pub statuses: Vec<u16>,
-    pub seed: u64,
-    drawn: AtomicU64,
-}
-
-impl Chaos {
-    pub fn new(rate: f64, statuses: Vec<u16>, seed: u64) -> Chaos {
-        Chaos {
-            rate,
-            statuses,
-            seed,
-            drawn: AtomicU64::new(0),
-        }
-    }
-
-    /// The next request's fault, if it gets one, and its seed for jitter either way.
-    pub fn draw(&self) -> (Option<ApiError>, u64) {
-        let k = self.drawn.fetch_add(1, Ordering::Relaxed);
-        let r = mix(self.seed, k);
-        if self.rate <= 0.0 || self.statuses.is_empty() {
-            return (None, r);
-        }
-        let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
-        if unit >= self.rate {
-            return (None, r);
-        }
-        let status = self.statuses[(mix(r, 1) % self.statuses.len() as u64) as usize];
-        (Some(ApiError::for_status(status)), r)
-    }
-
-    pub fn reset(&self) {
-        self.drawn.store(0, Ordering::Relaxed);
-    }
-}
-
-/// A real rate limit: requests and tokens per minute, counted in fixed one-minute windows per
-/// scope. Over either limit: 429 with `Retry-After` and the `x-ratelimit-*` headers.
-pub struct RateLimit {
-    pub rpm: Option<u64>,
-    pub tpm: Option<u64>,
-    windows: Mutex<HashMap<String, Window>>,
-}
-
-struct Window {
-    started: Instant,
-    requests: u64,
-    tokens: u64,
-}
-
-const MINUTE: Duration = Duration::from_secs(60);
-
-impl RateLimit {
-    pub fn new(rpm: Option<u64>, tpm: Option<u64>) -> RateLimit {
-        RateLimit {
-            rpm,
-            tpm,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn enabled(&self) -> bool {
-        self.rpm.is_some() || self.tpm.is_some()
-    }
-
-    /// Counts one request of `tokens` tokens in `scope`. `Ok` carries the `x-ratelimit-*` headers
-    /// for the response; `Err` is the 429.
-    pub fn admit(&self, scope: &str, tokens: u64) -> Result<Vec<(String, String)>, ApiError> {
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let window = windows.entry(scope.to_string()).or_insert(Window {
-            started: now,
-            requests: 0,
-            tokens: 0,
-        });
-        if now.duration_since(window.started) >= MINUTE {
-            *window = Window {
-                started: now,
-                requests: 0,
-                tokens: 0,
-            };
-        }
-        let reset = MINUTE.saturating_sub(now.duration_since(window.started));
-        let over_requests = self.rpm.is_some_and(|limit| window.requests + 1 > limit);
-        let over_tokens = self.tpm.is_some_and(|limit| window.tokens + tokens > limit);
-        if !over_requests && !over_tokens {
-            window.requests += 1;
-            window.tokens += tokens;
-        }
-        let mut headers = Vec::new();
-        let reset_text = format!("{:.3}s", reset.as_secs_f64());
-        if let Some(limit) = self.rpm {
-            headers.push(("x-ratelimit-limit-requests".into(), limit.to_string()));
-            headers.push((
-                "x-ratelimit-remaining-requests".into(),
-                limit.saturating_sub(window.requests).to_string(),
-            ));
-            headers.push(("x-ratelimit-reset-requests".into(), reset_text.clone()));
-        }
-        if let Some(limit) = self.tpm {
-            headers.push(("x-ratelimit-limit-tokens".into(), limit.to_string()));
-            headers.push((
-                "x-ratelimit-remaining-tokens".into(),
-                limit.saturating_sub(window.tokens).to_string(),
-            ));
-            headers.push(("x-ratelimit-reset-tokens".into(), reset_text));
-        }
-        if !over_requests && !over_tokens {
-            return Ok(headers);
-        }
-        let (kind, limit, used, unit) = if over_requests {
-            (
-                "requests",
-                self.rpm.unwrap_or(0),
-                window.requests,
-                "requests per min (RPM)",
-            )
-        } else {
-            (
-                "tokens",
-                self.tpm.unwrap_or(0),
-                window.tokens,
-                "tokens per min (TPM)",
-            )
-        };
-        let wait = reset.as_secs_f64();
-        let message = format!(
-            "Rate limit reached for {scope_name} on {unit}: Limit {limit}, Used {used}, Requested {asked}. Please try again in {wait:.3}s.",
-            scope_name = if scope.is_empty() { "oaimock" } else { scope },
-            asked = if over_requests { 1 } else { tokens },
-        );
-        let mut error = ApiError::new(429, kind, Some("rate_limit_exceeded"), message)
-            .with_header("Retry-After", (reset.as_secs() + 1).to_string())
-            .with_header("retry-after-ms", reset.as_millis().max(1).to_string());
-        error.headers.extend(headers);
-        Err(error)
-    }
-
-    pub fn reset(&self, scope: Option<&str>) {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        match scope {
-            Some(scope) => {
-                windows.remove(scope);
-            }
-            None => windows.clear(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,6 +245,19 @@ mod tests {
         list.iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_scope_is_the_first_scope_header() {
+        let two = headers(&[
+            ("x-oaimock-scope", "a"),
+            ("accept", "x"),
+            ("x-oaimock-scope", "b"),
+        ]);
+        assert_eq!(scope_of(&two), Some("a"));
+        let faults = RequestFaults::from_headers(&two).unwrap();
+        assert_eq!(faults.scope.as_deref(), Some("a"));
+        assert_eq!(scope_of(&headers(&[("accept", "x")])), None);
     }
 
     #[test]
@@ -411,36 +280,5 @@ mod tests {
             RequestFaults::from_headers(&headers(&[("x-oaimock-truncat-after", "2")])).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("x-oaimock-truncat-after"));
         assert!(RequestFaults::from_headers(&headers(&[("x-oaimock-stall-ms", "soon")])).is_err());
-    }
-
-    #[test]
-    fn chaos_is_the_same_for_the_same_seed() {
-        let draws = |seed| {
-            let chaos = Chaos::new(0.3, vec![429, 500], seed);
-            (0..200)
-                .map(|_| chaos.draw().0.map(|e| e.status))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(draws(7), draws(7));
-        assert_ne!(draws(7), draws(8));
-        let hits = draws(7).iter().filter(|d| d.is_some()).count();
-        assert!((30..90).contains(&hits), "{hits}");
-    }
-
-    #[test]
-    fn the_rate_limit_counts_per_scope() {
-        let limit = RateLimit::new(Some(2), None);
-        assert!(limit.admit("a", 0).is_ok());
-        assert!(limit.admit("a", 0).is_ok());
-        let e = limit.admit("a", 0).unwrap_err();
-        assert_eq!((e.status, e.kind.as_str()), (429, "requests"));
-        assert!(
-            e.headers
-                .iter()
-                .any(|(n, v)| n == "x-ratelimit-remaining-requests" && v == "0")
-        );
-        assert!(limit.admit("b", 0).is_ok());
-        limit.reset(Some("a"));
-        assert!(limit.admit("a", 0).is_ok());
     }
 }

@@ -1,0 +1,97 @@
+//! Settings: what the server runs with ([`Config`] and its defaults). The command-line flags that
+//! fill it, each also readable from an `OAIMOCK_*` variable, are parsed by hand in [`flags`].
+
+mod flags;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use flags::{Command, help, parse};
+
+/// Everything the server needs to know; `Config::default()` is what `oaimock` runs with no flags.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub token_delay: Duration,
+    pub reply: Option<String>,
+    pub api_key: Option<String>,
+    pub max_body_bytes: usize,
+    pub max_connections: usize,
+    pub write_timeout: Duration,
+    pub models: Vec<String>,
+    pub strict_models: bool,
+    pub quiet: bool,
+    /// `--fixtures`: a JSON file or a directory of them, with scripted reply rules.
+    pub fixtures: Option<PathBuf>,
+    /// `--auto-tool-calls`: with `tool_choice: "auto"`, call a tool instead of answering in text.
+    pub auto_tool_calls: bool,
+    /// `--fault-rate`: the share of API requests (0..1) that fail with one of `fault_statuses`.
+    pub fault_rate: f64,
+    pub fault_statuses: Vec<u16>,
+    /// `--seed`: makes random faults and jitter repeat; random per process when absent.
+    pub seed: Option<u64>,
+    /// `--rpm` / `--tpm`: a real rate limit, per scope, per minute.
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    /// `--journal-size`: requests kept for `GET /_oaimock/requests` (0 turns the journal off).
+    pub journal_size: usize,
+    /// `--no-admin`: no `/_oaimock/*` admin paths.
+    pub no_admin: bool,
+}
+
+/// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
+pub const DEFAULT_MODELS: &[&str] = &[
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-5",
+    "gpt-5-mini",
+    "o3-mini",
+    "gpt-3.5-turbo",
+    "gpt-3.5-turbo-instruct",
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+    "text-embedding-ada-002",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: "127.0.0.1".to_string(),
+            port: 8000,
+            token_delay: Duration::from_millis(30),
+            reply: None,
+            api_key: None,
+            max_body_bytes: 8 * 1024 * 1024,
+            max_connections: 4096,
+            write_timeout: Duration::from_secs(10),
+            models: DEFAULT_MODELS.iter().map(|m| m.to_string()).collect(),
+            strict_models: false,
+            quiet: false,
+            fixtures: None,
+            auto_tool_calls: false,
+            fault_rate: 0.0,
+            fault_statuses: vec![429, 500, 503],
+            seed: None,
+            rpm: None,
+            tpm: None,
+            journal_size: 1000,
+            no_admin: false,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults a test wants: a free port on loopback, no access log, no pause between words.
+    pub fn for_tests() -> Config {
+        Config {
+            port: 0,
+            quiet: true,
+            token_delay: Duration::ZERO,
+            ..Config::default()
+        }
+    }
+}
