@@ -3,6 +3,8 @@
 //! rules and the built-in replies read. Also the content a reply carries, its finish reason, and
 //! the usage arithmetic every endpoint shares.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -103,6 +105,34 @@ pub struct View<'a> {
     pub body: &'a Map<String, Value>,
     /// Request headers, names lowercased.
     pub headers: &'a [(String, String)],
+}
+
+/// What the script decided to say, with the settings a fixture rule may add to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said {
+    pub content: Content,
+    pub finish: Option<FinishReason>,
+    pub usage: Option<UsageOverride>,
+    pub ttft: Option<Duration>,
+    pub token_delay: Option<Duration>,
+    /// Faults the fixture asks for on this reply.
+    pub fault: Option<crate::faults::StreamFaults>,
+    /// What decided the reply (`rule 2 (name)`), for the request journal.
+    pub source: Option<String>,
+}
+
+impl Said {
+    pub fn plain(content: Content) -> Said {
+        Said {
+            content,
+            finish: None,
+            usage: None,
+            ttft: None,
+            token_delay: None,
+            fault: None,
+            source: None,
+        }
+    }
 }
 
 impl<'a> View<'a> {

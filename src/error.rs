@@ -1,4 +1,6 @@
-//! One error type for every refusal, mapped to an HTTP status and rendered as OpenAI's error envelope.
+//! The errors: [`ApiError`], the one type for every refusal a client gets, mapped to an HTTP
+//! status and rendered as OpenAI's error envelope in one place; and `StartError`, why a server
+//! did not start.
 
 use serde::Serialize;
 
@@ -237,6 +239,64 @@ impl ApiError {
         let envelope = Envelope {
             error: self.object(),
         };
-        crate::http::to_json(&envelope, 256)
+        serde_json::to_vec(&envelope).expect("the envelope serializes")
     }
 }
+
+/// "a string", "an integer", ...: how error messages name a JSON value's type.
+pub fn describe(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        serde_json::Value::Number(_) => "a decimal",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Why a server did not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The `--fixtures` rules have problems, each on its own line.
+    Fixtures(LoadError),
+    /// The address could not be resolved or bound.
+    Bind(std::io::Error),
+    /// The worker or helper threads could not be started.
+    Threads(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Fixtures(e) => write!(f, "invalid fixture rules: {e}"),
+            StartError::Bind(e) => write!(f, "cannot listen: {e}"),
+            StartError::Threads(e) => write!(f, "cannot start threads: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Fixtures(e) => Some(e),
+            StartError::Bind(e) | StartError::Threads(e) => Some(e),
+        }
+    }
+}
+
+/// Every problem found in a fixture path, one line each (`file: rule 3: field: message`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub problems: Vec<String>,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.problems.join("\n"))
+    }
+}
+
+impl std::error::Error for LoadError {}

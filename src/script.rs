@@ -10,13 +10,10 @@
 //!    asks for `json_object` (`{"echo": ...}`) or `json_schema` (an instance of the schema).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 
-pub use crate::conversation::{
-    Call, Content, Endpoint, FinishReason, Format, Tool, ToolChoice, UsageOverride, View,
-};
+use crate::conversation::{Call, Content, Format, Said, Tool, ToolChoice, View};
 use crate::error::ApiError;
 use crate::fixtures::RuleSet;
 use crate::text;
@@ -31,34 +28,6 @@ pub struct Script<'a> {
     pub reply: Option<&'a str>,
     /// `--auto-tool-calls`.
     pub auto_tool_calls: bool,
-}
-
-/// The decided reply and its per-reply settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Said {
-    pub content: Content,
-    pub finish: Option<FinishReason>,
-    pub usage: Option<UsageOverride>,
-    pub ttft: Option<Duration>,
-    pub token_delay: Option<Duration>,
-    /// Faults the fixture asks for on this reply.
-    pub fault: Option<crate::faults::StreamFaults>,
-    /// What decided the reply (`rule 2 (name)`), for the request journal.
-    pub source: Option<String>,
-}
-
-impl Said {
-    pub fn plain(content: Content) -> Said {
-        Said {
-            content,
-            finish: None,
-            usage: None,
-            ttft: None,
-            token_delay: None,
-            fault: None,
-            source: None,
-        }
-    }
 }
 
 /// The reply to `view`: the first matching fixture rule's, else the built-in one. A scripted

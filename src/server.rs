@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::app::App;
 use crate::config::Config;
+pub use crate::error::StartError;
 use crate::fixtures::LoadError;
 use crate::journal::RecordedRequest;
 use crate::rule::Rule;
@@ -22,37 +23,6 @@ use crate::transport::{POLL, Transport};
 /// Both are described in the architecture notes (quirks Q5 and Q2).
 pub struct Server {
     transport: Arc<Transport>,
-}
-
-/// Why a server did not start.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum StartError {
-    /// The `--fixtures` rules have problems, each on its own line.
-    Fixtures(LoadError),
-    /// The address could not be resolved or bound.
-    Bind(std::io::Error),
-    /// The worker or helper threads could not be started.
-    Threads(std::io::Error),
-}
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Fixtures(e) => write!(f, "invalid fixture rules: {e}"),
-            StartError::Bind(e) => write!(f, "cannot listen: {e}"),
-            StartError::Threads(e) => write!(f, "cannot start threads: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StartError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StartError::Fixtures(e) => Some(e),
-            StartError::Bind(e) | StartError::Threads(e) => Some(e),
-        }
-    }
 }
 
 /// Settings for an in-process server, starting from test defaults: 127.0.0.1 on a free port, no

@@ -19,9 +19,9 @@ use serde_json::{Map, Value};
 pub use admin::Admin;
 
 use crate::app::App;
+use crate::conversation::Said;
 use crate::error::ApiError;
 use crate::http::{Answer, Body, Event, Head};
-use crate::script::Said;
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]

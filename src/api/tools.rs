@@ -1,12 +1,12 @@
 //! Reading `tools`, `tool_choice` and the output format (`response_format` in chat, `text.format`
-//! in Responses) into the shapes [`crate::script`] decides with. Chat nests a function tool's
+//! in Responses) into the shapes the script decides with. Chat nests a function tool's
 //! fields under `function`; the Responses API has them flat.
 
 use serde_json::{Map, Value};
 
 use super::fields::Fields;
+use crate::conversation::{Format, Tool, ToolChoice};
 use crate::error::ApiError;
-use crate::script::{Format, Tool, ToolChoice};
 
 /// Where a function's fields are: under `function` (chat) or on the tool itself (Responses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

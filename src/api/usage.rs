@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::script::UsageOverride;
+use crate::conversation::UsageOverride;
 
 #[derive(Serialize, Debug, Clone, Copy)]
 pub(crate) struct Usage {

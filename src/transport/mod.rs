@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::error::ApiError;
+use crate::error::StartError;
 use crate::http::Answer;
 use crate::pipeline;
-use crate::server::StartError;
 
 pub(crate) use crate::sync::lock;
 pub(crate) use pool::POLL;

@@ -8,9 +8,10 @@ mod request;
 
 use crate::api::{self, usage::Usage};
 use crate::app::App;
+use crate::conversation::{Content, Endpoint, Said, View};
 use crate::error::ApiError;
 use crate::http::Answer;
-use crate::script::{self, Endpoint, Said, View};
+use crate::script;
 use crate::text;
 use events::stream_events;
 use objects::{Choice, Frame, Logprobs};
@@ -36,7 +37,7 @@ pub(crate) fn handle(
         .iter()
         .map(|p| plan(app, &rq, p, scripted.as_deref()))
         .collect();
-    let said = said.unwrap_or_else(|| Said::plain(script::Content::Text(String::new())));
+    let said = said.unwrap_or_else(|| Said::plain(Content::Text(String::new())));
     if let Some(finish) = said.finish {
         planned.iter_mut().for_each(|p| p.finish = finish.as_str());
     }

@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use crate::api;
 use crate::app::App;
+use crate::conversation::{Content, Endpoint, Said, View};
 use crate::error::ApiError;
 use crate::http::Answer;
-use crate::script::{self, Content, Endpoint, Said, View};
+use crate::script;
 use crate::text;
 use request::{EmbeddingRequest, Encoding, native_dimensions};
 use vectors::{embed, encode_f32};
@@ -76,7 +77,7 @@ pub(crate) fn handle(
         })
         .collect();
     let tokens = rq.inputs.iter().map(|i| text::count_words(i)).sum();
-    let (tokens, _, _) = script::UsageOverride::apply(said.usage, tokens, 0);
+    let (tokens, _, _) = crate::conversation::UsageOverride::apply(said.usage, tokens, 0);
     Ok(api::said_json(
         &said,
         &EmbeddingList {

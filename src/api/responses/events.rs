@@ -7,8 +7,9 @@ use serde::Serialize;
 use super::objects::{
     CallIds, Frame, OutputItem, Part, ResponseObject, call_item, message, refusal_part, text_part,
 };
+use crate::conversation::Call;
 use crate::http::Event;
-use crate::script::{self, Call};
+use crate::script;
 use crate::text::Text;
 
 #[derive(Serialize)]

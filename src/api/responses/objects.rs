@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::request::ResponseRequest;
-use crate::script::{Call, UsageOverride};
+use crate::conversation::{Call, UsageOverride};
 
 #[derive(Serialize)]
 pub(super) struct ResponseObject<'a> {
