@@ -1,11 +1,12 @@
 //! What the "model" says, decided before anything is written: the reply text, its word tokens, and
 //! where `stop` and the token limit cut it.
 //!
-//! Tokens are words, as in the seed article. Each token carries the whitespace in front of it (the
+//! Tokens are words, as in the FastAPI article oaimock grew from (Saar Berkovich, "How to build an
+//! OpenAI-compatible API"). Each token carries the whitespace in front of it (the
 //! way OpenAI's tokens do: `"Hello"`, `" there!"`), so the streamed deltas joined equal the
 //! non-streamed content byte for byte.
 
-/// The article's echo sentence; the last message's text follows it.
+/// The echo sentence of that article; the last message's text follows it.
 pub const ECHO_PREFIX: &str = "As a mock AI Assistant, I can only echo your last message: ";
 
 /// The default reply: the echo sentence followed by `last`.

@@ -160,7 +160,7 @@ struct ErrorEvent<'a> {
     error: ErrorObject<'a>,
 }
 
-/// The nested error event of the Responses API (§9.6 of the wire brief).
+/// The Responses API's stream error event: `{"type": "error", "error": {...}, "sequence_number"}`.
 #[derive(Serialize)]
 struct NamedErrorEvent<'a> {
     #[serde(rename = "type")]

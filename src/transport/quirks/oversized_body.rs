@@ -2,7 +2,7 @@
 //!
 //! Defect: `EqualReader::drop` (`src/util/equal_reader.rs:70`) allocates `vec![0; remaining]` to
 //! discard what is left of a body; `Content-Length: 1000000000000` and an early answer killed the
-//! process (upstream issue #252, fix never released). Reading to EOF does not help: the reader is
+//! process (tiny_http's own issue 252 on GitHub; the fix was never released). Reading to EOF does not help: the reader is
 //! dropped at EOF with the same allocation. Such requests are never dropped: they are parked.
 //! Proof: `tests/errors.rs` `a_huge_declared_body_with_an_early_close_does_not_kill_the_server`.
 //! Delete when a tiny_http release drains without allocating the declared size.
