@@ -11,7 +11,7 @@ use crate::journal::Journal;
 use crate::sync::lock;
 
 /// State every handler reads; built once at start-up and shared by all workers.
-pub struct App {
+pub(crate) struct App {
     pub config: Config,
     /// `system_fingerprint`: fixed for the life of the process, as the real one is per deployment.
     pub fingerprint: String,
@@ -30,7 +30,7 @@ pub struct App {
 
 impl App {
     /// Loads `--fixtures` when given; every problem in them is an error, so no rule set is half-loaded.
-    pub fn new(config: Config) -> Result<App, LoadError> {
+    pub(crate) fn new(config: Config) -> Result<App, LoadError> {
         let rules = match &config.fixtures {
             Some(path) => Some(crate::fixtures::load(path)?),
             None => None,
@@ -54,13 +54,13 @@ impl App {
     }
 
     /// The rules added at run time, as they are now (a copy of the list, not of the rules).
-    pub fn runtime_rules(&self) -> Vec<Arc<RuleSet>> {
+    pub(crate) fn runtime_rules(&self) -> Vec<Arc<RuleSet>> {
         crate::sync::lock(&self.runtime_rules).clone()
     }
 
     /// Adds a rule set after those added before (the oldest matching rule answers); returns its
     /// rule count and the run-time total.
-    pub fn add_rules(&self, rules: RuleSet) -> (usize, usize) {
+    pub(crate) fn add_rules(&self, rules: RuleSet) -> (usize, usize) {
         let added = rules.rules.len();
         let mut runtime = lock(&self.runtime_rules);
         runtime.push(Arc::new(rules));
@@ -68,14 +68,14 @@ impl App {
     }
 
     /// Removes every rule added at run time; returns how many there were.
-    pub fn clear_rules(&self) -> usize {
+    pub(crate) fn clear_rules(&self) -> usize {
         let removed = std::mem::take(&mut *lock(&self.runtime_rules));
         removed.iter().map(|r| r.rules.len()).sum()
     }
 
     /// Starts sequences, rate-limit counters and the journal over, for one scope or all (all also
     /// restarts the random faults' draws).
-    pub fn reset(&self, scope: Option<&str>) {
+    pub(crate) fn reset(&self, scope: Option<&str>) {
         for rules in self.runtime_rules() {
             rules.reset(scope);
         }
@@ -90,7 +90,7 @@ impl App {
     }
 
     /// The script over the rules as they are now.
-    pub fn script(&self) -> crate::script::Script<'_> {
+    pub(crate) fn script(&self) -> crate::script::Script<'_> {
         crate::script::Script {
             rules: self.runtime_rules(),
             file_rules: self.rules.as_ref(),
@@ -100,12 +100,12 @@ impl App {
     }
 
     /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
-    pub fn has_rules(&self) -> bool {
+    pub(crate) fn has_rules(&self) -> bool {
         self.rules.is_some() || !crate::sync::lock(&self.runtime_rules).is_empty()
     }
 
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
-    pub fn check_model(&self, model: &str) -> Result<(), ApiError> {
+    pub(crate) fn check_model(&self, model: &str) -> Result<(), ApiError> {
         if self.config.strict_models && !self.config.models.iter().any(|m| m == model) {
             return Err(ApiError::model_not_found(model));
         }

@@ -12,7 +12,7 @@ use crate::text::count_words;
 
 /// Who said a message, whatever the endpoint's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     System,
     Developer,
     User,
@@ -25,7 +25,7 @@ pub enum Role {
 
 /// One message of the conversation, reduced to what the mock uses.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Message {
+pub(crate) struct Message {
     pub role: Role,
     /// The text of the content: the string itself, or its text parts joined.
     pub text: String,
@@ -34,7 +34,7 @@ pub struct Message {
 /// What a chat or Responses request asks the model to answer: the messages, the function tools
 /// offered and how one must be chosen, and the output format.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Conversation {
+pub(crate) struct Conversation {
     pub messages: Vec<Message>,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
@@ -42,7 +42,7 @@ pub struct Conversation {
 }
 
 impl Message {
-    pub fn new(role: Role, text: impl Into<String>) -> Message {
+    pub(crate) fn new(role: Role, text: impl Into<String>) -> Message {
         Message {
             role,
             text: text.into(),
@@ -52,7 +52,7 @@ impl Message {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     Chat,
     Completions,
     Responses,
@@ -61,14 +61,14 @@ pub enum Endpoint {
 
 /// A function tool the request offers.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tool {
+pub(crate) struct Tool {
     pub name: String,
     /// The JSON Schema of its arguments (`{}` when absent).
     pub parameters: Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ToolChoice {
+pub(crate) enum ToolChoice {
     None,
     Auto,
     Required,
@@ -77,7 +77,7 @@ pub enum ToolChoice {
 
 /// The requested output format.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     JsonObject,
     /// The schema of a `json_schema` format (`{}` when absent).
@@ -86,7 +86,7 @@ pub enum Format {
 
 /// One request as rules and the built-in behaviour see it, whatever its endpoint.
 #[derive(Debug, Clone)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     pub endpoint: Endpoint,
     pub model: &'a str,
     /// The text of the last message whatever its role: what the echo quotes.
@@ -109,7 +109,7 @@ pub struct View<'a> {
 
 /// What the script decided to say, with the settings a fixture rule may add to it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Said {
+pub(crate) struct Said {
     pub content: Content,
     pub finish: Option<FinishReason>,
     pub usage: Option<UsageOverride>,
@@ -122,7 +122,7 @@ pub struct Said {
 }
 
 impl Said {
-    pub fn plain(content: Content) -> Said {
+    pub(crate) fn plain(content: Content) -> Said {
         Said {
             content,
             finish: None,
@@ -137,7 +137,7 @@ impl Said {
 
 impl<'a> View<'a> {
     /// A view with no tools, no history and a text format.
-    pub fn new(
+    pub(crate) fn new(
         endpoint: Endpoint,
         model: &'a str,
         body: &'a Map<String, Value>,
@@ -163,14 +163,14 @@ impl<'a> View<'a> {
 
 /// One function call the reply makes; ids are minted when it is rendered.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Call {
+pub(crate) struct Call {
     pub name: String,
     /// A JSON text (fixtures may script any string, even invalid JSON).
     pub arguments: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Content {
+pub(crate) enum Content {
     Text(String),
     Calls(Vec<Call>),
     Refusal(String),
@@ -178,7 +178,7 @@ pub enum Content {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FinishReason {
+pub(crate) enum FinishReason {
     Stop,
     Length,
     ToolCalls,
@@ -187,7 +187,7 @@ pub enum FinishReason {
 }
 
 impl FinishReason {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FinishReason::Stop => "stop",
             FinishReason::Length => "length",
@@ -201,7 +201,7 @@ impl FinishReason {
 /// Token counts a fixture imposes; unset ones keep the computed value (`total` = the sum).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UsageOverride {
+pub(crate) struct UsageOverride {
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
     pub total_tokens: Option<u64>,
@@ -209,7 +209,7 @@ pub struct UsageOverride {
 
 impl UsageOverride {
     /// `(prompt, completion, total)` after the override.
-    pub fn apply(
+    pub(crate) fn apply(
         override_: Option<UsageOverride>,
         prompt: u64,
         completion: u64,
@@ -224,7 +224,7 @@ impl UsageOverride {
 impl<'a> View<'a> {
     /// The view of a prompt-only request (legacy completions, embeddings): `last` is both the
     /// last message and the last user message.
-    pub fn prompt(
+    pub(crate) fn prompt(
         endpoint: Endpoint,
         model: &'a str,
         last: &'a str,
@@ -240,7 +240,7 @@ impl<'a> View<'a> {
     /// The view of a conversation: what the echo quotes, the system text (`instructions` first),
     /// the trailing tool results and the assistant turns. Chat counts each assistant message as a
     /// turn; the Responses API counts runs of assistant messages and `function_call` items.
-    pub fn conversation(
+    pub(crate) fn conversation(
         endpoint: Endpoint,
         model: &'a str,
         conversation: &'a Conversation,
@@ -289,6 +289,6 @@ impl<'a> View<'a> {
 }
 
 /// The prompt side of `usage`: the words of `instructions` and of every message.
-pub fn prompt_tokens(messages: &[Message], instructions: Option<&str>) -> u64 {
+pub(crate) fn prompt_tokens(messages: &[Message], instructions: Option<&str>) -> u64 {
     instructions.map_or(0, count_words) + messages.iter().map(|m| count_words(&m.text)).sum::<u64>()
 }

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 /// An error a client receives. Boxed, so `Result<T, ApiError>` stays one word wide.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError(pub Box<ErrorInfo>);
+pub(crate) struct ApiError(pub Box<ErrorInfo>);
 
 /// The status, OpenAI's `{"error": {...}}` fields and any extra headers.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ErrorInfo {
+pub(crate) struct ErrorInfo {
     pub status: u16,
     pub message: String,
     pub kind: String,
@@ -43,7 +43,7 @@ struct Envelope<'a> {
 
 /// The inner `{"message", "type", "param", "code"}` object, as envelopes and stream error events carry it.
 #[derive(Serialize)]
-pub struct ErrorObject<'a> {
+pub(crate) struct ErrorObject<'a> {
     message: &'a str,
     #[serde(rename = "type")]
     kind: &'a str,
@@ -52,7 +52,12 @@ pub struct ErrorObject<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: u16, kind: &str, code: Option<&str>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: u16,
+        kind: &str,
+        code: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError(Box::new(ErrorInfo {
             status,
             message: message.into(),
@@ -66,21 +71,21 @@ impl ApiError {
     }
 
     /// A 400 `invalid_request_error` about one request field.
-    pub fn invalid(param: &str, code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(param: &str, code: &str, message: impl Into<String>) -> Self {
         ApiError::new(400, "invalid_request_error", Some(code), message).with_param(param)
     }
 
-    pub fn with_param(mut self, param: &str) -> Self {
+    pub(crate) fn with_param(mut self, param: &str) -> Self {
         self.param = Some(param.to_string());
         self
     }
 
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_string(), value.into()));
         self
     }
 
-    pub fn malformed_json(detail: &serde_json::Error) -> Self {
+    pub(crate) fn malformed_json(detail: &serde_json::Error) -> Self {
         ApiError::new(
             400,
             "invalid_request_error",
@@ -92,7 +97,7 @@ impl ApiError {
         )
     }
 
-    pub fn unknown_url(method: &str, path: &str) -> Self {
+    pub(crate) fn unknown_url(method: &str, path: &str) -> Self {
         ApiError::new(
             404,
             "invalid_request_error",
@@ -104,7 +109,7 @@ impl ApiError {
         )
     }
 
-    pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
+    pub(crate) fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
         ApiError::new(
             405,
             "invalid_request_error",
@@ -114,7 +119,7 @@ impl ApiError {
         .with_header("Allow", allow)
     }
 
-    pub fn model_not_found(model: &str) -> Self {
+    pub(crate) fn model_not_found(model: &str) -> Self {
         ApiError::new(
             404,
             "invalid_request_error",
@@ -123,7 +128,7 @@ impl ApiError {
         )
     }
 
-    pub fn unauthorized(provided: bool) -> Self {
+    pub(crate) fn unauthorized(provided: bool) -> Self {
         let message = if provided {
             "Incorrect API key provided. You can find your API key at \
              https://platform.openai.com/account/api-keys."
@@ -139,7 +144,7 @@ impl ApiError {
         )
     }
 
-    pub fn body_too_large(limit: usize) -> Self {
+    pub(crate) fn body_too_large(limit: usize) -> Self {
         ApiError::new(
             413,
             "invalid_request_error",
@@ -150,7 +155,7 @@ impl ApiError {
         )
     }
 
-    pub fn overloaded(limit: usize) -> Self {
+    pub(crate) fn overloaded(limit: usize) -> Self {
         ApiError::new(
             503,
             "service_unavailable_error",
@@ -163,7 +168,7 @@ impl ApiError {
         .with_header("Retry-After", "1")
     }
 
-    pub fn internal(detail: &str) -> Self {
+    pub(crate) fn internal(detail: &str) -> Self {
         ApiError::new(
             500,
             "server_error",
@@ -173,7 +178,7 @@ impl ApiError {
     }
 
     /// The error the real API sends for `status`, as injected by the `x-oaimock-error` header.
-    pub fn for_status(status: u16) -> Self {
+    pub(crate) fn for_status(status: u16) -> Self {
         let (kind, code, message) = match status {
             400 => (
                 "invalid_request_error",
@@ -225,7 +230,7 @@ impl ApiError {
     }
 
     /// The inner error object, all four keys present.
-    pub fn object(&self) -> ErrorObject<'_> {
+    pub(crate) fn object(&self) -> ErrorObject<'_> {
         ErrorObject {
             message: &self.message,
             kind: &self.kind,
@@ -235,7 +240,7 @@ impl ApiError {
     }
 
     /// The JSON body: `{"error": {"message", "type", "param", "code"}}`.
-    pub fn body(&self) -> Vec<u8> {
+    pub(crate) fn body(&self) -> Vec<u8> {
         let envelope = Envelope {
             error: self.object(),
         };
@@ -244,7 +249,7 @@ impl ApiError {
 }
 
 /// "a string", "an integer", ...: how error messages name a JSON value's type.
-pub fn describe(value: &serde_json::Value) -> &'static str {
+pub(crate) fn describe(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

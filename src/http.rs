@@ -26,7 +26,7 @@ pub(crate) struct Head {
 }
 
 impl Head {
-    pub fn is_head(&self) -> bool {
+    pub(crate) fn is_head(&self) -> bool {
         self.method == "HEAD"
     }
 }
@@ -79,12 +79,12 @@ pub(crate) struct Event {
 }
 
 impl Event {
-    pub fn json<T: Serialize>(name: Option<&'static str>, value: &T, paced: bool) -> Event {
+    pub(crate) fn json<T: Serialize>(name: Option<&'static str>, value: &T, paced: bool) -> Event {
         let data = to_json(value, 256);
         Event { name, data, paced }
     }
 
-    pub fn done() -> Event {
+    pub(crate) fn done() -> Event {
         Event {
             name: None,
             data: b"[DONE]".to_vec(),
@@ -93,7 +93,7 @@ impl Event {
     }
 
     /// The event as SSE lines, appended to `out`.
-    pub fn write_to(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
         if let Some(name) = self.name {
             out.extend_from_slice(b"event: ");
             out.extend_from_slice(name.as_bytes());
@@ -117,12 +117,12 @@ impl Answer {
         }
     }
 
-    pub fn json<T: Serialize>(value: &T) -> Answer {
+    pub(crate) fn json<T: Serialize>(value: &T) -> Answer {
         // A typical reply fits, and the buffer stays under glibc's 1 KiB large-bin size.
         Answer::new(200, Body::Json(to_json(value, 768)))
     }
 
-    pub fn stream(events: Vec<Event>, token_delay: Duration) -> Answer {
+    pub(crate) fn stream(events: Vec<Event>, token_delay: Duration) -> Answer {
         Answer::new(
             200,
             Body::Events(Stream {
@@ -137,7 +137,7 @@ impl Answer {
         )
     }
 
-    pub fn error(error: ApiError) -> Answer {
+    pub(crate) fn error(error: ApiError) -> Answer {
         let mut answer = Answer::new(error.status, Body::Json(error.body()));
         answer.source = error.source.clone();
         answer.delay = error.delay;
@@ -146,13 +146,13 @@ impl Answer {
     }
 
     /// An error after which the connection is closed (the rest of the request was not read).
-    pub fn closing(error: ApiError) -> Answer {
+    pub(crate) fn closing(error: ApiError) -> Answer {
         let mut answer = Answer::error(error);
         answer.close = true;
         answer
     }
 
-    pub fn empty(status: u16, headers: Vec<(String, String)>) -> Answer {
+    pub(crate) fn empty(status: u16, headers: Vec<(String, String)>) -> Answer {
         let mut answer = Answer::new(status, Body::Empty);
         answer.headers = headers;
         answer

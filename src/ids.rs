@@ -16,7 +16,7 @@ fn seed() -> u64 {
 
 /// splitmix64: the `k`-th output of the generator started at `seed`, computed directly. The one
 /// PRNG behind ids and random faults (the stream jitter in `transport::writer` has its own).
-pub fn splitmix64(seed: u64, k: u64) -> u64 {
+pub(crate) fn splitmix64(seed: u64, k: u64) -> u64 {
     let mut z = seed.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -24,7 +24,7 @@ pub fn splitmix64(seed: u64, k: u64) -> u64 {
 }
 
 /// splitmix64 over a process-wide counter: fast, lock-free and never repeats within a process.
-pub fn next_u64() -> u64 {
+pub(crate) fn next_u64() -> u64 {
     splitmix64(seed(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -47,18 +47,18 @@ fn random(prefix: &str, len: usize, alphabet: &[u8]) -> String {
 }
 
 /// `prefix` followed by `len` random letters and digits, like `chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG`.
-pub fn alnum(prefix: &str, len: usize) -> String {
+pub(crate) fn alnum(prefix: &str, len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     random(prefix, len, ALPHABET)
 }
 
 /// `prefix` followed by `len` random lowercase hex digits, like `req_8f3c…`.
-pub fn hex(prefix: &str, len: usize) -> String {
+pub(crate) fn hex(prefix: &str, len: usize) -> String {
     random(prefix, len, b"0123456789abcdef")
 }
 
 /// Seconds since the Unix epoch, as the integer the API sends in `created`.
-pub fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

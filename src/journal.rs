@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::sync::lock;
 
 /// Bodies longer than this are kept cut, with `body_truncated: true`: the journal stays small.
-pub const MAX_BODY: usize = 256 * 1024;
+pub(crate) const MAX_BODY: usize = 256 * 1024;
 
 /// A slot's body buffer above this size is given back when the next body to use the slot needs
 /// under a quarter of it: a burst of large requests does not pin their memory for good.
@@ -27,7 +27,7 @@ const SECRET_HEADERS: &[&str] = &[
 
 /// One exchange as recorded, borrowed from the worker that answered it: the journal copies what
 /// it keeps into buffers of its own.
-pub struct Record<'a> {
+pub(crate) struct Record<'a> {
     pub scope: Option<&'a str>,
     pub method: &'a str,
     pub path: &'a str,
@@ -84,7 +84,7 @@ pub struct RecordedRequest {
     pub total_ms: Option<u64>,
 }
 
-pub struct Journal {
+pub(crate) struct Journal {
     capacity: usize,
     seq: AtomicU64,
     entries: Mutex<VecDeque<Kept>>,
@@ -157,7 +157,7 @@ impl Kept {
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Journal {
+    pub(crate) fn new(capacity: usize) -> Journal {
         Journal {
             capacity,
             seq: AtomicU64::new(0),
@@ -165,13 +165,13 @@ impl Journal {
         }
     }
 
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.capacity > 0
     }
 
     /// Keeps `record` in the oldest entry's slot when full, and returns its number for `finish`.
     /// Called before the response is written, so a client that has its answer finds its entry.
-    pub fn record(&self, record: Record) -> u64 {
+    pub(crate) fn record(&self, record: Record) -> u64 {
         if !self.enabled() {
             return 0;
         }
@@ -188,7 +188,7 @@ impl Journal {
     }
 
     /// Adds the timings of entry `seq` once its response is written (if it is still kept).
-    pub fn finish(&self, seq: u64, ttft_ms: Option<u64>, total_ms: u64) {
+    pub(crate) fn finish(&self, seq: u64, ttft_ms: Option<u64>, total_ms: u64) {
         let mut entries = lock(&self.entries);
         if let Some(kept) = entries.iter_mut().rev().find(|k| k.seq == seq) {
             kept.ttft_ms = ttft_ms;
@@ -197,7 +197,7 @@ impl Journal {
     }
 
     /// Entries oldest first, keeping those whose path (without `/v1`) and scope match when given.
-    pub fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<RecordedRequest> {
+    pub(crate) fn list(&self, path: Option<&str>, scope: Option<&str>) -> Vec<RecordedRequest> {
         let copies: Vec<(RecordedRequest, Vec<u8>)> = {
             let entries = lock(&self.entries);
             entries
@@ -217,7 +217,7 @@ impl Journal {
     }
 
     /// Removes the entries of `scope` (all of them without one); returns how many.
-    pub fn clear(&self, scope: Option<&str>) -> usize {
+    pub(crate) fn clear(&self, scope: Option<&str>) -> usize {
         let mut entries = lock(&self.entries);
         let before = entries.len();
         entries.retain(|k| !k.matches(None, scope));

@@ -27,7 +27,7 @@ pub(crate) struct Admitted {
 
 impl Admitted {
     /// What the journal keeps of this request when it ends before the handler runs.
-    pub fn exchange(&self, body: Vec<u8>) -> Exchange {
+    pub(crate) fn exchange(&self, body: Vec<u8>) -> Exchange {
         Exchange {
             journaled: self.journaled,
             scope: self.faults.scope.clone(),

@@ -20,7 +20,7 @@ use crate::text;
 
 /// What the script reads besides the request: the rules in the order they are tried, and the
 /// flags that change the built-in reply.
-pub struct Script<'a> {
+pub(crate) struct Script<'a> {
     /// Rules added at run time, oldest first, then the `--fixtures` rules.
     pub rules: Vec<Arc<RuleSet>>,
     pub file_rules: Option<&'a RuleSet>,
@@ -32,7 +32,7 @@ pub struct Script<'a> {
 
 /// The reply to `view`: the first matching fixture rule's, else the built-in one. A scripted
 /// error comes back as `Err`, carrying its `ttft_ms` as the delay before it is sent.
-pub fn decide(script: &Script, view: &View) -> Result<Said, ApiError> {
+pub(crate) fn decide(script: &Script, view: &View) -> Result<Said, ApiError> {
     match scripted(script, view) {
         Some(said) => said,
         None => built_in(script, view),
@@ -40,12 +40,12 @@ pub fn decide(script: &Script, view: &View) -> Result<Said, ApiError> {
 }
 
 /// The built-in reply alone, for a caller that has seen no fixture rules are loaded.
-pub fn built_in(script: &Script, view: &View) -> Result<Said, ApiError> {
+pub(crate) fn built_in(script: &Script, view: &View) -> Result<Said, ApiError> {
     built_in_content(script, view).map(Said::plain)
 }
 
 /// The reply of the first matching fixture rule, if one matches.
-pub fn scripted(script: &Script, view: &View) -> Option<Result<Said, ApiError>> {
+pub(crate) fn scripted(script: &Script, view: &View) -> Option<Result<Said, ApiError>> {
     let picked = script
         .rules
         .iter()
@@ -65,7 +65,7 @@ struct CallText<'a> {
 
 /// The content as plain text, for endpoints without tool calls or refusals: the text, the
 /// refusal's text, or the calls as a JSON array of `{"name", "arguments"}`.
-pub fn as_text(content: &Content) -> String {
+pub(crate) fn as_text(content: &Content) -> String {
     match content {
         Content::Text(text) | Content::Refusal(text) => text.clone(),
         Content::Calls(calls) => {
@@ -137,7 +137,7 @@ fn shape(view: &View, text: String, seed: &str) -> String {
 
 /// What a reply says once cut: a message's text or refusal (to `stop` and the token limit), or
 /// the calls as decided.
-pub enum Plan<'a> {
+pub(crate) enum Plan<'a> {
     Text(text::Text),
     Refusal(text::Text),
     Calls(&'a [Call]),
@@ -146,7 +146,7 @@ pub enum Plan<'a> {
 impl<'a> Plan<'a> {
     /// Cuts `content` for one of `choices` choices: text at `stop` and `max_tokens`, a refusal at
     /// `max_tokens`; both within the choice's share of the response budget.
-    pub fn new(
+    pub(crate) fn new(
         content: &'a Content,
         stop: &[String],
         max_tokens: Option<u64>,
@@ -164,7 +164,7 @@ impl<'a> Plan<'a> {
     }
 
     /// The output tokens of one choice: a word each, or per call its name and argument pieces.
-    pub fn tokens(&self) -> u64 {
+    pub(crate) fn tokens(&self) -> u64 {
         match self {
             Plan::Text(t) | Plan::Refusal(t) => t.count(),
             Plan::Calls(calls) => calls
@@ -175,12 +175,12 @@ impl<'a> Plan<'a> {
     }
 
     /// Whether the token limit cut the text.
-    pub fn cut(&self) -> bool {
+    pub(crate) fn cut(&self) -> bool {
         matches!(self, Plan::Text(t) | Plan::Refusal(t) if t.finish == text::Finish::Length)
     }
 
     /// The finish reason as chat and completions spell it.
-    pub fn finish(&self) -> &'static str {
+    pub(crate) fn finish(&self) -> &'static str {
         match self {
             Plan::Text(t) | Plan::Refusal(t) => t.finish.as_str(),
             Plan::Calls(_) => "tool_calls",
@@ -189,7 +189,7 @@ impl<'a> Plan<'a> {
 }
 
 /// The pieces a streamed argument string is sent in: up to four, split on character boundaries.
-pub fn argument_pieces(arguments: &str) -> Vec<&str> {
+pub(crate) fn argument_pieces(arguments: &str) -> Vec<&str> {
     let chars = arguments.chars().count();
     if chars == 0 {
         return Vec::new();

@@ -7,10 +7,10 @@
 //! non-streamed content byte for byte.
 
 /// The echo sentence of that article; the last message's text follows it.
-pub const ECHO_PREFIX: &str = "As a mock AI Assistant, I can only echo your last message: ";
+pub(crate) const ECHO_PREFIX: &str = "As a mock AI Assistant, I can only echo your last message: ";
 
 /// The default reply: the echo sentence followed by `last`.
-pub fn echo(last: &str) -> String {
+pub(crate) fn echo(last: &str) -> String {
     let mut text = String::with_capacity(ECHO_PREFIX.len() + last.len());
     text.push_str(ECHO_PREFIX);
     text.push_str(last);
@@ -19,15 +19,15 @@ pub fn echo(last: &str) -> String {
 
 /// The most tokens one choice says, whatever `max_tokens` asks — as a model's output limit, and so
 /// that echoing a huge message into 128 choices cannot exhaust memory. Past it: `finish_reason: "length"`.
-pub const MAX_OUTPUT_TOKENS: u64 = 16_384;
+pub(crate) const MAX_OUTPUT_TOKENS: u64 = 16_384;
 
 /// What all the choices of one response may say together, in tokens and in bytes: n = 128 echoes
 /// of an 8 MB message would otherwise take a gigabyte. Each choice gets an equal share.
-pub const MAX_RESPONSE_TOKENS: u64 = 262_144;
-pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_RESPONSE_TOKENS: u64 = 262_144;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The largest char boundary of `s` at or below `i`.
-pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while !s.is_char_boundary(i) {
         i -= 1;
     }
@@ -35,13 +35,13 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// Words in `text`: what `usage` counts as tokens on the prompt side.
-pub fn count_words(text: &str) -> u64 {
+pub(crate) fn count_words(text: &str) -> u64 {
     text.split_whitespace().count() as u64
 }
 
 /// Byte offsets where each token of `text` ends. A token is a word with the whitespace before it;
 /// leading whitespace joins the first word and trailing whitespace the last one.
-pub fn token_ends(text: &str) -> Vec<usize> {
+pub(crate) fn token_ends(text: &str) -> Vec<usize> {
     // A token is a word and the space before it: about five bytes in English, four for short
     // words ("Say this is a test"). Reserving a slot per four bytes saves the regrowth.
     let mut ends = Vec::with_capacity(text.len() / 4 + 1);
@@ -78,13 +78,13 @@ pub fn token_ends(text: &str) -> Vec<usize> {
 
 /// Why a choice ended, as the API spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Finish {
+pub(crate) enum Finish {
     Stop,
     Length,
 }
 
 impl Finish {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Finish::Stop => "stop",
             Finish::Length => "length",
@@ -94,7 +94,7 @@ impl Finish {
 
 /// One choice's text after `stop` and the token limit, with its token boundaries.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Text {
+pub(crate) struct Text {
     pub text: String,
     ends: Vec<usize>,
     pub finish: Finish,
@@ -102,13 +102,18 @@ pub struct Text {
 
 impl Text {
     /// Cuts `full` before the first match of any `stop` string, then after `max_tokens` tokens.
-    pub fn plan(full: &str, stop: &[String], max_tokens: Option<u64>) -> Text {
+    pub(crate) fn plan(full: &str, stop: &[String], max_tokens: Option<u64>) -> Text {
         Text::plan_shared(full, stop, max_tokens, 1)
     }
 
     /// Like `plan`, for one of `choices` choices of a response: each gets an equal share of
     /// `MAX_RESPONSE_TOKENS` and `MAX_RESPONSE_BYTES`, cut with `finish_reason: "length"`.
-    pub fn plan_shared(full: &str, stop: &[String], max_tokens: Option<u64>, choices: u64) -> Text {
+    pub(crate) fn plan_shared(
+        full: &str,
+        stop: &[String],
+        max_tokens: Option<u64>,
+        choices: u64,
+    ) -> Text {
         let choices = choices.max(1);
         let token_share = MAX_RESPONSE_TOKENS / choices;
         let max_tokens = Some(max_tokens.map_or(token_share, |m| m.min(token_share)));
@@ -146,7 +151,7 @@ impl Text {
     }
 
     /// The tokens in order; joined they are exactly `self.text`.
-    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn tokens(&self) -> impl Iterator<Item = &str> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts
             .zip(self.ends.iter().copied())
@@ -154,7 +159,7 @@ impl Text {
     }
 
     /// How many tokens `usage` reports for this text.
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.ends.len() as u64
     }
 }

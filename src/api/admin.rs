@@ -11,7 +11,7 @@ use crate::journal::RecordedRequest;
 
 /// The admin operations, one per method and path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admin {
+pub(crate) enum Admin {
     /// `GET /_oaimock/requests?path=…&scope=…`
     Requests,
     /// `DELETE /_oaimock/requests?scope=…`
@@ -61,7 +61,12 @@ fn scope(info: &Head) -> Option<String> {
     query(info, "scope").or_else(|| crate::faults::scope_of(&info.headers).map(String::from))
 }
 
-pub fn handle(app: &App, admin: Admin, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
+pub(crate) fn handle(
+    app: &App,
+    admin: Admin,
+    info: &Head,
+    body: &[u8],
+) -> Result<Answer, ApiError> {
     let scope = scope(info);
     let scope = scope.as_deref();
     Ok(match admin {

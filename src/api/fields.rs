@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::error::ApiError;
 
 /// Parses a request body that must be one JSON object.
-pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(
             400,
@@ -33,7 +33,7 @@ pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
 pub(crate) use crate::error::describe;
 
 /// A view of one JSON object whose fields are named `prefix + name` in errors.
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     obj: &'a Map<String, Value>,
     prefix: Prefix<'a>,
 }
@@ -51,7 +51,7 @@ enum Prefix<'a> {
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(obj: &'a Map<String, Value>, prefix: &'a str) -> Fields<'a> {
+    pub(crate) fn new(obj: &'a Map<String, Value>, prefix: &'a str) -> Fields<'a> {
         Fields {
             obj,
             prefix: Prefix::Text(prefix),
@@ -59,7 +59,12 @@ impl<'a> Fields<'a> {
     }
 
     /// Item `index` of this object's array `name`, itself an object.
-    pub fn item(&'a self, name: &'a str, index: usize, obj: &'a Map<String, Value>) -> Fields<'a> {
+    pub(crate) fn item(
+        &'a self,
+        name: &'a str,
+        index: usize,
+        obj: &'a Map<String, Value>,
+    ) -> Fields<'a> {
         Fields {
             obj,
             prefix: Prefix::Item(self, name, index),
@@ -82,7 +87,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The parameter name as errors spell it.
-    pub fn param(&self, name: &str) -> String {
+    pub(crate) fn param(&self, name: &str) -> String {
         let mut param = String::new();
         self.write_prefix(&mut param);
         param.push_str(name);
@@ -90,11 +95,11 @@ impl<'a> Fields<'a> {
     }
 
     /// The field, with `null` read as absent.
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
         self.obj.get(name).filter(|v| !v.is_null())
     }
 
-    pub fn missing(&self, name: &str) -> ApiError {
+    pub(crate) fn missing(&self, name: &str) -> ApiError {
         let param = self.param(name);
         ApiError::invalid(
             &param,
@@ -103,7 +108,7 @@ impl<'a> Fields<'a> {
         )
     }
 
-    pub fn wrong_type(&self, name: &str, expected: &str, got: &Value) -> ApiError {
+    pub(crate) fn wrong_type(&self, name: &str, expected: &str, got: &Value) -> ApiError {
         let param = self.param(name);
         ApiError::invalid(
             &param,
@@ -115,7 +120,7 @@ impl<'a> Fields<'a> {
         )
     }
 
-    pub fn invalid_value(&self, name: &str, message: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn invalid_value(&self, name: &str, message: impl std::fmt::Display) -> ApiError {
         let param = self.param(name);
         ApiError::invalid(
             &param,
@@ -124,7 +129,7 @@ impl<'a> Fields<'a> {
         )
     }
 
-    pub fn string(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
+    pub(crate) fn string(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -132,11 +137,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn required_string(&self, name: &str) -> Result<&'a str, ApiError> {
+    pub(crate) fn required_string(&self, name: &str) -> Result<&'a str, ApiError> {
         self.string(name)?.ok_or_else(|| self.missing(name))
     }
 
-    pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
+    pub(crate) fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -145,7 +150,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A number within `min..=max`.
-    pub fn number(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, ApiError> {
+    pub(crate) fn number(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, ApiError> {
         let Some(value) = self.get(name) else {
             return Ok(None);
         };
@@ -172,7 +177,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An integer within `min..=max` (a float with no fraction, like `2.0`, is accepted).
-    pub fn integer(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    pub(crate) fn integer(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let Some(value) = self.get(name) else {
             return Ok(None);
         };
@@ -210,7 +215,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An object, as a nested `Fields` whose errors say `name.field`.
-    pub fn object(&'a self, name: &'a str) -> Result<Option<Fields<'a>>, ApiError> {
+    pub(crate) fn object(&'a self, name: &'a str) -> Result<Option<Fields<'a>>, ApiError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Object(map)) => Ok(Some(Fields {
@@ -222,7 +227,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An array, with the prefix its items' errors use (`messages[3].`).
-    pub fn array(&self, name: &str) -> Result<Option<&'a Vec<Value>>, ApiError> {
+    pub(crate) fn array(&self, name: &str) -> Result<Option<&'a Vec<Value>>, ApiError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Array(items)) => Ok(Some(items)),
@@ -231,7 +236,7 @@ impl<'a> Fields<'a> {
     }
 
     /// `stop`: a string or an array of up to `max` strings; empty strings are dropped.
-    pub fn stop(&self, name: &str, max: usize) -> Result<Vec<String>, ApiError> {
+    pub(crate) fn stop(&self, name: &str, max: usize) -> Result<Vec<String>, ApiError> {
         let list = match self.get(name) {
             None => return Ok(Vec::new()),
             Some(Value::String(s)) => vec![s.clone()],

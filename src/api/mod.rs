@@ -1,22 +1,22 @@
 //! Routing and the endpoint families: a route enum over method and path (`/v1` optional), the API
 //! key check, and dispatch from a parsed request to a `Answer`.
 
-pub mod admin;
-pub mod chat;
-pub mod completions;
-pub mod embeddings;
-pub mod fields;
-pub mod models;
-pub mod prompts;
-pub mod responses;
-pub mod sampling;
-pub mod tools;
-pub mod usage;
+pub(crate) mod admin;
+pub(crate) mod chat;
+pub(crate) mod completions;
+pub(crate) mod embeddings;
+pub(crate) mod fields;
+pub(crate) mod models;
+pub(crate) mod prompts;
+pub(crate) mod responses;
+pub(crate) mod sampling;
+pub(crate) mod tools;
+pub(crate) mod usage;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use admin::Admin;
+pub(crate) use admin::Admin;
 
 use crate::app::App;
 use crate::conversation::Said;
@@ -25,7 +25,7 @@ use crate::http::{Answer, Body, Event, Head};
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     ChatCompletions,
     Completions,
     Embeddings,
@@ -43,7 +43,7 @@ pub enum Route {
 
 impl Route {
     /// Whether the route reads a JSON body.
-    pub fn has_body(&self) -> bool {
+    pub(crate) fn has_body(&self) -> bool {
         matches!(
             self,
             Route::ChatCompletions
@@ -55,12 +55,12 @@ impl Route {
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
-    pub fn needs_key(&self) -> bool {
+    pub(crate) fn needs_key(&self) -> bool {
         !matches!(self, Route::Health | Route::Preflight)
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
-    pub fn is_api(&self) -> bool {
+    pub(crate) fn is_api(&self) -> bool {
         matches!(
             self,
             Route::ChatCompletions
@@ -104,7 +104,7 @@ const ROUTES: &[(&str, &str, Route)] = &[
 
 /// Maps method and path to a route: 404 `unknown_url` for unknown paths, 405 for a known path
 /// with the wrong method. `HEAD` is answered like `GET`, without the body.
-pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
+pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     let bare = path
         .strip_prefix("/v1")
         .filter(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -144,7 +144,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
 
 /// Decodes `%XX` escapes (the SDKs encode `/` in model ids as `%2F`); a malformed escape stays as
 /// it is, and bytes that do not form UTF-8 become U+FFFD.
-pub fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -165,7 +165,7 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// Checks `Authorization: Bearer KEY` against `--api-key`, comparing in constant time.
-pub fn authorize(app: &App, info: &Head) -> Result<(), ApiError> {
+pub(crate) fn authorize(app: &App, info: &Head) -> Result<(), ApiError> {
     let Some(expected) = &app.config.api_key else {
         return Ok(());
     };
@@ -246,7 +246,12 @@ struct Health {
 
 /// Answers one routed request. `body` is the request body for routes that read one; `info`
 /// carries the headers fixture rules match on.
-pub fn handle(app: &App, route: &Route, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
+pub(crate) fn handle(
+    app: &App,
+    route: &Route,
+    info: &Head,
+    body: &[u8],
+) -> Result<Answer, ApiError> {
     let headers = info.headers.as_slice();
     match route {
         Route::ChatCompletions => chat::handle(app, body, headers),

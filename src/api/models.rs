@@ -37,7 +37,7 @@ fn model(id: &str) -> Model<'_> {
     }
 }
 
-pub fn list(app: &App) -> Answer {
+pub(crate) fn list(app: &App) -> Answer {
     let data = app.config.models.iter().map(|id| model(id)).collect();
     Answer::json(&ModelList {
         object: "list",
@@ -45,7 +45,7 @@ pub fn list(app: &App) -> Answer {
     })
 }
 
-pub fn retrieve(app: &App, id: &str) -> Result<Answer, ApiError> {
+pub(crate) fn retrieve(app: &App, id: &str) -> Result<Answer, ApiError> {
     match app.config.models.iter().find(|m| *m == id) {
         Some(found) => Ok(Answer::json(&model(found))),
         None => Err(ApiError::model_not_found(id)),

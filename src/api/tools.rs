@@ -10,13 +10,13 @@ use crate::error::ApiError;
 
 /// Where a function's fields are: under `function` (chat) or on the tool itself (Responses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     Nested,
     Flat,
 }
 
 /// The function tools of `tools`; other tool types (custom, built-in) are accepted and ignored.
-pub fn tools(f: &Fields, shape: Shape) -> Result<Vec<Tool>, ApiError> {
+pub(crate) fn tools(f: &Fields, shape: Shape) -> Result<Vec<Tool>, ApiError> {
     let Some(items) = f.array("tools")? else {
         return Ok(Vec::new());
     };
@@ -46,7 +46,11 @@ pub fn tools(f: &Fields, shape: Shape) -> Result<Vec<Tool>, ApiError> {
 
 /// `tool_choice`: a mode string or an object naming a function. Without it: `auto` when there
 /// are tools, else `none`. `required` or a named function needs tools, and the name must be one.
-pub fn tool_choice(f: &Fields, tools: &[Tool], shape: Shape) -> Result<ToolChoice, ApiError> {
+pub(crate) fn tool_choice(
+    f: &Fields,
+    tools: &[Tool],
+    shape: Shape,
+) -> Result<ToolChoice, ApiError> {
     let choice = match f.get("tool_choice") {
         None if tools.is_empty() => ToolChoice::None,
         None => ToolChoice::Auto,
@@ -140,12 +144,12 @@ fn format(f: &Fields, field: &str, shape: Shape) -> Result<Format, ApiError> {
 }
 
 /// Chat's `response_format`.
-pub fn response_format(f: &Fields) -> Result<Format, ApiError> {
+pub(crate) fn response_format(f: &Fields) -> Result<Format, ApiError> {
     format(f, "response_format", Shape::Nested)
 }
 
 /// The Responses API's `text.format`.
-pub fn text_format(f: &Fields) -> Result<Format, ApiError> {
+pub(crate) fn text_format(f: &Fields) -> Result<Format, ApiError> {
     match f.object("text")? {
         Some(text) => format(&text, "format", Shape::Flat),
         None => Ok(Format::Text),

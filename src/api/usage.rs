@@ -29,7 +29,7 @@ pub(crate) struct CompletionDetails {
 
 impl Usage {
     /// The counts after a fixture's override (`total` = the sum unless it sets one).
-    pub fn new(overridden: Option<UsageOverride>, prompt: u64, completion: u64) -> Usage {
+    pub(crate) fn new(overridden: Option<UsageOverride>, prompt: u64, completion: u64) -> Usage {
         let (prompt_tokens, completion_tokens, total_tokens) =
             UsageOverride::apply(overridden, prompt, completion);
         Usage {

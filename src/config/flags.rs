@@ -153,7 +153,7 @@ pub fn help() -> String {
 }
 
 /// The environment variable that mirrors a flag: `token-delay-ms` → `OAIMOCK_TOKEN_DELAY_MS`.
-pub fn env_name(flag: &str) -> String {
+pub(super) fn env_name(flag: &str) -> String {
     format!("OAIMOCK_{}", flag.to_ascii_uppercase().replace('-', "_"))
 }
 

@@ -42,7 +42,7 @@ pub struct Config {
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
-pub const DEFAULT_MODELS: &[&str] = &[
+pub(crate) const DEFAULT_MODELS: &[&str] = &[
     "gpt-4o",
     "gpt-4o-mini",
     "gpt-4.1",

@@ -8,7 +8,7 @@ use crate::ids::splitmix64;
 
 /// `--fault-rate` of the API requests fail with a status drawn from `--fault-statuses`. Draws
 /// follow the order requests arrive in, so one seed and one order give the same faults.
-pub struct Chaos {
+pub(crate) struct Chaos {
     pub rate: f64,
     pub statuses: Vec<u16>,
     pub seed: u64,
@@ -16,7 +16,7 @@ pub struct Chaos {
 }
 
 impl Chaos {
-    pub fn new(rate: f64, statuses: Vec<u16>, seed: u64) -> Chaos {
+    pub(crate) fn new(rate: f64, statuses: Vec<u16>, seed: u64) -> Chaos {
         Chaos {
             rate,
             statuses,
@@ -26,7 +26,7 @@ impl Chaos {
     }
 
     /// The next request's fault, if it gets one, and its seed for jitter either way.
-    pub fn draw(&self) -> (Option<ApiError>, u64) {
+    pub(crate) fn draw(&self) -> (Option<ApiError>, u64) {
         let k = self.drawn.fetch_add(1, Ordering::Relaxed);
         let r = splitmix64(self.seed, k);
         if self.rate <= 0.0 || self.statuses.is_empty() {
@@ -40,7 +40,7 @@ impl Chaos {
         (Some(ApiError::for_status(status)), r)
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.drawn.store(0, Ordering::Relaxed);
     }
 }

@@ -14,17 +14,17 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiError, ErrorObject};
 use crate::http::{Answer, Body, Event};
 
-pub use chaos::Chaos;
-pub use rate_limit::RateLimit;
+pub(crate) use chaos::Chaos;
+pub(crate) use rate_limit::RateLimit;
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
-pub const MAX_STALL: Duration = Duration::from_secs(60);
+pub(crate) const MAX_STALL: Duration = Duration::from_secs(60);
 
 /// Latency and stream breakage for one reply. The same names serve as fixture `fault` keys and,
 /// with `x-oaimock-` in front and `-` for `_`, as request headers.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StreamFaults {
+pub(crate) struct StreamFaults {
     pub ttft_ms: Option<u64>,
     pub token_delay_ms: Option<u64>,
     pub jitter_ms: Option<u64>,
@@ -55,7 +55,7 @@ const STREAM_KEYS: &[&str] = &[
 
 /// Everything the `x-oaimock-*` headers of one request ask for.
 #[derive(Debug, Default)]
-pub struct RequestFaults {
+pub(crate) struct RequestFaults {
     /// Answer with this error instead of the reply.
     pub error: Option<ApiError>,
     pub stream: StreamFaults,
@@ -90,7 +90,7 @@ fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ApiError> 
 impl RequestFaults {
     /// Reads the `x-oaimock-*` headers (names lowercased). An unknown one is a 400, so a typo in a
     /// test does not pass silently.
-    pub fn from_headers(headers: &[(String, String)]) -> Result<RequestFaults, ApiError> {
+    pub(crate) fn from_headers(headers: &[(String, String)]) -> Result<RequestFaults, ApiError> {
         let mut faults = RequestFaults::default();
         let mut status = None;
         let mut retry: Vec<(String, String)> = Vec::new();
@@ -176,7 +176,7 @@ fn ms(value: Option<u64>) -> Option<Duration> {
 impl StreamFaults {
     /// Changes `reply` as asked. A whole-JSON reply only takes the time to first token; a stream
     /// takes every setting, and `seed` drives its jitter.
-    pub fn apply(&self, reply: &mut Answer, seed: u64) {
+    pub(crate) fn apply(&self, reply: &mut Answer, seed: u64) {
         let stream = match &mut reply.body {
             Body::Events(stream) => stream,
             _ => {

@@ -10,7 +10,7 @@ use crate::sync::lock;
 
 /// A real rate limit: requests and tokens per minute, counted in fixed one-minute windows per
 /// scope. Over either limit: 429 with `Retry-After` and the `x-ratelimit-*` headers.
-pub struct RateLimit {
+pub(crate) struct RateLimit {
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
     windows: Mutex<HashMap<String, Window>>,
@@ -25,7 +25,7 @@ struct Window {
 const MINUTE: Duration = Duration::from_secs(60);
 
 impl RateLimit {
-    pub fn new(rpm: Option<u64>, tpm: Option<u64>) -> RateLimit {
+    pub(crate) fn new(rpm: Option<u64>, tpm: Option<u64>) -> RateLimit {
         RateLimit {
             rpm,
             tpm,
@@ -33,13 +33,17 @@ impl RateLimit {
         }
     }
 
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.rpm.is_some() || self.tpm.is_some()
     }
 
     /// Counts one request of `tokens` tokens in `scope`. `Ok` carries the `x-ratelimit-*` headers
     /// for the response; `Err` is the 429.
-    pub fn admit(&self, scope: &str, tokens: u64) -> Result<Vec<(String, String)>, ApiError> {
+    pub(crate) fn admit(
+        &self,
+        scope: &str,
+        tokens: u64,
+    ) -> Result<Vec<(String, String)>, ApiError> {
         let now = Instant::now();
         let mut windows = lock(&self.windows);
         let window = windows.entry(scope.to_string()).or_insert(Window {
@@ -110,7 +114,7 @@ impl RateLimit {
         Err(error)
     }
 
-    pub fn reset(&self, scope: Option<&str>) {
+    pub(crate) fn reset(&self, scope: Option<&str>) {
         let mut windows = lock(&self.windows);
         match scope {
             Some(scope) => {

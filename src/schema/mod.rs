@@ -11,7 +11,7 @@
 //! `not`, `if`/`then` and `contains` are not considered.
 
 mod numbers;
-pub mod pattern;
+pub(crate) mod pattern;
 
 use serde_json::{Map, Value};
 
@@ -24,7 +24,7 @@ const SOFT_DEPTH: usize = 6;
 const HARD_DEPTH: usize = 32;
 
 /// An instance of `schema` whose first free string is `text`.
-pub fn instance(schema: &Value, text: &str) -> Value {
+pub(crate) fn instance(schema: &Value, text: &str) -> Value {
     let mut generator = Generator {
         root: schema,
         text: Some(text.to_string()),

@@ -6,7 +6,7 @@
 //! plain string.
 
 /// A string the pattern matches, or `None` when the pattern uses an unsupported construct.
-pub fn example(pattern: &str) -> Option<String> {
+pub(crate) fn example(pattern: &str) -> Option<String> {
     let mut parser = Parser {
         chars: pattern.chars().collect(),
         pos: 0,

@@ -10,7 +10,7 @@ use oaimock::{Config, Server};
 use serde_json::Value;
 
 /// An in-process server with the builder's test defaults and `tweak` applied to its config.
-pub fn start(tweak: impl FnOnce(&mut Config)) -> Server {
+pub(crate) fn start(tweak: impl FnOnce(&mut Config)) -> Server {
     Server::builder()
         .config(tweak)
         .start()
@@ -18,7 +18,7 @@ pub fn start(tweak: impl FnOnce(&mut Config)) -> Server {
 }
 
 /// A ureq agent that returns 4xx/5xx responses instead of errors, so tests can read error bodies.
-pub fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_per_call(Some(Duration::from_secs(30)))
@@ -27,18 +27,18 @@ pub fn agent() -> ureq::Agent {
 }
 
 /// A response reduced to what tests assert on.
-pub struct Got {
+pub(crate) struct Got {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Got {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -46,7 +46,7 @@ impl Got {
     }
 
     /// The `{"error": {...}}` object, checking that all four keys are present.
-    pub fn error(&self) -> Value {
+    pub(crate) fn error(&self) -> Value {
         let v = self.json();
         let e = v["error"].clone();
         for key in ["message", "type", "param", "code"] {
@@ -60,7 +60,7 @@ impl Got {
     }
 
     /// The JSON chunks of a chat or completions stream, checking it ends with exactly `[DONE]`.
-    pub fn chunks(&self) -> Vec<Value> {
+    pub(crate) fn chunks(&self) -> Vec<Value> {
         let events = self.events();
         assert_eq!(events.last().map(String::as_str), Some("[DONE]"));
         let chunks = &events[..events.len() - 1];
@@ -71,7 +71,7 @@ impl Got {
     }
 
     /// The `data:` payloads of an SSE body, checking the framing on the way.
-    pub fn events(&self) -> Vec<String> {
+    pub(crate) fn events(&self) -> Vec<String> {
         sse_data(&self.body)
     }
 }
@@ -91,11 +91,11 @@ fn got(mut resp: ureq::http::Response<ureq::Body>) -> Got {
     }
 }
 
-pub fn post(url: &str, body: &str) -> Got {
+pub(crate) fn post(url: &str, body: &str) -> Got {
     post_with(url, body, &[])
 }
 
-pub fn post_with(url: &str, body: &str, headers: &[(&str, &str)]) -> Got {
+pub(crate) fn post_with(url: &str, body: &str, headers: &[(&str, &str)]) -> Got {
     let mut rq = agent().post(url).header("Content-Type", "application/json");
     for (n, v) in headers {
         rq = rq.header(*n, *v);
@@ -103,11 +103,11 @@ pub fn post_with(url: &str, body: &str, headers: &[(&str, &str)]) -> Got {
     got(rq.send(body).expect("request is sent"))
 }
 
-pub fn get(url: &str) -> Got {
+pub(crate) fn get(url: &str) -> Got {
     get_with(url, &[])
 }
 
-pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Got {
+pub(crate) fn get_with(url: &str, headers: &[(&str, &str)]) -> Got {
     let mut rq = agent().get(url);
     for (n, v) in headers {
         rq = rq.header(*n, *v);
@@ -116,7 +116,7 @@ pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Got {
 }
 
 /// The `data:` payloads of an SSE body. Every event must be exactly `data: <payload>\n\n`.
-pub fn sse_data(body: &str) -> Vec<String> {
+pub(crate) fn sse_data(body: &str) -> Vec<String> {
     assert!(!body.contains('\r'), "SSE body must not use CR: {body:?}");
     assert!(
         body.ends_with("\n\n"),
@@ -134,7 +134,7 @@ pub fn sse_data(body: &str) -> Vec<String> {
 }
 
 /// Sends raw bytes and reads until the server closes or `timeout` passes.
-pub fn raw(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> String {
+pub(crate) fn raw(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> String {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(timeout)).unwrap();
     stream.write_all(request).expect("write");
@@ -144,7 +144,7 @@ pub fn raw(addr: std::net::SocketAddr, request: &[u8], timeout: Duration) -> Str
 }
 
 /// The real `oaimock` binary on a free port; killed on drop.
-pub struct Binary {
+pub(crate) struct Binary {
     pub child: Child,
     pub url: String,
     pub stderr: Option<std::process::ChildStderr>,
@@ -152,12 +152,12 @@ pub struct Binary {
 
 impl Binary {
     /// Starts the binary and waits for its `listening on` line (no sleeps).
-    pub fn start(args: &[&str]) -> Binary {
+    pub(crate) fn start(args: &[&str]) -> Binary {
         Binary::start_with_env(args, &[])
     }
 
     /// Like `start`, with extra environment variables.
-    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Binary {
+    pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_oaimock"))
             .args(["--port", "0"])
             .args(args)
@@ -180,7 +180,7 @@ impl Binary {
     }
 
     /// Threads of the process, from /proc.
-    pub fn threads(&self) -> usize {
+    pub(crate) fn threads(&self) -> usize {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
             .lines()
@@ -200,7 +200,7 @@ impl Drop for Binary {
 }
 
 /// A minimal valid chat request body.
-pub fn chat_body(content: &str, extra: &str) -> String {
+pub(crate) fn chat_body(content: &str, extra: &str) -> String {
     let content = serde_json::to_string(content).unwrap();
     let extra = if extra.is_empty() {
         String::new()

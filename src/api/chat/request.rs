@@ -15,7 +15,7 @@ use crate::error::ApiError;
 
 /// A validated chat request.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChatRequest {
+pub(super) struct ChatRequest {
     pub model: String,
     pub conversation: Conversation,
     pub n: u32,

@@ -34,7 +34,7 @@ pub(super) struct Choice {
 /// each logprob is `0.0` and each `top_logprobs` entry holds only the chosen token. `text_offset`
 /// counts characters from the start of the prompt, as if it were echoed.
 #[derive(Serialize, Debug, Default, PartialEq)]
-pub struct Logprobs {
+pub(super) struct Logprobs {
     pub tokens: Vec<String>,
     pub token_logprobs: Vec<f64>,
     pub top_logprobs: Vec<BTreeMap<String, f64>>,

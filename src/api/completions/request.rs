@@ -10,7 +10,7 @@ use crate::error::ApiError;
 
 /// A validated legacy completions request.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CompletionRequest {
+pub(super) struct CompletionRequest {
     pub model: String,
     /// One entry per prompt; a token-array prompt is already turned into text (see `prompts::token_text`).
     pub prompts: Vec<String>,

@@ -10,14 +10,14 @@ use crate::error::ApiError;
 use crate::text;
 
 /// Size of an unknown model's vectors: the size of `text-embedding-3-small`.
-pub const DEFAULT_DIMENSIONS: usize = 1536;
+pub(super) const DEFAULT_DIMENSIONS: usize = 1536;
 const MAX_INPUTS: usize = 2048;
 const MAX_INPUT_TOKENS: u64 = 8192;
 const MAX_REQUEST_TOKENS: u64 = 300_000;
 
 /// A model's native vector size, and whether `dimensions` may shorten it (only
 /// `text-embedding-ada-002` refuses; unknown models accept it as `text-embedding-3-*` do).
-pub fn native_dimensions(model: &str) -> (usize, bool) {
+pub(super) fn native_dimensions(model: &str) -> (usize, bool) {
     match model {
         "text-embedding-3-large" => (3072, true),
         "text-embedding-3-small" => (1536, true),
@@ -27,14 +27,14 @@ pub fn native_dimensions(model: &str) -> (usize, bool) {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
+pub(super) enum Encoding {
     Float,
     Base64,
 }
 
 /// A validated embeddings request.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EmbeddingRequest {
+pub(super) struct EmbeddingRequest {
     pub model: String,
     /// The inputs as text; a token array reads as its numbers joined by spaces, so its numbers
     /// are hashed as words.

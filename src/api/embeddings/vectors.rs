@@ -2,7 +2,7 @@
 //! API's base64 form of a float32 vector.
 
 /// FNV-1a (64 bit) over a one-byte feature kind and the feature's bytes.
-pub fn fnv1a(kind: u8, bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(kind: u8, bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in std::iter::once(&kind).chain(bytes) {
         hash ^= u64::from(b);
@@ -21,7 +21,7 @@ fn add(vector: &mut [f64], hash: u64, weight: f64) {
 /// whitespace-collapsed text (weight 0.5) hashed into `native` signed buckets; then cut to
 /// `dimensions` and scaled to unit length. Texts sharing words and trigrams point the same way.
 /// A text with no feature in the kept buckets gets a unit vector on one bucket chosen by its hash.
-pub fn embed(text: &str, native: usize, dimensions: usize) -> Vec<f32> {
+pub(super) fn embed(text: &str, native: usize, dimensions: usize) -> Vec<f32> {
     let lower = text.to_lowercase();
     let mut vector = vec![0.0f64; native];
     for word in lower.split(|c: char| !c.is_alphanumeric()) {
@@ -53,7 +53,7 @@ pub fn embed(text: &str, native: usize, dimensions: usize) -> Vec<f32> {
 }
 
 /// Standard base64 (`+/` alphabet, `=` padding).
-pub fn base64(bytes: &[u8]) -> String {
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -71,7 +71,7 @@ pub fn base64(bytes: &[u8]) -> String {
 }
 
 /// The floats as the API's base64 form: little-endian float32 bytes, base64-encoded.
-pub fn encode_f32(values: &[f32]) -> String {
+pub(super) fn encode_f32(values: &[f32]) -> String {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     base64(&bytes)
 }

@@ -73,7 +73,7 @@ pub(super) struct ResponseUsage {
 
 impl ResponseUsage {
     /// The counts after a fixture's override (`total` = the sum unless it sets one).
-    pub fn new(overridden: Option<UsageOverride>, input: u64, output: u64) -> ResponseUsage {
+    pub(super) fn new(overridden: Option<UsageOverride>, input: u64, output: u64) -> ResponseUsage {
         let (input_tokens, output_tokens, total_tokens) =
             UsageOverride::apply(overridden, input, output);
         ResponseUsage {

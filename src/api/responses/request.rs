@@ -11,7 +11,7 @@ use crate::error::ApiError;
 
 /// A validated Responses request: what the mock uses, and what the response echoes back.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResponseRequest {
+pub(super) struct ResponseRequest {
     pub model: String,
     /// The input items in order; other item types (reasoning, references) are left out.
     pub conversation: Conversation,
