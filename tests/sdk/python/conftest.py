@@ -33,7 +33,7 @@ REQUEST_ID = re.compile(r"req_[0-9a-f]{32}")
 
 SDK_VERSION = tuple(int(part) for part in re.findall(r"\d+", openai.__version__)[:3])
 
-# The Responses API (client.responses) arrived in openai 1.66.0 (wire brief 4.5); older SDKs have
+# The Responses API (client.responses) arrived in openai 1.66.0; older SDKs have
 # no such attribute, so its tests are not collected at all for them (said in the header and the
 # summary), rather than collected and skipped.
 HAS_RESPONSES = importlib.util.find_spec("openai.resources.responses") is not None
@@ -281,7 +281,7 @@ def sse_payloads(body):
 
 
 def decode_embedding(text):
-    """An `encoding_format: "base64"` vector (wire brief 7.1): standard base64, `=`-padded, of
+    """An `encoding_format: "base64"` vector: standard base64, `=`-padded, of
     little-endian float32s. Stricter than the SDKs' decoders, which drop stray characters."""
     assert isinstance(text, str), f"a base64 embedding must be a string, got {type(text).__name__}"
     raw = base64.b64decode(text, validate=True)
@@ -321,17 +321,16 @@ def _spec_text_over_schema(schemas):
     sends), the examples win; each change is no wider than the contradiction."""
     # ModelResponseProperties (part of `Response`) types `user` as a plain string, but every
     # Response example in the spec has `"user": null` (e.g. the /responses streaming example and
-    # the "The response object" example), as do the recordings in wire brief 9.2.
+    # the "The response object" example), as do recordings of the live API.
     props = schemas["ModelResponseProperties"]["properties"]
     props["user"] = _or_null(props["user"])
-    # Response.usage is a plain ResponseUsage, but the spec's /responses streaming example (and
-    # wire brief 9.4, row 0) has `"usage": null` in response.created and response.in_progress,
-    # before any token is counted.
+    # Response.usage is a plain ResponseUsage, but the spec's /responses streaming example has
+    # `"usage": null` in response.created and response.in_progress, before any token is counted.
     [own] = [part for part in schemas["Response"]["allOf"] if "usage" in part.get("properties", {})]
     own["properties"]["usage"] = _or_null(own["properties"]["usage"])
     # Completion chunks reuse CreateCompletionResponse, whose `finish_reason` is a non-null enum,
-    # but the spec's /completions streaming example has `"finish_reason": null` on a text chunk
-    # (wire brief 6); and /completions takes ChatCompletionStreamOptions, whose `include_usage`
+    # but the spec's /completions streaming example has `"finish_reason": null` on a text chunk;
+    # and /completions takes ChatCompletionStreamOptions, whose `include_usage`
     # says "All other chunks will also include a `usage` field, but with a null value".
     chunk = copy.deepcopy(schemas["CreateCompletionResponse"])
     choice = chunk["properties"]["choices"]["items"]["properties"]
@@ -448,7 +447,7 @@ def _stream_payloads(exchange, where):
 
 
 def _stream_error_ends(where, events, i):
-    """Wire brief 4.6: after an error event the stream ends (a `[DONE]` after it is harmless)."""
+    """After an error event the stream ends (a `[DONE]` after it is harmless)."""
     rest = [event for _, event in events[i + 1:]]
     assert rest in ([], [None]), f"{where}: events after the stream's error event: {rest[:3]}"
 
@@ -463,13 +462,13 @@ def check_exchange(exchange):
     streamed = exchange.content_type.startswith("text/event-stream")
     name = schema_for(exchange.method, exchange.path, exchange.status, streamed)
     if name == "ResponseStreamEvent":
-        # Wire brief 9.3: named events whose name is the JSON's `type`, no [DONE].
+        # Named events whose name is the JSON's `type`, no [DONE].
         events = _stream_payloads(exchange, where)
         for i, (event_name, event) in enumerate(events):
             assert event is not None, f"{where}: a Responses stream has no [DONE]"
             assert event_name == event["type"], f"{where}: `event: {event_name}` carries type {event['type']!r}"
             if event["type"] == "error" and isinstance(event.get("error"), dict):
-                # Wire brief 9.6: the live API nests the error (`{"type": "error", "error": {...},
+                # The live API nests the error (`{"type": "error", "error": {...},
                 # "sequence_number": n}`), unlike the spec's flat ResponseErrorEvent; both SDKs
                 # raise APIError on the top-level `error` key. The nested object is an `Error`.
                 assert set(event) == {"type", "error", "sequence_number"}, f"{where}: error event keys {sorted(event)}"
@@ -485,7 +484,7 @@ def check_exchange(exchange):
             if event is None:
                 continue
             if "error" in event:
-                # Wire brief 4.6: a mid-stream error is the error envelope as an event, not a chunk.
+                # A mid-stream error is the error envelope as an event, not a chunk.
                 validate("ErrorResponse", event)
                 _stream_error_ends(where, events, i)
             else:

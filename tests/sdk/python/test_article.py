@@ -1,4 +1,5 @@
-"""The seed article's two client snippets, verbatim apart from the port (base URL without /v1)."""
+"""The two client snippets of Saar Berkovich's FastAPI article "How to build an OpenAI-compatible
+API", verbatim apart from the port (base URL without /v1)."""
 
 from openai import OpenAI
 

@@ -127,7 +127,7 @@ def test_token_limit_gives_finish_reason_length(client, limit):
 
 def test_stream_helper_raises_length_error_by_design(client):
     # openai-python's helpers refuse to "parse" a truncated answer: LengthFinishReasonError is the
-    # SDK's own documented behaviour on finish_reason == "length" (wire brief 4.7), not a failure.
+    # SDK's own documented behaviour on finish_reason == "length", not a failure.
     with stream_helper(client)(model=MODEL, messages=MESSAGES, max_tokens=3) as stream:
         deltas = [e.delta for e in stream if e.type == "content.delta"]
         with pytest.raises(openai.LengthFinishReasonError) as caught:

@@ -10,7 +10,7 @@ MESSAGES = [{"role": "user", "content": "strict and async"}]
 
 
 def test_strict_response_validation(client_for, server):
-    # With _strict_response_validation the SDK runs pydantic on every body (wire brief 2.2, 10.2-3):
+    # With _strict_response_validation the SDK runs pydantic on every body:
     # an int id or a fractional `created` raises APIResponseValidationError.
     strict = client_for(server, _strict_response_validation=True)
     completion = strict.chat.completions.create(model="gpt-4o", messages=MESSAGES, n=2)

@@ -1,4 +1,4 @@
-"""Legacy completions (wire brief 6) through the official SDK: plain, n, prompt lists and tokens,
+"""Legacy completions through the official SDK: plain, n, prompt lists and tokens,
 max_tokens, echo, stop, logprobs, streamed, include_usage."""
 
 import openai
@@ -150,7 +150,7 @@ def test_include_usage_adds_one_last_chunk_without_choices(client):
 def test_strict_response_validation(client_for, server):
     # Only the whole object: the SDK's CompletionChoice types finish_reason as a non-null Literal,
     # so strict validation rejects the `"finish_reason": null` that the API itself puts on text
-    # chunks (spec /completions stream example, wire brief 6); a strict client cannot stream here.
+    # chunks (spec /completions stream example); a strict client cannot stream here.
     strict = client_for(server, _strict_response_validation=True)
     completion = strict.completions.create(model=MODEL, prompt=["Say hi", "Say bye"], n=2, logprobs=1, echo=True)
     assert [c.text for c in completion.choices] == [PROMPT + REPLY] * 2 + ["Say bye" + ECHO + "Say bye"] * 2

@@ -1,5 +1,5 @@
-"""Embeddings (wire brief 7) through the official SDK, above all its default: the SDK asks for
-base64 and decodes the float32 bytes itself (7.1)."""
+"""Embeddings through the official SDK, above all its default: the SDK asks for base64 and
+decodes the float32 bytes itself."""
 
 import array
 import importlib.util
@@ -15,7 +15,7 @@ SIZES = {"text-embedding-3-small": 1536, "text-embedding-ada-002": 1536, "text-e
 
 
 def default_encoding_requested():
-    """What this SDK puts in `encoding_format` when the caller gives none (wire brief 7.1):
+    """What this SDK puts in `encoding_format` when the caller gives none:
     base64 since 1.62.0; before that only when numpy is importable, otherwise nothing."""
     if SDK_VERSION >= (1, 62) or importlib.util.find_spec("numpy") is not None:
         return "base64"
@@ -58,7 +58,7 @@ def test_default_encoding_is_decoded_by_the_sdk(client, wire):
 
 
 def test_explicit_base64_is_returned_as_sent(client):
-    # An explicit format is returned untouched (wire brief 7.1): here the base64 string itself.
+    # An explicit format is returned untouched: here the base64 string itself.
     encoded = client.embeddings.create(model="text-embedding-3-small", input=TEXT, encoding_format="base64")
     floats = client.embeddings.create(model="text-embedding-3-small", input=TEXT, encoding_format="float")
     text = encoded.data[0].embedding

@@ -47,7 +47,7 @@ def test_unknown_encoding_format_is_a_bad_request(client):
 
 
 def test_completions_logprobs_above_5_is_a_bad_request(client):
-    # Wire brief 6: legacy `logprobs` is an integer 0..5.
+    # Legacy `logprobs` is an integer 0..5.
     err = raises(
         openai.BadRequestError,
         lambda: client.completions.create(model="gpt-3.5-turbo-instruct", prompt="hi", logprobs=6),
@@ -81,7 +81,7 @@ def test_strict_models_rejects_unknown_chat_model(client_for, strict_server):
         openai.NotFoundError,
         lambda: strict.chat.completions.create(model="gpt-1337-turbo-pro-max", messages=MESSAGES),
     )
-    # Wire brief 5.2 quotes the API's answer to a chat request for an unknown model:
+    # The API's answer to a chat request for an unknown model:
     # {"message": "The model `gpt-4o` does not exist or you do not have access to it.",
     #  "type": "invalid_request_error", "param": null, "code": "model_not_found"}
     assert (err.status_code, err.type, err.code, err.param) == (404, "invalid_request_error", "model_not_found", None)
@@ -114,7 +114,7 @@ def test_injected_status_maps_to_sdk_exception(client_for, server, status, cls, 
     assert err.status_code == status
     if status in (429, 503):
         assert err.response.headers["retry-after"] == "1"
-    # Expected bodies: wire brief 5.2 (real API output quoted there).
+    # Expected bodies: what the real API sends for these statuses.
     if status == 403:
         assert err.type == "invalid_request_error"
     if status == 429:

@@ -1,5 +1,5 @@
-"""Faults and the request journal through the official SDK: retries as wire brief 5.4 describes
-them, counted by the server's journal (`GET /_oaimock/requests?scope=`), scripted error sequences,
+"""Faults and the request journal through the official SDK: retries, counted by the server's
+journal (`GET /_oaimock/requests?scope=`), scripted error sequences,
 `x-should-retry: false`, and the stream faults (mid-stream error, truncation, disconnect,
 malformed event) as the SDK and its stream helper see them. Each test has its own scope."""
 
@@ -192,7 +192,7 @@ def test_a_mid_stream_error_raises_api_error_and_is_not_retried(client_for, faul
         for chunk in stream:
             seen.append(chunk)
     err = caught.value
-    # Wire brief 4.6: exactly APIError, not an APIStatusError (the status was already 200).
+    # A mid-stream error: exactly APIError, not an APIStatusError (the status was already 200).
     assert type(err) is openai.APIError
     assert not isinstance(err, openai.APIStatusError)
     assert len(seen) == 2
@@ -271,7 +271,7 @@ def test_a_malformed_event_raises_a_json_error(client_for, fault_server, scope):
         extra_headers={"x-oaimock-scope": scope, "x-oaimock-malformed-after": "1"},
     )
     seen = []
-    # Wire brief 4.5: the SDK json.loads every non-[DONE] event.
+    # The SDK json.loads every non-[DONE] event.
     with pytest.raises(json.JSONDecodeError):
         for chunk in stream:
             seen.append(chunk)

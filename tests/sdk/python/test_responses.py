@@ -1,6 +1,6 @@
-"""The Responses API (wire brief 9) through the official SDK: output_text, instructions, item
-input, max_output_tokens, the raw event stream and the stream helper. Collected only for SDKs that
-have client.responses (conftest.NOT_COLLECTED says why not otherwise)."""
+"""The Responses API through the official SDK: output_text, instructions, item input,
+max_output_tokens, the raw event stream and the stream helper. Collected only for SDKs that have
+client.responses (conftest.NOT_COLLECTED says why not otherwise)."""
 
 import openai
 import pytest
@@ -11,7 +11,7 @@ MODEL = "gpt-4o-mini"
 TEXT = "Tell me about the weather today"
 LONG = " ".join(f"word{i}" for i in range(30))
 
-# Wire brief 9.4: the events of a text answer, in order.
+# The events of a text answer, in the order the API sends them.
 HEAD = ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"]
 TAIL = ["response.output_text.done", "response.content_part.done", "response.output_item.done"]
 
@@ -73,7 +73,7 @@ def test_max_output_tokens_makes_it_incomplete(client):
 
 
 def test_max_output_tokens_below_16_is_a_bad_request(client):
-    # Spec CreateResponse: max_output_tokens is an integer >= 16 (wire brief 9.1).
+    # Spec CreateResponse: max_output_tokens is an integer >= 16.
     err = raises(openai.BadRequestError, lambda: create(client, max_output_tokens=15))
     assert (err.status_code, err.param) == (400, "max_output_tokens")
 
@@ -131,7 +131,7 @@ def test_strict_response_validation(client_for, server):
 
 
 def test_a_mid_stream_error_event_raises_api_error(client):
-    # Wire brief 9.6: `event: error` with the live API's nested error object; the SDK raises
+    # `event: error` with the live API's nested error object; the SDK raises
     # APIError (not an APIStatusError: the status was 200) on its top-level `error` key, in the
     # raw stream and in the helper. conftest validates the nested object as an `Error`.
     seen = []

@@ -1,7 +1,7 @@
-"""Function calls and structured outputs in the Responses API through the official SDK (issue 7;
-wire brief 9.5, 9.7): scripted `function_call` items plain and through `responses.stream`,
-`function_call_output` sent back ending in text, `tool_choice` without fixtures, scripted
-refusals, and `responses.parse(text_format=...)`. Collected only for SDKs that have
+"""Function calls and structured outputs in the Responses API through the official SDK: scripted
+`function_call` items plain and through `responses.stream`, `function_call_output` sent back
+ending in text, `tool_choice` without fixtures, scripted refusals, and
+`responses.parse(text_format=...)`. Collected only for SDKs that have
 client.responses (conftest.NOT_COLLECTED says why not otherwise)."""
 
 import json
@@ -68,8 +68,8 @@ def test_scripted_function_calls_plain(client_for, scripted_server):
 
 
 def test_scripted_function_calls_raw_events(client_for, scripted_server):
-    """Wire brief 9.5 per call: output_item.added (arguments ""), argument deltas, arguments.done
-    (with the name), output_item.done; then response.completed."""
+    """The API's raw events, per call: output_item.added (arguments ""), argument deltas,
+    arguments.done (with the name), output_item.done; then response.completed."""
     client = client_for(scripted_server)
     events = list(client.responses.create(model=MODEL, input=WEATHER, tools=FUNCTIONS, stream=True))
     assert [e.sequence_number for e in events] == list(range(len(events)))

@@ -1,4 +1,4 @@
-"""Structured outputs in chat.completions through the official SDK (issue 7): the SDK's `parse`
+"""Structured outputs in chat.completions through the official SDK: the SDK's `parse`
 (and stream helper) with pydantic models, and raw `json_schema` response formats whose content is
 validated with jsonschema (formats included). No fixtures: the server builds an instance of the
 schema whose first free string is the user's message."""

@@ -1,4 +1,4 @@
-"""Tool calls and refusals in chat.completions through the official SDK (issue 7): scripted
+"""Tool calls and refusals in chat.completions through the official SDK: scripted
 parallel calls (plain, streamed raw and through the stream helper), an agent loop that ends,
 `tool_choice` "required"/named without fixtures (arguments valid against the tool's schema), strict
 pydantic tools, and scripted refusals. Fixture rules: tests/sdk/fixtures/tools.json."""
@@ -91,8 +91,9 @@ def test_scripted_parallel_calls_plain(client_for, scripted_server):
 
 
 def test_scripted_parallel_calls_raw_stream(client_for, scripted_server):
-    """Wire brief 4.4: a role chunk with `content: null`, then per call one fragment with `id`,
-    `type` and `name` (arguments ""), then argument fragments with only `index`, in index order."""
+    """The API's raw stream layout for tool calls: a role chunk with `content: null`, then per
+    call one fragment with `id`, `type` and `name` (arguments ""), then argument fragments with
+    only `index`, in index order."""
     client = client_for(scripted_server)
     chunks = list(client.chat.completions.create(model=MODEL, messages=weather_messages(), tools=TOOLS, stream=True))
     first = chunks[0].choices[0]

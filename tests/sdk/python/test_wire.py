@@ -1,5 +1,5 @@
 """Plain HTTP/1.1 over a socket: what the SDKs tolerate but stricter clients (curl scripts, proxies,
-other languages' SSE parsers) do not. Wire brief sections 2.2, 4.3, 4.5 and 10."""
+other languages' SSE parsers) do not."""
 
 import json
 import re
@@ -188,7 +188,7 @@ def test_wrong_key_is_json_401(keyed_server):
 
 
 def test_stream_framing_is_exact(conn):
-    # The SDKs send `Accept: application/json` even when streaming (wire brief 2.1).
+    # The SDKs send `Accept: application/json` even when streaming.
     body = {**CHAT, "n": 2, "stream": True, "stream_options": {"include_usage": True}}
     rsp = conn.request("POST", "/v1/chat/completions", body, {"Accept": "application/json"})
     assert rsp.status == 200
@@ -200,7 +200,7 @@ def test_stream_framing_is_exact(conn):
     chunks = [json.loads(p) for p in payloads[:-1]]
     for chunk in chunks:
         validate("CreateChatCompletionStreamResponse", chunk)
-    # Shapes seen on the real API (wire brief 2.3); same id, created and fingerprint on every chunk.
+    # Shapes the real API sends; same id, created and fingerprint on every chunk.
     assert len({(c["id"], c["created"], c["system_fingerprint"]) for c in chunks}) == 1
     assert re.fullmatch(r"chatcmpl-[A-Za-z0-9]{29}", chunks[0]["id"])
     assert re.fullmatch(r"fp_[0-9a-f]{10}", chunks[0]["system_fingerprint"])
@@ -224,7 +224,7 @@ def test_stream_without_usage_has_no_usage_key(conn):
 
 
 def test_connection_is_reusable_after_a_stream(conn):
-    # Old SDKs read to EOF after [DONE] (wire brief 4.5): the chunked body must end by itself.
+    # Old SDKs (openai < 2.7.0) read to EOF after [DONE]: the chunked body must end by itself.
     first = conn.request("POST", "/v1/chat/completions", {**CHAT, "stream": True})
     assert first.body.endswith(b"data: [DONE]\n\n")
     assert conn.buf == b"", "nothing may follow the terminating chunk"
@@ -254,7 +254,7 @@ def test_completion_stream_framing_is_exact(conn):
     assert rsp.status == 200
     assert re.fullmatch(r"text/event-stream(; *charset=utf-8)?", rsp.headers["content-type"], re.I)
     assert REQUEST_ID.fullmatch(rsp.headers["x-request-id"])
-    payloads = data_events(rsp.body)  # data-only, like chat (wire brief 4.5 rule 1)
+    payloads = data_events(rsp.body)  # data-only, like chat
     assert payloads[-1] == "[DONE]" and payloads.count("[DONE]") == 1
     chunks = [json.loads(p) for p in payloads[:-1]]
     for chunk in chunks:
@@ -285,7 +285,7 @@ def test_completion_stream_without_usage_has_no_usage_key(conn):
 
 def named_events(body):
     """Checks the framing of a Responses stream strictly: every event is exactly an `event:` line
-    and one `data:` line whose JSON `type` is the event name (wire brief 9.3)."""
+    and one `data:` line whose JSON `type` is the event name."""
     text = body.decode("utf-8")
     assert "\r" not in text and text.endswith("\n\n")
     events = []
@@ -319,7 +319,7 @@ def test_responses_stream_framing_is_exact(conn):
     assert {e["item_id"] for e in events if "item_id" in e} == {item["id"]}
     deltas = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
     assert deltas == item["content"][0]["text"] == ECHO + "ping pong"
-    # Required-but-nullable fields are sent as null, not left out (wire brief 10.5).
+    # Required-but-nullable fields are sent as null, not left out.
     created = events[0]["response"]
     assert {k: created[k] for k in ("error", "incomplete_details", "usage", "completed_at")} == dict.fromkeys(
         ("error", "incomplete_details", "usage", "completed_at")

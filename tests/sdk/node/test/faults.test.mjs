@@ -1,4 +1,4 @@
-// Faults and the request journal through the Node SDK: retries (wire brief 5.4) counted by the
+// Faults and the request journal through the Node SDK: retries counted by the
 // server's journal (`GET /_oaimock/requests?scope=`), a scripted error sequence, `x-should-retry:
 // false`, and the stream faults (mid-stream error, truncation, disconnect, malformed event) as the
 // SDK and its stream helper see them. Each test has its own `x-oaimock-scope`.
@@ -141,7 +141,7 @@ test('a mid-stream error throws APIError and is not retried', async () => {
       for await (const chunk of stream) seen.push(chunk);
     })(),
   );
-  // Wire brief 4.6: exactly APIError, with no status, the inner error object and its message.
+  // A mid-stream error: exactly APIError, with no status, the inner error object and its message.
   assert.equal(err.constructor, APIError);
   assert.equal(err.status, undefined);
   assert.deepEqual(err.error, { message: err.error.message, type: 'server_error', param: null, code: null });
@@ -169,7 +169,7 @@ test('a truncated stream: iterating works, finalChatCompletion() rejects for the
   assert.equal(chunks.length, 3);
   assert.ok(chunks.every((c) => c.choices[0].finish_reason === null));
   const err = await rejection(stream.finalChatCompletion());
-  // Wire brief 4.7; the helper's own error, an OpenAIError (not an APIError).
+  // The stream helper's own error, an OpenAIError (not an APIError).
   for (const e of [iterated, err]) {
     assert.equal(e.constructor, OpenAIError);
     assert.equal(e.message, 'missing finish_reason for choice 0');

@@ -1,6 +1,6 @@
-// The Responses API (wire brief 9) through the official Node SDK: output_text, instructions, item
-// input, max_output_tokens, the raw event stream and the stream helper (whose accumulator checks
-// event order, indices and ids: 9.7).
+// The Responses API through the official Node SDK: output_text, instructions, item input,
+// max_output_tokens, the raw event stream and the stream helper (whose accumulator checks event
+// order, indices and ids).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BadRequestError } from 'openai';

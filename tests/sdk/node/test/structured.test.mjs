@@ -1,4 +1,4 @@
-// Structured outputs through the official Node SDK (issue 7): zodResponseFormat with
+// Structured outputs through the official Node SDK: zodResponseFormat with
 // chat.completions.parse and the chat stream helper, zodTextFormat with responses.parse and the
 // Responses stream helper. No fixtures: the server builds an instance of the schema the SDK made
 // from the zod model, whose first free string is the user's message.

@@ -1,4 +1,4 @@
-// Tool calls and refusals through the official Node SDK (issue 7): scripted parallel calls in
+// Tool calls and refusals through the official Node SDK: scripted parallel calls in
 // chat (plain, raw stream, stream helper), runTools agent loops that end, tool_choice
 // "required"/named without fixtures, zodFunction tools, scripted refusals, and the Responses API's
 // function_call items (plain, stream helper, function_call_output back). Fixture rules:
