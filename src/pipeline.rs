@@ -13,8 +13,8 @@ use crate::faults::RequestFaults;
 use crate::http::{Answer, Head};
 use crate::journal::Record;
 
-/// The most request headers, and header bytes, answered normally; beyond either, 431. tiny_http
-/// has already read them into memory by then (it sets no limit), but the client learns why.
+/// The most request headers, and header bytes, answered normally; beyond either, 431. The
+/// transport has already read them into memory by then (quirk Q4), but the client learns why.
 const MAX_HEADERS: usize = 200;
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 

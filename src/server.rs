@@ -17,9 +17,9 @@ use crate::transport::{POLL, Transport};
 /// A running mock server. Dropping it (or [`Server::shutdown`]) stops it.
 ///
 /// Process-wide state: the first server started in a process installs a panic hook that counts
-/// panics of tiny_http's accept thread (so a dead accept loop is replaced; it then calls the
-/// hook that was there before), and a request that declares a body over 1 GiB is kept for the
-/// life of the process rather than dropped (dropping it would make tiny_http allocate that size).
+/// panics of the HTTP library's accept thread (so a dead accept loop is replaced; it then calls
+/// the hook that was there before), and a request that declares a body over 1 GiB is kept for the
+/// life of the process rather than dropped (dropping it would allocate that size and abort).
 /// Both are described in the architecture notes (quirks Q5 and Q2).
 pub struct Server {
     transport: Arc<Transport>,

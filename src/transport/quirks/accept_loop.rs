@@ -1,7 +1,7 @@
 //! Q5 — the accept loop ends for good on its first error.
 //!
 //! Defect: any `accept()` error (out of file descriptors, say) ends tiny_http's accept loop
-//! (`src/lib.rs:293-340`): one `Err` reaches `recv()`, then `recv()` blocks forever while the
+//! (`src/lib.rs:293-347`, the `Err` arm at 341-345): one `Err` reaches `recv()`, then `recv()` blocks forever while the
 //! process lives on. Running out of descriptors can also panic the accept thread
 //! (`try_clone().unwrap()` in `src/util/refined_tcp_stream.rs:18`), which ends the loop without a
 //! word to `recv()`. So a panic hook counts those panics, and a worker that sees either sign

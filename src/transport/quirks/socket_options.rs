@@ -1,7 +1,7 @@
 //! Q9 — socket options only the listener can carry.
 //!
 //! Defect: tiny_http never sets `TCP_NODELAY` or a write timeout on the sockets it accepts
-//! (`src/lib.rs`, `Server::from_listener` ~line 280, and the accept loop below it); on Linux an
+//! (`Server::from_listener`, `src/lib.rs:242`, and its accept loop at 293); on Linux an
 //! accepted socket inherits them from the listener, so they are set there. A *read* timeout must
 //! never be set on the listener: `accept()` then fails with `EAGAIN` and the accept loop ends (Q5).
 //! Proof: `tests/streaming.rs` `events_are_flushed_one_by_one_as_the_words_are_produced`

@@ -1,7 +1,7 @@
 //! Q7 — a body over 1 KiB that is not read is drained when the request is dropped.
 //!
 //! Defect: tiny_http reads bodies of at most 1 KiB before `recv()` returns and larger ones lazily
-//! (`src/client.rs`, `Request` construction; `src/util/equal_reader.rs:60-80`); dropping a request
+//! (`src/request.rs:194`); dropping a request (`src/util/equal_reader.rs:63-80`)
 //! whose body was not read reads and discards the rest, blocking the dropping thread for as long
 //! as the client takes, and an unparsable `Content-Length` counts as no body at all. So an answer
 //! decided before such a body is read goes through `respond()` (which writes first, then drains)

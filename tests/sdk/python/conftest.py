@@ -480,7 +480,7 @@ def check_exchange(exchange):
     elif streamed:
         events = _stream_payloads(exchange, where)
         for i, (event_name, event) in enumerate(events):
-            assert event_name is None, f"{where}: no `event:` lines on a data-only stream (wire brief 4.5)"
+            assert event_name is None, f"{where}: no `event:` lines on a data-only stream"
             if event is None:
                 continue
             if "error" in event:

@@ -110,7 +110,7 @@ def test_scripted_parallel_calls_raw_stream(client_for, scripted_server):
     for index, (name, arguments) in enumerate(SCRIPTED):
         mine = [f for f in fragments if f.index == index]
         assert mine[0].id is not None and all(f.id is None and f.type is None for f in mine[1:])
-        assert all(f.function.name is None for f in mine[1:]), "the name comes once (wire brief 4.7)"
+        assert all(f.function.name is None for f in mine[1:]), "the name comes once"
         assert json.loads("".join(f.function.arguments for f in mine)) == arguments
         assert len(mine) > 2, "arguments are streamed in several fragments"
     assert [c.choices[0].finish_reason for c in chunks] == [None] * (len(chunks) - 1) + ["tool_calls"]

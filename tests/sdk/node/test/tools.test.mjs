@@ -77,7 +77,7 @@ test('chat: scripted parallel calls, plain', async () => {
   assert.ok(!asObject.includes(' '), 'an object is sent as compact JSON');
 });
 
-test('chat: scripted parallel calls, raw stream fragments (wire brief 4.4)', async () => {
+test('chat: scripted parallel calls, raw stream fragments', async () => {
   const chunks = [];
   for await (const chunk of await sclient.chat.completions.create({ model: MODEL, messages: MESSAGES, tools: TOOLS, stream: true })) {
     chunks.push(chunk);
@@ -332,7 +332,7 @@ test('responses: scripted function_call items, plain', async () => {
   checkFunctionCalls(await sclient.responses.create({ model: MODEL, input: WEATHER, tools: FUNCTIONS }));
 });
 
-test('responses: stream helper finalResponse has the calls (wire brief 9.5, 9.7)', async () => {
+test('responses: stream helper finalResponse has the calls', async () => {
   const plain = await sclient.responses.create({ model: MODEL, input: WEATHER, tools: FUNCTIONS });
   const stream = sclient.responses.stream({ model: MODEL, input: WEATHER, tools: FUNCTIONS });
   const deltas = {};
