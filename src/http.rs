@@ -43,6 +43,8 @@ pub(crate) struct Answer {
     pub delay: Duration,
     /// What decided the answer (a fixture rule, a fault), for the request journal.
     pub source: Option<String>,
+    /// Send `Access-Control-Allow-Origin: *` (API answers, for browser clients; never the admin's).
+    pub cors: bool,
 }
 
 #[derive(Debug)]
@@ -114,6 +116,7 @@ impl Answer {
             close: false,
             delay: Duration::ZERO,
             source: None,
+            cors: true,
         }
     }
 
@@ -150,6 +153,12 @@ impl Answer {
         let mut answer = Answer::error(error);
         answer.close = true;
         answer
+    }
+
+    /// Whether writing its body in one go may wait on the client: more than a socket buffer
+    /// holds. (A stream's waits go through the writer's pause, which starts a spare first.)
+    pub(crate) fn is_large(&self) -> bool {
+        matches!(&self.body, Body::Json(bytes) if bytes.len() > 64 * 1024)
     }
 
     pub(crate) fn empty(status: u16, headers: Vec<(String, String)>) -> Answer {

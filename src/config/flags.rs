@@ -65,6 +65,11 @@ const FLAGS: &[Flag] = &[
         help: "give up on a client that reads nothing for MS [default: 10000]",
     },
     Flag {
+        name: "read-timeout-ms",
+        value: Some("MS"),
+        help: "answer 408 to a request body that takes longer than MS [default: 30000]",
+    },
+    Flag {
         name: "models",
         value: Some("A,B,C"),
         help: "model ids listed by /v1/models [default: common OpenAI ids]",
@@ -250,6 +255,9 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "max-connections" => config.max_connections = positive(number(value, "a count")?)?,
         "write-timeout-ms" => {
             config.write_timeout = Duration::from_millis(positive(number(value, "milliseconds")?)?)
+        }
+        "read-timeout-ms" => {
+            config.read_timeout = Duration::from_millis(positive(number(value, "milliseconds")?)?)
         }
         "models" => {
             config.models = value

@@ -20,6 +20,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_connections: usize,
     pub write_timeout: Duration,
+    /// `--read-timeout-ms`: how long a request body not yet received may take to arrive.
+    pub read_timeout: Duration,
     pub models: Vec<String>,
     pub strict_models: bool,
     pub quiet: bool,
@@ -68,6 +70,7 @@ impl Default for Config {
             max_body_bytes: 8 * 1024 * 1024,
             max_connections: 4096,
             write_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
             models: DEFAULT_MODELS.iter().map(|m| m.to_string()).collect(),
             strict_models: false,
             quiet: false,

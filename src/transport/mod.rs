@@ -163,12 +163,11 @@ impl Transport {
     }
 
     /// One request, from tiny_http's hands to the last byte written.
-    fn serve(&self, mut rq: tiny_http::Request, spare: &dyn Fn()) {
+    fn serve(&self, rq: tiny_http::Request, spare: &dyn Fn()) {
         let started = Instant::now();
-        let Some(rq_) = quirks::burst_starvation::answer_occupier(rq) else {
+        let Some(rq) = quirks::burst_starvation::answer_occupier(rq) else {
             return;
         };
-        rq = rq_;
         let head = request::head(&rq);
         let request_id = crate::ids::hex("req_", 32);
         // Plus one, so that 0 keeps meaning "no request yet".
@@ -176,21 +175,24 @@ impl Transport {
         self.last_request_ms.store(since_start, Ordering::Relaxed);
         let max = self.app.config.max_connections;
         let admitted = self.busy.fetch_add(1, Ordering::AcqRel) < max;
-        let (answer, exchange) = if admitted {
-            self.answer(&mut rq, &head, spare)
+        let (delivery, exchange) = if admitted {
+            self.answer(rq, &head, spare)
         } else {
             let answer = Answer::error(ApiError::overloaded(max));
-            (Delivery::Write(answer), pipeline::Exchange::default())
+            (Delivery::Write(rq, answer), pipeline::Exchange::default())
         };
-        let status = answer.status();
-        let entry = pipeline::journal(&self.app, &head, &exchange, status, answer.source());
+        let status = delivery.status();
+        let entry = pipeline::journal(&self.app, &head, &exchange, status, delivery.source());
         let mut first_byte = None;
         let pause = |d: Duration| {
             spare();
             std::thread::sleep(d);
         };
-        let written = match answer {
-            Delivery::Write(answer) => {
+        let written = match delivery {
+            Delivery::Write(rq, answer) => {
+                if answer.is_large() {
+                    spare();
+                }
                 let mut writer = quirks::raw_writer::take(rq);
                 writer::send(
                     &mut *writer,
@@ -201,8 +203,12 @@ impl Transport {
                     &mut first_byte,
                 )
             }
-            Delivery::Refuse(answer) => quirks::undrained_body::refuse(rq, answer, &request_id),
-            Delivery::Park => quirks::oversized_body::park(rq),
+            Delivery::Refuse(rq, answer) => quirks::undrained_body::refuse(rq, answer, &request_id),
+            Delivery::Park(rq) => quirks::oversized_body::park(rq),
+            Delivery::TimedOut => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the body did not arrive in time",
+            )),
         };
         self.busy.fetch_sub(1, Ordering::AcqRel);
         let done = pipeline::Done {
@@ -217,75 +223,90 @@ impl Transport {
     /// Admits the head, reads the body the route takes, and has the pipeline answer it.
     fn answer(
         &self,
-        rq: &mut tiny_http::Request,
+        mut rq: tiny_http::Request,
         head: &crate::http::Head,
         spare: &dyn Fn(),
     ) -> (Delivery, pipeline::Exchange) {
+        let none = pipeline::Exchange::default;
         let limit = self.app.config.max_body_bytes;
         let declared = rq.body_length().unwrap_or(0);
         if quirks::oversized_body::too_large_to_drop(declared) {
-            return (Delivery::Park, pipeline::Exchange::default());
+            return (Delivery::Park(rq), none());
         }
         if declared > limit {
             let answer = Answer::error(ApiError::body_too_large(limit));
-            return (Delivery::Refuse(answer), pipeline::Exchange::default());
+            return (Delivery::Refuse(rq, answer), none());
         }
-        let unread = quirks::undrained_body::unread(declared);
-        let early = |answer: Answer| {
-            let delivery = if unread {
-                Delivery::Refuse(answer)
-            } else {
-                Delivery::Write(answer)
-            };
-            (delivery, pipeline::Exchange::default())
-        };
+        let body = request::Body::of(head, declared);
         let admitted = match pipeline::admit(&self.app, head) {
             Ok(admitted) => admitted,
-            Err(answer) => return early(*answer),
+            Err(answer) if body.unread() => return (Delivery::Refuse(rq, *answer), none()),
+            Err(answer) => return (Delivery::Write(rq, *answer), none()),
         };
-        let body = if admitted.route.has_body() {
-            let chunked = head.headers.iter().any(|(n, _)| n == "transfer-encoding");
-            if unread || chunked {
-                spare();
+        if !admitted.route.has_body() {
+            if body.unread() {
+                let answer = quirks::undrained_body::unexpected(head);
+                return (Delivery::Refuse(rq, answer), none());
             }
-            match request::read_body(rq, limit) {
-                Ok(body) => body,
-                Err(error) => {
-                    let answer = Answer::closing(error);
-                    return (Delivery::Write(answer), admitted.exchange(Vec::new()));
-                }
-            }
-        } else if unread {
-            let answer = quirks::undrained_body::unexpected(head);
-            return (Delivery::Refuse(answer), pipeline::Exchange::default());
-        } else {
-            Vec::new()
+            return self.answer_read(rq, head, admitted, Vec::new(), body);
+        }
+        if body.waits() {
+            spare();
+        }
+        let timeout = self.app.config.read_timeout;
+        let read = match body.waits() {
+            false => Some((request::read_body(&mut rq, limit, &body), rq)),
+            true => request::read_body_within(rq, head, limit, body, timeout),
         };
-        let (answer, exchange) = pipeline::answer(&self.app, head, admitted, body);
-        (Delivery::Write(answer), exchange)
+        match read {
+            None => (Delivery::TimedOut, admitted.exchange(Vec::new())),
+            Some((Ok(bytes), rq)) => self.answer_read(rq, head, admitted, bytes, body),
+            Some((Err(error), rq)) => {
+                let answer = Answer::closing(error);
+                (Delivery::Write(rq, answer), admitted.exchange(Vec::new()))
+            }
+        }
+    }
+
+    /// The pipeline's answer to a request whose body is read; an upgrade request's connection
+    /// ends with it (tiny_http reads no further request on it).
+    fn answer_read(
+        &self,
+        rq: tiny_http::Request,
+        head: &crate::http::Head,
+        admitted: pipeline::Admitted,
+        bytes: Vec<u8>,
+        body: request::Body,
+    ) -> (Delivery, pipeline::Exchange) {
+        let (mut answer, exchange) = pipeline::answer(&self.app, head, admitted, bytes);
+        answer.close |= body.upgrade;
+        (Delivery::Write(rq, answer), exchange)
     }
 }
 
 /// How an answer leaves: written by us, answered before an unread body that tiny_http then
-/// drains (Q7), or never, for a body too large to drop (Q2).
+/// drains (Q7), never (a body too large to drop, Q2), or not at all here: the body did not arrive
+/// in time and its reader thread answers if it ever does.
 enum Delivery {
-    Write(Answer),
-    Refuse(Answer),
-    Park,
+    Write(tiny_http::Request, Answer),
+    Refuse(tiny_http::Request, Answer),
+    Park(tiny_http::Request),
+    TimedOut,
 }
 
 impl Delivery {
     fn status(&self) -> u16 {
         match self {
-            Delivery::Write(answer) | Delivery::Refuse(answer) => answer.status,
-            Delivery::Park => 413,
+            Delivery::Write(_, answer) | Delivery::Refuse(_, answer) => answer.status,
+            Delivery::Park(_) => 413,
+            Delivery::TimedOut => 408,
         }
     }
 
     fn source(&self) -> Option<&str> {
         match self {
-            Delivery::Write(answer) | Delivery::Refuse(answer) => answer.source.as_deref(),
-            Delivery::Park => None,
+            Delivery::Write(_, answer) | Delivery::Refuse(_, answer) => answer.source.as_deref(),
+            Delivery::Park(_) | Delivery::TimedOut => None,
         }
     }
 }

@@ -44,6 +44,11 @@ fn release(count: &AtomicUsize, keep: usize) -> bool {
         .is_ok()
 }
 
+/// Whether a worker may leave while `idle` others are receiving and `keep` must be.
+fn may_retire(idle: usize, keep: usize) -> bool {
+    idle >= keep
+}
+
 /// How many spares a worker about to block starts: none while another worker is receiving.
 fn spares_needed(idle: usize) -> usize {
     if idle == 0 { SPARES } else { 0 }
@@ -108,14 +113,19 @@ impl Transport {
         self.workers.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// Leaves if the generation keeps enough workers: `MIN_WORKERS` for the current one, one for
-    /// an old one. True when this worker should exit.
+    /// Leaves if enough others are receiving: `MIN_WORKERS` idle ones for the current generation,
+    /// one for an old one. Busy workers do not count — a worker streaming for minutes cannot
+    /// answer the next request — so retirement never leaves fewer receivers than that. True when
+    /// this worker should exit.
     fn retire(&self, generation: &Generation) -> bool {
         let keep = if self.is_current(generation) {
             MIN_WORKERS
         } else {
             1
         };
+        if !may_retire(generation.idle.load(Ordering::Acquire), keep) {
+            return false;
+        }
         let left = release(&generation.workers, keep);
         if left {
             self.workers.fetch_sub(1, Ordering::AcqRel);
@@ -146,6 +156,15 @@ mod tests {
         assert!(release(&count, 1));
         let count = AtomicUsize::new(1);
         assert!(!release(&count, 1));
+    }
+
+    #[test]
+    fn busy_workers_do_not_count_toward_the_ones_retirement_keeps() {
+        // Six long streams and five idle workers: one idle worker may go (four still receive)...
+        assert!(may_retire(4, MIN_WORKERS));
+        // ...but not when only three others are receiving, however many are busy streaming.
+        assert!(!may_retire(3, MIN_WORKERS));
+        assert!(!may_retire(0, 1));
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Reading a request from tiny_http: its head as a [`Head`], and its body under a size limit.
 
 use std::borrow::Cow;
-use std::io::{self, Read};
+use std::io::{self, Read as _};
+use std::sync::mpsc::{self, TrySendError};
+use std::thread;
+use std::time::Duration;
 
+use super::quirks;
 use crate::error::ApiError;
-use crate::http::Head;
+use crate::http::{Answer, Head};
 
 pub(crate) fn head(rq: &tiny_http::Request) -> Head {
     let header = |name: &'static str| {
@@ -56,26 +60,141 @@ fn method(method: &tiny_http::Method) -> Cow<'static, str> {
     })
 }
 
+/// How a request's body reaches us.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Body {
+    /// The declared `Content-Length` (0 when absent).
+    declared: usize,
+    chunked: bool,
+    /// `Expect: 100-continue`: tiny_http answers `100 Continue` only when the body is read.
+    expect: bool,
+    /// `Connection: upgrade`: tiny_http hands over the raw socket as the body (reading it waits
+    /// for the client to close), and reads no further request on the connection.
+    pub upgrade: bool,
+}
+
+impl Body {
+    pub(crate) fn of(head: &Head, declared: usize) -> Body {
+        let has = |name: &str, token: &str| {
+            head.headers.iter().any(|(n, v)| {
+                n == name
+                    && v.split(',')
+                        .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        };
+        Body {
+            declared,
+            chunked: head.headers.iter().any(|(n, _)| n == "transfer-encoding"),
+            expect: has("expect", "100-continue"),
+            upgrade: has("connection", "upgrade"),
+        }
+    }
+
+    /// Whether tiny_http left the body on the socket (Q7).
+    pub(crate) fn unread(&self) -> bool {
+        quirks::undrained_body::unread(self.declared) || self.chunked || self.expect || self.upgrade
+    }
+
+    /// Whether reading it may wait on the client.
+    pub(crate) fn waits(&self) -> bool {
+        self.unread()
+    }
+}
+
 /// Reads the whole body, refusing more than `limit` bytes. After a failure the connection closes:
-/// the rest of the body was not read.
-pub(crate) fn read_body(rq: &mut tiny_http::Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// the rest of the body was not read. An upgrade request's body is exactly its `Content-Length`
+/// (the reader is the raw socket); a chunked one is refused, as nothing would decode it.
+pub(crate) fn read_body(
+    rq: &mut tiny_http::Request,
+    limit: usize,
+    body: &Body,
+) -> Result<Vec<u8>, ApiError> {
+    if body.upgrade && body.chunked {
+        return Err(ApiError::new(
+            400,
+            "invalid_request_error",
+            Some("invalid_body"),
+            "A chunked request body cannot be read on a connection that asks for an upgrade: send a Content-Length, or no Upgrade.",
+        ));
+    }
     let declared = rq.body_length();
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::body_too_large(limit));
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0));
-    let read = rq.as_reader().take(limit as u64 + 1).read_to_end(&mut body);
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+    let cap = if body.upgrade {
+        body.declared as u64
+    } else {
+        limit as u64 + 1
+    };
+    let read = rq.as_reader().take(cap).read_to_end(&mut bytes);
     let failed = |e: io::Error| {
         let message = format!("Could not read the request body: {e}.");
         ApiError::new(400, "invalid_request_error", Some("invalid_body"), message)
     };
     match read {
-        Ok(_) if body.len() > limit => Err(ApiError::body_too_large(limit)),
+        Ok(_) if bytes.len() > limit => Err(ApiError::body_too_large(limit)),
         Ok(n) if declared.is_some_and(|d| n < d) => Err(failed(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "the connection closed before the whole body arrived",
         ))),
-        Ok(_) => Ok(body),
+        Ok(_) => Ok(bytes),
         Err(e) => Err(failed(e)),
     }
+}
+
+/// What a timed read hands back: the body (or why it could not be read) and the request.
+type Read = (Result<Vec<u8>, ApiError>, tiny_http::Request);
+
+/// Reads the body on a small thread of its own, so the worker waits at most `timeout`: tiny_http
+/// gives no way to set a read timeout on its sockets. `None` when the body did not arrive in time;
+/// the reader then answers 408 itself if the client ever sends the rest or gives up, and ends with
+/// the connection. Without a thread to spare the body is read on the worker, untimed.
+pub(crate) fn read_body_within(
+    mut rq: tiny_http::Request,
+    head: &Head,
+    limit: usize,
+    body: Body,
+    timeout: Duration,
+) -> Option<Read> {
+    let (hand_in, take) = mpsc::sync_channel::<tiny_http::Request>(1);
+    let (done, result) = mpsc::sync_channel::<Read>(1);
+    let head = head.clone();
+    let reader = thread::Builder::new()
+        .name("oaimock-body".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let Ok(mut rq) = take.recv() else { return };
+            let read = read_body(&mut rq, limit, &body);
+            if let Err(TrySendError::Disconnected((_, rq))) = done.try_send((read, rq)) {
+                late(rq, &head);
+            }
+        });
+    if reader.is_err() {
+        let read = read_body(&mut rq, limit, &body);
+        return Some((read, rq));
+    }
+    hand_in.send(rq).ok()?;
+    result.recv_timeout(timeout).ok()
+}
+
+/// The answer to a body that arrived after the worker stopped waiting for it.
+fn late(rq: tiny_http::Request, head: &Head) {
+    let error = ApiError::new(
+        408,
+        "invalid_request_error",
+        Some("request_timeout"),
+        "The request body did not arrive in time (--read-timeout-ms).",
+    );
+    let mut writer = super::quirks::raw_writer::take(rq);
+    let request_id = crate::ids::hex("req_", 32);
+    let no_pause = |_: Duration| {};
+    let _ = super::writer::send(
+        &mut *writer,
+        head,
+        Answer::closing(error),
+        &request_id,
+        &no_pause,
+        &mut None,
+    );
 }

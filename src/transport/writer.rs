@@ -75,7 +75,9 @@ fn head_bytes(
         line("Cache-Control", "no-cache");
     }
     line("x-request-id", request_id);
-    line("Access-Control-Allow-Origin", "*");
+    if answer.cors {
+        line("Access-Control-Allow-Origin", "*");
+    }
     for (name, value) in &answer.headers {
         line(name, value);
     }

@@ -2,6 +2,8 @@
 //! (header limits, route, API key, `x-oaimock-*` headers), then [`answer`] it (random faults, the
 //! rate limit, the handler under `catch_unwind`, stream faults), and record it in the journal.
 
+mod guards;
+
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
@@ -23,6 +25,8 @@ pub(crate) struct Admitted {
     pub route: Route,
     faults: RequestFaults,
     journaled: bool,
+    /// An admin path: its answers carry no CORS headers.
+    admin: bool,
 }
 
 impl Admitted {
@@ -63,8 +67,15 @@ pub(crate) fn admit(app: &App, head: &Head) -> Result<Admitted, Box<Answer>> {
             message,
         ))));
     }
+    guards::framing(head).map_err(|e| Box::new(Answer::closing(e)))?;
     let refuse = |e| Box::new(Answer::error(e));
     let route = api::route(&head.method, &head.path).map_err(refuse)?;
+    let admin = guards::is_admin(&route, head);
+    if admin && let Err(e) = guards::admin(head, &app.config.host) {
+        let mut answer = Answer::error(e);
+        answer.cors = false;
+        return Err(Box::new(answer));
+    }
     if route.needs_key() {
         api::authorize(app, head).map_err(refuse)?;
     }
@@ -74,6 +85,7 @@ pub(crate) fn admit(app: &App, head: &Head) -> Result<Admitted, Box<Answer>> {
         route,
         faults,
         journaled,
+        admin,
     })
 }
 
@@ -89,6 +101,7 @@ pub(crate) fn answer(
         route,
         faults,
         journaled,
+        admin,
     } = admitted;
     let mut exchange = Exchange {
         journaled,
@@ -137,6 +150,7 @@ pub(crate) fn answer(
     };
     faults.stream.apply(&mut answer, seed);
     answer.headers.extend(limit_headers);
+    answer.cors = !admin;
     (answer, exchange)
 }
 
