@@ -168,6 +168,9 @@ impl Transport {
         let Some(rq) = quirks::burst_starvation::answer_occupier(rq) else {
             return;
         };
+        let Some(rq) = quirks::closed_connections::unanswered(rq) else {
+            return;
+        };
         let head = request::head(&rq);
         let request_id = crate::ids::hex("req_", 32);
         // Plus one, so that 0 keeps meaning "no request yet".
@@ -193,17 +196,28 @@ impl Transport {
                 if answer.is_large() {
                     spare();
                 }
+                let peer = rq.remote_addr().copied();
                 let mut writer = quirks::raw_writer::take(rq);
-                writer::send(
-                    &mut *writer,
-                    &head,
-                    answer,
-                    &request_id,
-                    &pause,
-                    &mut first_byte,
-                )
+                if quirks::closed_connections::after_close(&mut *writer, peer) {
+                    Ok(())
+                } else {
+                    if answer.close {
+                        quirks::closed_connections::closing(peer);
+                    }
+                    writer::send(
+                        &mut *writer,
+                        &head,
+                        answer,
+                        &request_id,
+                        &pause,
+                        &mut first_byte,
+                    )
+                }
             }
             Delivery::Refuse(rq, answer) => quirks::undrained_body::refuse(rq, answer, &request_id),
+            Delivery::Close(rq, answer) => {
+                quirks::undrained_body::close(rq, head.clone(), answer, request_id.clone())
+            }
             Delivery::Park(rq) => quirks::oversized_body::park(rq),
             Delivery::TimedOut => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -240,6 +254,9 @@ impl Transport {
         let body = request::Body::of(head, declared);
         let admitted = match pipeline::admit(&self.app, head) {
             Ok(admitted) => admitted,
+            Err(answer) if body.unread() && answer.close => {
+                return (Delivery::Close(rq, *answer), none());
+            }
             Err(answer) if body.unread() => return (Delivery::Refuse(rq, *answer), none()),
             Err(answer) => return (Delivery::Write(rq, *answer), none()),
         };
@@ -290,6 +307,8 @@ impl Transport {
 enum Delivery {
     Write(tiny_http::Request, Answer),
     Refuse(tiny_http::Request, Answer),
+    /// Like `Refuse`, for an answer that must end the connection (Q10).
+    Close(tiny_http::Request, Answer),
     Park(tiny_http::Request),
     TimedOut,
 }
@@ -297,7 +316,9 @@ enum Delivery {
 impl Delivery {
     fn status(&self) -> u16 {
         match self {
-            Delivery::Write(_, answer) | Delivery::Refuse(_, answer) => answer.status,
+            Delivery::Write(_, answer)
+            | Delivery::Refuse(_, answer)
+            | Delivery::Close(_, answer) => answer.status,
             Delivery::Park(_) => 413,
             Delivery::TimedOut => 408,
         }
@@ -305,7 +326,9 @@ impl Delivery {
 
     fn source(&self) -> Option<&str> {
         match self {
-            Delivery::Write(_, answer) | Delivery::Refuse(_, answer) => answer.source.as_deref(),
+            Delivery::Write(_, answer)
+            | Delivery::Refuse(_, answer)
+            | Delivery::Close(_, answer) => answer.source.as_deref(),
             Delivery::Park(_) | Delivery::TimedOut => None,
         }
     }

@@ -1,10 +1,11 @@
 //! Workarounds for tiny_http 0.12 defects, one file per defect, numbered as in the architecture
-//! notes' quirk table (Q1…Q9). Each file opens with the defect (tiny_http file and line), the test
+//! notes' quirk table (Q1…Q10). Each file opens with the defect (tiny_http file and line), the test
 //! that proves the workaround, and when the file can be deleted. Q3 (an `HTTP/2.0` request line
 //! deadlocks its connection) has no workaround and so no file: it is a documented limit.
 
 pub(super) mod accept_loop;
 pub(super) mod burst_starvation;
+pub(super) mod closed_connections;
 pub(super) mod oversized_body;
 pub(super) mod raw_writer;
 pub(super) mod shutdown;

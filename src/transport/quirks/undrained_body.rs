@@ -33,6 +33,36 @@ pub(crate) fn unexpected(head: &Head) -> Answer {
     ))
 }
 
+/// Answers a request whose body was not read with an answer that ends the connection (its
+/// framing cannot be trusted), on a thread of its own: the rest of the body is discarded there
+/// first (tiny_http does so when the writer is taken), then the answer is written, and nothing
+/// more is answered on that connection (Q10).
+pub(crate) fn close(
+    rq: tiny_http::Request,
+    head: Head,
+    answer: Answer,
+    request_id: String,
+) -> io::Result<()> {
+    let peer = rq.remote_addr().copied();
+    super::closed_connections::closing(peer);
+    std::thread::Builder::new()
+        .name("oaimock-drain".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let mut writer = super::raw_writer::take(rq);
+            let no_pause = |_: std::time::Duration| {};
+            let _ = crate::transport::writer::send(
+                &mut *writer,
+                &head,
+                answer,
+                &request_id,
+                &no_pause,
+                &mut None,
+            );
+        })
+        .map(drop)
+}
+
 /// Answers a request whose declared body was not read, through tiny_http's own writer (which
 /// adds `Date` and `Server` headers and leaves the connection to tiny_http), on a thread of its
 /// own: a client that never sends the body it declared holds that small thread, not a worker.

@@ -66,7 +66,7 @@ def check_entry(entry, scope, status, answered_by):
 
 def test_the_client_retries_a_rate_limit_then_gives_up():
     scope = {"x-oaimock-scope": "retry-test"}
-    httpx.post(f"{BASE}/_oaimock/reset", headers=scope)
+    httpx.post(f"{BASE}/_oaimock/reset", headers=scope, json={})
     client = openai.OpenAI(api_key="test", base_url=f"{BASE}/v1", max_retries=2)
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(

@@ -108,7 +108,11 @@ test('POST /_oaimock/panic is an InternalServerError and the server survives', a
     type: 'server_error',
     code: null,
   });
-  const raw = await fetch(`${server.url}/_oaimock/panic`, { method: 'POST', body: '{}' });
+  const raw = await fetch(`${server.url}/_oaimock/panic`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.equal(raw.status, 500);
   assert.match(raw.headers.get('content-type'), /^application\/json/);
   assert.equal((await raw.json()).error.type, 'server_error');

@@ -107,7 +107,11 @@ test('a scripted 429 then success is retried once and recovers', async (t) => {
       reply: { sequence: [{ error: { status: 429, headers: { 'retry-after-ms': '10' } } }, { text: 'recovered' }] },
     },
   ];
-  const added = await fetch(`${server.url}/_oaimock/fixtures`, { method: 'POST', body: JSON.stringify({ rules }) });
+  const added = await fetch(`${server.url}/_oaimock/fixtures`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rules }),
+  });
   assert.equal(added.status, 200, await added.clone().text());
   assert.equal((await added.json()).added, 1);
   t.after(async () => {
