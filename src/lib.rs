@@ -53,6 +53,7 @@ mod rule;
 mod schema;
 mod script;
 mod server;
+mod stderr;
 mod sync;
 mod text;
 mod transport;

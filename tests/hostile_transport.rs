@@ -244,3 +244,63 @@ fn idle_workers_stay_while_every_other_worker_streams() {
     drop(streams);
     eprintln!("peak RSS rise: {} KiB", watch.settles(0));
 }
+
+#[test]
+fn an_unread_stderr_never_blocks_serving() {
+    // The access log is on, and nobody reads the pipe (a harness with stderr=PIPE): ~3,000 lines
+    // are far more than the pipe holds.
+    let server = common::Binary::start(&[]);
+    let agent = common::agent();
+    let url = format!("{}/v1/chat/completions", server.url);
+    let started = Instant::now();
+    for i in 0..3000 {
+        let got = agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(common::chat_body(&format!("line {i}"), ""))
+            .expect("answered");
+        assert_eq!(got.status(), 200);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "3,000 requests took {:?}",
+        started.elapsed()
+    );
+    let health = common::get(&format!("{}/health", server.url));
+    assert_eq!(health.status, 200);
+}
+
+#[test]
+fn connections_reset_mid_exchange_leave_stderr_empty_under_quiet() {
+    let mut watch = Watch::start(&[]);
+    let mut sent = 0;
+    for _ in 0..50 {
+        let body = common::chat_body("reset", r#""stream":true"#);
+        let request = format!(
+            "{}{body}",
+            chat_head(&format!(
+                "x-oaimock-token-delay-ms: 5\r\nContent-Length: {}\r\n",
+                body.len()
+            ))
+        );
+        sent += request.len();
+        let stream = send(&watch, request.as_bytes());
+        // Close with a reset (linger 0) while the answer is being written.
+        let socket = socket2::Socket::from(stream);
+        socket.set_linger(Some(Duration::ZERO)).unwrap();
+        drop(socket);
+    }
+    watch.answers_within(Duration::from_secs(1));
+    eprintln!("peak RSS rise: {} KiB", watch.settles(sent));
+    let _ = watch.binary.child.kill();
+    let _ = watch.binary.child.wait();
+    let mut stderr = String::new();
+    watch
+        .binary
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(stderr, "", "--quiet, yet stderr has output");
+}

@@ -4,7 +4,7 @@
 
 mod guards;
 
-use std::io::{self, Write};
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
@@ -204,7 +204,7 @@ pub(crate) fn finish(app: &App, head: &Head, entry: Option<u64>, done: Done) {
             "{} {} {} {ms}ms{note}\n",
             head.method, head.path, done.status
         );
-        let _ = io::stderr().lock().write_all(line.as_bytes());
+        crate::stderr::line(line);
     }
 }
 

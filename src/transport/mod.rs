@@ -80,6 +80,7 @@ impl Transport {
     /// Binds `host:port` and starts serving `app`; returns once the socket is listening.
     pub(crate) fn start(app: App) -> Result<Arc<Transport>, StartError> {
         quirks::accept_loop::watch_panics();
+        quirks::accept_loop::quiet(app.config.quiet);
         let listener = quirks::socket_options::bind(&app.config).map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
         let transport = Arc::new(Transport {

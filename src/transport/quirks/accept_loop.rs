@@ -9,37 +9,93 @@
 //! Proof: `tests/hardening.rs` `running_out_of_file_descriptors_is_survived`.
 //! Delete when tiny_http retries or reports accept errors.
 //!
-//! Process-wide state: the first `Server::start` installs a panic hook that counts panics located
-//! in `refined_tcp_stream.rs` and then calls the hook that was installed before it.
+//! Process-wide state: the first `Server::start` installs a panic hook that counts tiny_http's
+//! panics (keeping their messages off stderr under `--quiet`) and passes every other panic to the
+//! hook that was installed before it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use crate::transport::{Generation, Transport};
 
-/// Panics raised where tiny_http's accept thread clones a new socket.
+/// Panics of tiny_http's accept thread: where it clones a new socket, anywhere in its accept
+/// loop, or when its task pool cannot start a thread (out of threads).
 static ACCEPT_PANICS: AtomicUsize = AtomicUsize::new(0);
+/// Every panic raised in tiny_http's code (a client that resets its connection mid-request
+/// makes a connection thread panic), counted whether printed or not.
+static TINY_HTTP_PANICS: AtomicUsize = AtomicUsize::new(0);
+/// `--quiet` on the last server started: tiny_http's panic messages are counted, not printed.
+static QUIET: AtomicBool = AtomicBool::new(false);
 
 pub(crate) fn panics() -> usize {
     ACCEPT_PANICS.load(Ordering::Acquire)
 }
 
-/// Counts accept-thread panics, then lets the previous hook report the panic as usual.
+/// Keeps tiny_http's panic messages off stderr (they are still counted).
+pub(crate) fn quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Release);
+}
+
+/// Whether a panic is tiny_http's, and whether it ended the accept thread.
+fn classify(file: &str, thread: Option<&str>, message: &str) -> (bool, bool) {
+    let in_tiny_http = file.contains("tiny_http");
+    let out_of_threads = thread.is_none() && message.contains("failed to spawn thread");
+    let accept = file.ends_with("refined_tcp_stream.rs")
+        || (in_tiny_http && file.ends_with("lib.rs"))
+        || out_of_threads;
+    (in_tiny_http || out_of_threads, accept)
+}
+
+/// Counts tiny_http's panics (and its accept thread's), prints them unless `--quiet`, and lets
+/// the previous hook report every other panic as usual.
 pub(crate) fn watch_panics() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if info
-                .location()
-                .is_some_and(|l| l.file().ends_with("refined_tcp_stream.rs"))
-            {
+            let file = info.location().map_or("", |l| l.file());
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("");
+            let (tiny_http, accept) = classify(file, std::thread::current().name(), message);
+            if accept {
                 ACCEPT_PANICS.fetch_add(1, Ordering::AcqRel);
+            }
+            if tiny_http {
+                TINY_HTTP_PANICS.fetch_add(1, Ordering::AcqRel);
+                if QUIET.load(Ordering::Acquire) {
+                    return;
+                }
             }
             previous(info);
         }));
     });
+}
+
+#[cfg(test)]
+#[test]
+fn tiny_http_panics_are_told_apart_from_others() {
+    let pool = "/root/.cargo/registry/src/x/tiny_http-0.12.0/src/util/refined_tcp_stream.rs";
+    assert_eq!(classify(pool, None, "called unwrap"), (true, true));
+    let client = "/root/.cargo/registry/src/x/tiny_http-0.12.0/src/client.rs";
+    assert_eq!(classify(client, None, "oops"), (true, false));
+    let spawn = "/rustc/abc/library/std/src/thread/mod.rs";
+    assert_eq!(
+        classify(spawn, None, "failed to spawn thread: EAGAIN"),
+        (true, true)
+    );
+    assert_eq!(
+        classify("src/api/mod.rs", Some("oaimock-worker"), "boom"),
+        (false, false)
+    );
+    assert_eq!(
+        classify(spawn, Some("main"), "failed to spawn thread"),
+        (false, false)
+    );
 }
 
 /// Starts a new accept loop on a clone of our listener when `dead`'s has ended. The calling
@@ -48,7 +104,9 @@ pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &
     if dead.replaced.swap(true, Ordering::AcqRel) || !transport.is_current(dead) {
         return;
     }
-    eprintln!("oaimock: the accept loop stopped ({why}); starting a new one");
+    crate::stderr::line(format!(
+        "oaimock: the accept loop stopped ({why}); starting a new one\n"
+    ));
     while !transport.stopped() {
         match Generation::start(&transport.listener) {
             Ok(fresh) => {
