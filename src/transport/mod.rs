@@ -198,15 +198,16 @@ impl Transport {
                     spare();
                 }
                 let peer = rq.remote_addr().copied();
-                let mut writer = quirks::raw_writer::take(rq);
-                if quirks::closed_connections::after_close(&mut *writer, peer) {
+                let raw = quirks::raw_writer::take(rq);
+                let mut writer = writer::Deadline::new(raw, self.app.config.write_timeout);
+                if quirks::closed_connections::after_close(&mut writer, peer) {
                     Ok(())
                 } else {
                     if answer.close {
                         quirks::closed_connections::closing(peer);
                     }
                     writer::send(
-                        &mut *writer,
+                        &mut writer,
                         &head,
                         answer,
                         &request_id,

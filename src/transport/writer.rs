@@ -90,6 +90,44 @@ fn head_bytes(
     out
 }
 
+/// A writer that gives up on a client that takes longer than `limit` to accept one batch (one
+/// `write_all` and its `flush`), however little it reads at a time: the socket's own write
+/// timeout only fires when a write makes no progress at all, and a slow reader keeps making a
+/// little.
+pub(crate) struct Deadline<W> {
+    inner: W,
+    limit: Duration,
+    batch_started: Option<Instant>,
+}
+
+impl<W: Write> Deadline<W> {
+    pub(crate) fn new(inner: W, limit: Duration) -> Deadline<W> {
+        Deadline {
+            inner,
+            limit,
+            batch_started: None,
+        }
+    }
+}
+
+impl<W: Write> Write for Deadline<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let started = *self.batch_started.get_or_insert_with(Instant::now);
+        if started.elapsed() > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read too slowly (--write-timeout-ms)",
+            ));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.batch_started = None;
+        self.inner.flush()
+    }
+}
+
 /// Writes `answer` in full, noting in `first_byte` when its first bytes left. Every wait goes
 /// through `pause`, which the transport uses to make sure another worker is receiving. An `Err`
 /// means the client went away; the caller stops there.
@@ -331,6 +369,36 @@ mod tests {
             .flat_map(|i| format!("data: \"w{i}\"\n\n").into_bytes())
             .collect();
         assert_eq!(writer.writes.concat(), expected);
+    }
+
+    /// A client that takes one byte every 5 ms: always some progress, never done.
+    struct Trickle;
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            std::thread::sleep(Duration::from_millis(5));
+            Ok(buf.len().min(1))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_client_that_reads_a_trickle_is_dropped_at_the_deadline() {
+        let mut writer = Deadline::new(Trickle, Duration::from_millis(50));
+        let started = Instant::now();
+        let error = writer.write_all(&[b'x'; 10_000]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        // At most one more trickle write after the deadline, not 10,000 of them.
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
+        // A batch that fits starts a fresh deadline.
+        writer.flush().unwrap();
+        writer.write_all(b"ok").unwrap();
     }
 
     #[test]

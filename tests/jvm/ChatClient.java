@@ -29,7 +29,8 @@ public class ChatClient {
     // Each request must be answered (headers received) within this; three of them stay under the
     // `timeout 60` that tests/jvm/run puts around the whole program.
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
-    // `"content":"..."` with the JSON string's escapes (\" \\ \uXXXX ...) kept inside the group.
+    // `"content":"..."`; the group keeps the JSON string's escapes (backslash-quote,
+    // backslash-backslash, backslash-u and so on) for unescape() to decode.
     static final Pattern CONTENT = Pattern.compile("\"content\":\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     static int passed = 0;

@@ -18,6 +18,8 @@ use crate::config::Config;
 
 /// The listen backlog: a burst of thousands of connections must not overflow the SYN queue.
 const BACKLOG: i32 = 4096;
+/// The send buffer of every accepted socket (the kernel doubles it for its own bookkeeping).
+const SEND_BUFFER: usize = 256 * 1024;
 
 /// Binds `host:port` with TCP_NODELAY (each SSE event leaves at once), a write timeout (a client
 /// that stops reading ends its worker) and a deep backlog.
@@ -35,6 +37,9 @@ pub(crate) fn bind(config: &Config) -> io::Result<TcpListener> {
     socket.set_reuse_address(true)?;
     socket.set_tcp_nodelay(true)?;
     socket.set_write_timeout(Some(config.write_timeout))?;
+    // A fixed send buffer: the kernel would otherwise keep growing it for a client that reads a
+    // little at a time, and each growth restarts the write timeout.
+    socket.set_send_buffer_size(SEND_BUFFER)?;
     socket.bind(&addr.into())?;
     socket.listen(BACKLOG)?;
     Ok(socket.into())
