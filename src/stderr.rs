@@ -39,6 +39,11 @@ fn queue() -> Option<&'static SyncSender<String>> {
         .as_ref()
 }
 
+/// Starts the writing thread now, so it is there from start-up rather than from the first line.
+pub(crate) fn start() {
+    let _ = queue();
+}
+
 /// Queues `line` (ending in a newline) for stderr, or drops and counts it when the queue is full.
 pub(crate) fn line(line: String) {
     let Some(queue) = queue() else {

@@ -304,3 +304,22 @@ fn connections_reset_mid_exchange_leave_stderr_empty_under_quiet() {
         .unwrap();
     assert_eq!(stderr, "", "--quiet, yet stderr has output");
 }
+
+#[test]
+fn running_out_of_descriptors_recovers_to_the_baseline() {
+    // 64 descriptors; a burst of 150 connections exhausts them, so accept() fails and tiny_http's
+    // accept loop ends (quirk Q5): a new loop takes over, and the old one's listener clone,
+    // connections and threads go once it has been idle for 10 s.
+    let mut watch = Watch::start_limited(64, &[]);
+    let held: Vec<TcpStream> = (0..150)
+        .filter_map(|_| TcpStream::connect(watch.addr()).ok())
+        .collect();
+    assert!(held.len() > 64, "{} connections", held.len());
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let health = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    while !common::raw(watch.addr(), health, Duration::from_secs(1)).starts_with("HTTP/1.1 200") {
+        assert!(Instant::now() < deadline, "the server never accepted again");
+    }
+    eprintln!("peak RSS rise: {} KiB", watch.settles(0));
+}

@@ -81,6 +81,7 @@ impl Transport {
     pub(crate) fn start(app: App) -> Result<Arc<Transport>, StartError> {
         quirks::accept_loop::watch_panics();
         quirks::accept_loop::quiet(app.config.quiet);
+        crate::stderr::start();
         let listener = quirks::socket_options::bind(&app.config).map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
         let transport = Arc::new(Transport {
@@ -164,7 +165,8 @@ impl Transport {
     }
 
     /// One request, from tiny_http's hands to the last byte written.
-    fn serve(&self, rq: tiny_http::Request, spare: &dyn Fn()) {
+    /// `last`: the request came through a replaced accept loop, and its answer ends the connection.
+    fn serve(&self, rq: tiny_http::Request, spare: &dyn Fn(), last: bool) {
         let started = Instant::now();
         let Some(rq) = quirks::burst_starvation::answer_occupier(rq) else {
             return;
@@ -179,12 +181,15 @@ impl Transport {
         self.last_request_ms.store(since_start, Ordering::Relaxed);
         let max = self.app.config.max_connections;
         let admitted = self.busy.fetch_add(1, Ordering::AcqRel) < max;
-        let (delivery, exchange) = if admitted {
+        let (mut delivery, exchange) = if admitted {
             self.answer(rq, &head, spare)
         } else {
             let answer = Answer::error(ApiError::overloaded(max));
             (Delivery::Write(rq, answer), pipeline::Exchange::default())
         };
+        if let (true, Delivery::Write(_, answer)) = (last, &mut delivery) {
+            answer.close = true;
+        }
         let status = delivery.status();
         let entry = pipeline::journal(&self.app, &head, &exchange, status, delivery.source());
         let mut first_byte = None;

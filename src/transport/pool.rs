@@ -15,6 +15,9 @@ use super::{Generation, Transport, quirks};
 pub(super) const MIN_WORKERS: usize = 4;
 /// An idle worker beyond `MIN_WORKERS` exits after this long without a request.
 const IDLE_EXIT: Duration = Duration::from_secs(5);
+/// The workers of a replaced accept loop (Q5) all exit after this long without a request, and
+/// the loop's listener clone and threads go with them.
+const OLD_IDLE_EXIT: Duration = Duration::from_secs(10);
 /// How often an idle worker wakes to notice shutdown or a restarted accept loop.
 pub(crate) const POLL: Duration = Duration::from_millis(500);
 /// Worker stack. serde_json stops at 128 levels of nesting, but a debug build spends several KiB
@@ -95,14 +98,19 @@ impl Transport {
                         }
                     };
                     // Nothing in `serve` should panic, but a worker must survive it if it does.
-                    let _ = catch_unwind(AssertUnwindSafe(|| self.serve(rq, &spare)));
+                    // A replaced loop's keep-alive connections get one more answer, which ends them.
+                    let last = generation.replaced.load(Ordering::Acquire);
+                    let _ = catch_unwind(AssertUnwindSafe(|| self.serve(rq, &spare, last)));
                     idle_since = Instant::now();
                 }
-                Ok(None) if generation.accept_thread_panicked() => {
+                Ok(None)
+                    if !generation.replaced.load(Ordering::Acquire)
+                        && generation.accept_thread_panicked() =>
+                {
                     quirks::accept_loop::replace(&self, &generation, "the accept thread panicked")
                 }
                 Ok(None) => {
-                    if idle_since.elapsed() >= IDLE_EXIT && self.retire(&generation) {
+                    if idle_since.elapsed() >= IDLE_EXIT && self.retire(&generation, idle_since) {
                         return;
                     }
                 }
@@ -117,20 +125,37 @@ impl Transport {
     /// one for an old one. Busy workers do not count — a worker streaming for minutes cannot
     /// answer the next request — so retirement never leaves fewer receivers than that. True when
     /// this worker should exit.
-    fn retire(&self, generation: &Generation) -> bool {
-        let keep = if self.is_current(generation) {
-            MIN_WORKERS
-        } else {
-            1
-        };
-        if !may_retire(generation.idle.load(Ordering::Acquire), keep) {
+    fn retire(&self, generation: &Generation, idle_since: Instant) -> bool {
+        if !self.is_current(generation) {
+            let keep = if idle_since.elapsed() >= OLD_IDLE_EXIT {
+                0
+            } else {
+                1
+            };
+            return self.leave_old(generation, keep);
+        }
+        if !may_retire(generation.idle.load(Ordering::Acquire), MIN_WORKERS) {
             return false;
         }
-        let left = release(&generation.workers, keep);
+        let left = release(&generation.workers, MIN_WORKERS);
         if left {
             self.workers.fetch_sub(1, Ordering::AcqRel);
         }
         left
+    }
+
+    /// A worker of a replaced accept loop leaves if more than `keep` remain (one stays for the
+    /// loop's keep-alive connections until it has been idle `OLD_IDLE_EXIT`); the last one out
+    /// drops the loop (its tiny_http server, listener clone and threads).
+    fn leave_old(&self, generation: &Generation, keep: usize) -> bool {
+        if !release(&generation.workers, keep) {
+            return false;
+        }
+        self.workers.fetch_sub(1, Ordering::AcqRel);
+        if generation.workers.load(Ordering::Acquire) == 0 {
+            super::lock(&self.generations).retain(|g| !std::ptr::eq(&**g, generation));
+        }
+        true
     }
 }
 

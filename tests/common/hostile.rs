@@ -9,8 +9,9 @@ use super::{Binary, chat_body, post};
 
 /// How far RSS may rise for one attack, besides four times the attack's bytes.
 const RSS_ALLOWANCE_KIB: u64 = 64 * 1024;
-/// How long threads and descriptors may take to come back (idle pool threads retire after 5 s).
-const SETTLE: Duration = Duration::from_secs(20);
+/// How long threads and descriptors may take to come back: idle pool threads and workers retire
+/// after 5 s, a replaced accept loop after 10 s idle.
+const SETTLE: Duration = Duration::from_secs(30);
 
 /// A server under attack and its baseline.
 pub(crate) struct Watch {
@@ -35,7 +36,17 @@ impl Watch {
     pub(crate) fn start(args: &[&str]) -> Watch {
         let mut all = vec!["--quiet"];
         all.extend_from_slice(args);
-        let binary = Binary::start(&all);
+        Watch::baseline(Binary::start(&all))
+    }
+
+    /// Like `start`, under a limit of `nofile` open descriptors.
+    pub(crate) fn start_limited(nofile: u32, args: &[&str]) -> Watch {
+        let mut all = vec!["--quiet"];
+        all.extend_from_slice(args);
+        Watch::baseline(Binary::start_limited(nofile, &all))
+    }
+
+    fn baseline(binary: Binary) -> Watch {
         let mut watch = Watch {
             binary,
             threads: 0,

@@ -160,10 +160,29 @@ impl Binary {
 
     /// Like `start`, with extra environment variables.
     pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_oaimock"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oaimock"));
+        command
             .args(["--port", "0"])
             .args(args)
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Binary::spawn(command)
+    }
+
+    /// Like `start`, under a limit of `nofile` open descriptors (`ulimit -n`, then exec: the pid
+    /// is the server's).
+    pub(crate) fn start_limited(nofile: u32, args: &[&str]) -> Binary {
+        let mut command = Command::new("sh");
+        command.args([
+            "-c",
+            &format!("ulimit -n {nofile} && exec \"$0\" --port 0 \"$@\"",),
+            env!("CARGO_BIN_EXE_oaimock"),
+        ]);
+        command.args(args);
+        Binary::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Binary {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

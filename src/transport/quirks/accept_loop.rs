@@ -19,6 +19,9 @@ use std::time::Duration;
 
 use crate::transport::{Generation, Transport};
 
+/// The shortest time between two new accept loops.
+const RESTART_EVERY: Duration = Duration::from_secs(1);
+
 /// Panics of tiny_http's accept thread: where it clones a new socket, anywhere in its accept
 /// loop, or when its task pool cannot start a thread (out of threads).
 static ACCEPT_PANICS: AtomicUsize = AtomicUsize::new(0);
@@ -104,9 +107,19 @@ pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &
     if dead.replaced.swap(true, Ordering::AcqRel) || !transport.is_current(dead) {
         return;
     }
+    // The dead loop's own connections to its pool threads (Q1) are of no use any more.
+    crate::sync::lock(&dead.occupiers).clear();
     crate::stderr::line(format!(
         "oaimock: the accept loop stopped ({why}); starting a new one\n"
     ));
+    // While descriptors stay exhausted, each new loop fails at once: start at most one a second,
+    // so a long exhaustion costs a few loops, not one per failed accept.
+    static LAST: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+    let wait = crate::sync::lock(&LAST)
+        .map(|at| RESTART_EVERY.saturating_sub(at.elapsed()))
+        .unwrap_or_default();
+    std::thread::sleep(wait);
+    *crate::sync::lock(&LAST) = Some(std::time::Instant::now());
     while !transport.stopped() {
         match Generation::start(&transport.listener) {
             Ok(fresh) => {

@@ -44,8 +44,8 @@ pub(crate) fn occupy_pool(addr: SocketAddr) -> Vec<TcpStream> {
     let addr = reachable(addr);
     let request = format!("GET {} HTTP/1.1\r\nHost: oaimock\r\n\r\n", occupy_path());
     let occupy = || -> io::Result<TcpStream> {
-        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
+        stream.set_read_timeout(Some(Duration::from_millis(500)))?;
         stream.write_all(request.as_bytes())?;
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
@@ -55,8 +55,9 @@ pub(crate) fn occupy_pool(addr: SocketAddr) -> Vec<TcpStream> {
         }
         Ok(stream)
     };
+    // The first failure ends the attempt: out of descriptors, the others would fail too.
     (0..POOL_PERMANENT_THREADS)
-        .filter_map(|_| occupy().ok())
+        .map_while(|_| occupy().ok())
         .collect()
 }
 
