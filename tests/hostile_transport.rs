@@ -316,10 +316,14 @@ fn running_out_of_descriptors_recovers_to_the_baseline() {
         .collect();
     assert!(held.len() > 64, "{} connections", held.len());
     drop(held);
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let started = Instant::now();
     let health = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     while !common::raw(watch.addr(), health, Duration::from_secs(1)).starts_with("HTTP/1.1 200") {
-        assert!(Instant::now() < deadline, "the server never accepted again");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server never accepted again"
+        );
     }
+    eprintln!("answered again after {:?}", started.elapsed());
     eprintln!("peak RSS rise: {} KiB", watch.settles(0));
 }
