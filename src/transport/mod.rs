@@ -4,6 +4,7 @@
 //! numbered as in the architecture notes (`Q1`…`Q9`). Everything between the head and the answer
 //! is [`crate::pipeline`], which knows nothing of tiny_http.
 
+mod chunked;
 mod pool;
 mod quirks;
 mod request;

@@ -102,20 +102,22 @@ impl Body {
 }
 
 /// Reads the whole body, refusing more than `limit` bytes. After a failure the connection closes:
-/// the rest of the body was not read. An upgrade request's body is exactly its `Content-Length`
-/// (the reader is the raw socket); a chunked one is refused, as nothing would decode it.
+/// the rest of the body was not read. An upgrade request's body is exactly its `Content-Length`,
+/// or its chunks decoded here: tiny_http hands over the raw socket.
 pub(crate) fn read_body(
     rq: &mut tiny_http::Request,
     limit: usize,
     body: &Body,
 ) -> Result<Vec<u8>, ApiError> {
+    let failed = |e: io::Error| {
+        let message = format!("Could not read the request body: {e}.");
+        ApiError::new(400, "invalid_request_error", Some("invalid_body"), message)
+    };
     if body.upgrade && body.chunked {
-        return Err(ApiError::new(
-            400,
-            "invalid_request_error",
-            Some("invalid_body"),
-            "A chunked request body cannot be read on a connection that asks for an upgrade: send a Content-Length, or no Upgrade.",
-        ));
+        return super::chunked::decode(rq.as_reader(), limit).map_err(|e| match e {
+            super::chunked::Unread::TooLarge => ApiError::body_too_large(limit),
+            super::chunked::Unread::Io(e) => failed(e),
+        });
     }
     let declared = rq.body_length();
     if declared.is_some_and(|n| n > limit) {
@@ -128,10 +130,6 @@ pub(crate) fn read_body(
         limit as u64 + 1
     };
     let read = rq.as_reader().take(cap).read_to_end(&mut bytes);
-    let failed = |e: io::Error| {
-        let message = format!("Could not read the request body: {e}.");
-        ApiError::new(400, "invalid_request_error", Some("invalid_body"), message)
-    };
     match read {
         Ok(_) if bytes.len() > limit => Err(ApiError::body_too_large(limit)),
         Ok(n) if declared.is_some_and(|d| n < d) => Err(failed(io::Error::new(
