@@ -1,0 +1,177 @@
+//! The writer against clients that are slow, late or trickle: the SSE clock and the deadline.
+use super::*;
+use crate::http::Event;
+
+fn sleep(d: Duration) {
+    std::thread::sleep(d);
+}
+
+/// A client that takes `cost` to accept each write: the stream is late after every one.
+struct SlowWriter {
+    cost: Duration,
+    writes: Vec<Vec<u8>>,
+}
+
+impl Write for SlowWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        std::thread::sleep(self.cost);
+        self.writes.push(buf.to_vec());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `words` paced events `"w0"`, `"w1"`, …, `delay_ms` apart.
+fn words(words: usize, delay_ms: u64) -> Stream {
+    Stream {
+        events: (0..words)
+            .map(|i| Event::json(None, &format!("w{i}"), true))
+            .collect(),
+        ttft: Duration::ZERO,
+        token_delay: Duration::from_millis(delay_ms),
+        jitter: Duration::ZERO,
+        seed: 0,
+        stall: None,
+        abort: false,
+    }
+}
+
+#[test]
+fn a_late_stream_sends_what_is_due_together_and_keeps_its_clock() {
+    // Twelve words 10 ms apart, and each write takes at least 30 ms: by the time one write
+    // is done, the next three words are due. Paced by sleeping after each write, this would
+    // take 13 writes (one per word, plus the end); on the clock, at most 12 / 3 + 2.
+    let mut stream = words(12, 10);
+    stream.events.push(Event::done());
+    let mut writer = SlowWriter {
+        cost: Duration::from_millis(30),
+        writes: Vec::new(),
+    };
+    let mut first_byte = None;
+    write_stream(
+        &mut writer,
+        b"HEAD\r\n\r\n".to_vec(),
+        &stream,
+        true,
+        &sleep,
+        &mut first_byte,
+    )
+    .unwrap();
+    assert!(first_byte.is_some());
+    assert!(
+        writer.writes.len() <= 6,
+        "{} writes for 12 words",
+        writer.writes.len()
+    );
+    // Batched or not, the body is the same: the chunks, each of the size it declares, hold
+    // every word in order and then `[DONE]`, and the zero-length chunk ends them.
+    let sent = writer.writes.concat();
+    let mut rest = sent.strip_prefix(b"HEAD\r\n\r\n").unwrap();
+    let mut body = Vec::new();
+    loop {
+        let line = rest.iter().position(|&b| b == b'\r').unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..line]).unwrap(), 16).unwrap();
+        let chunk = &rest[line + 2..];
+        assert_eq!(&chunk[size..size + 2], b"\r\n");
+        body.extend_from_slice(&chunk[..size]);
+        rest = &chunk[size + 2..];
+        if size == 0 {
+            break;
+        }
+    }
+    assert!(rest.is_empty());
+    let mut expected = Vec::new();
+    for event in &stream.events {
+        event.write_to(&mut expected);
+    }
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        String::from_utf8(expected).unwrap()
+    );
+}
+
+#[test]
+fn the_clock_never_shortens_a_pause() {
+    let stream = Stream {
+        stall: Some((2, Duration::from_millis(50))),
+        ..words(4, 40)
+    };
+    let mut writer = SlowWriter {
+        cost: Duration::ZERO,
+        writes: Vec::new(),
+    };
+    let started = Instant::now();
+    write_stream(&mut writer, Vec::new(), &stream, false, &sleep, &mut None).unwrap();
+    // Four pauses of 40 ms and a stall of 50: never less than 210 ms, however fast the
+    // writes. HTTP/1.0 framing: the events as they are, nothing around them.
+    assert!(started.elapsed() >= Duration::from_millis(210));
+    let expected: Vec<u8> = (0..4)
+        .flat_map(|i| format!("data: \"w{i}\"\n\n").into_bytes())
+        .collect();
+    assert_eq!(writer.writes.concat(), expected);
+}
+
+/// A client that takes one byte every 5 ms: always some progress, never done.
+struct Trickle;
+
+impl Write for Trickle {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        std::thread::sleep(Duration::from_millis(5));
+        Ok(buf.len().min(1))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_client_that_reads_a_trickle_is_dropped_at_the_deadline() {
+    let mut writer = Deadline::new(Trickle, Duration::from_millis(50));
+    let started = Instant::now();
+    let error = writer.write_all(&[b'x'; 10_000]).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    // At most one more trickle write after the deadline, not 10,000 of them.
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    // A batch that fits starts a fresh deadline.
+    writer.flush().unwrap();
+    writer.write_all(b"ok").unwrap();
+}
+
+#[test]
+fn without_a_pause_each_word_is_still_its_own_write() {
+    let mut stream = words(3, 0);
+    stream.events.push(Event::done());
+    let mut writer = SlowWriter {
+        cost: Duration::ZERO,
+        writes: Vec::new(),
+    };
+    write_stream(
+        &mut writer,
+        b"H".to_vec(),
+        &stream,
+        false,
+        &sleep,
+        &mut None,
+    )
+    .unwrap();
+    let writes: Vec<String> = writer
+        .writes
+        .into_iter()
+        .map(|w| String::from_utf8(w).unwrap())
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "H",
+            "data: \"w0\"\n\n",
+            "data: \"w1\"\n\n",
+            "data: \"w2\"\n\ndata: [DONE]\n\n"
+        ]
+    );
+}
