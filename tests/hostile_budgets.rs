@@ -23,6 +23,16 @@ fn repeat(item: &str, n: usize) -> String {
     out
 }
 
+/// Posts `body` over a raw socket and returns the whole response, head included: ureq reads
+/// at most 10 MB of a body.
+fn post_raw(watch: &Watch, path: &str, body: &str) -> String {
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    common::raw(watch.addr(), request.as_bytes(), Duration::from_secs(30))
+}
+
 /// Asserts a 400 whose message contains `names` (the limit and its value).
 fn refused(got: &common::Got, names: &str) {
     assert_eq!(got.status, 400, "{}", got.body);
@@ -60,4 +70,37 @@ fn a_body_of_tiny_objects_is_refused_before_its_tree_is_built() {
         "parse budget: an accepted {} KiB body, RSS rise {rise} KiB",
         body.len() / 1024
     );
+}
+
+#[test]
+fn legacy_completions_cap_their_choices_and_what_the_choices_cost() {
+    let mut watch = Watch::start(&["--token-delay-ms", "0"]);
+    let url = format!("{}/v1/completions", watch.url());
+    // 200,000 empty prompts × n 128: 25.6 million choices (5.1 GiB) from a 781 KiB body.
+    let body = format!(
+        r#"{{"model":"m","n":128,"prompt":[{}]}}"#,
+        repeat(r#""""#, 200_000)
+    );
+    refused(&post(&url, &body), "limit of 2048 choices per request");
+    let rise = watch.settles(body.len());
+    eprintln!(
+        "completion choices: a {} KiB body, RSS rise {rise} KiB",
+        body.len() / 1024
+    );
+    // The most choices, echoing long prompts with logprobs, streamed and not: 60 MB and more of
+    // chunks and logprobs before each choice's objects counted against the budget.
+    let prompts = repeat(&format!("\"{}\"", "w ".repeat(100_000)), 16);
+    for stream in [true, false] {
+        let body = format!(
+            r#"{{"model":"m","n":128,"echo":true,"logprobs":5,"stream":{stream},"prompt":[{prompts}]}}"#
+        );
+        let got = post_raw(&watch, "/v1/completions", &body);
+        assert!(got.starts_with("HTTP/1.1 200 "), "{}", &got[..200]);
+        assert!(got.contains(r#""finish_reason":"length""#));
+        let rise = watch.settles(body.len());
+        eprintln!(
+            "completion choices: 2048 echoed with logprobs (stream {stream}), a {} KiB answer, RSS rise {rise} KiB",
+            got.len() / 1024
+        );
+    }
 }
