@@ -44,7 +44,7 @@ impl App {
         Ok(App {
             chaos: Chaos::new(config.fault_rate, config.fault_statuses.clone(), seed),
             limits: RateLimit::new(config.rpm, config.tpm),
-            journal: Journal::new(config.journal_size),
+            journal: Journal::new(config.journal_size, &config.redact_headers),
             admin: !config.no_admin && (loopback || config.api_key.is_some()),
             runtime_rules: Mutex::new(Vec::new()),
             fingerprint: crate::ids::hex("fp_", 10),

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::hostile::Watch;
-use common::post;
+use common::{get, post, post_with};
 
 /// `n` copies of `item` joined by commas.
 fn repeat(item: &str, n: usize) -> String {
@@ -103,4 +103,87 @@ fn legacy_completions_cap_their_choices_and_what_the_choices_cost() {
             got.len() / 1024
         );
     }
+}
+
+/// A page of the journal, without its bodies.
+#[derive(serde::Deserialize)]
+struct Page {
+    data: Vec<Listed>,
+    has_more: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct Listed {
+    seq: u64,
+}
+
+#[test]
+fn the_journal_lists_its_bodies_as_sent_a_page_at_a_time() {
+    let mut watch = Watch::start(&["--journal-size", "200"]);
+    // 100 bodies of 256 KiB of `[0,0,…]`: a listing parsed each into a tree of 4 to 8 MiB.
+    let body = format!("[{}]", repeat("0", 131_071));
+    assert!(body.len() <= 256 * 1024);
+    let url = format!("{}/v1/chat/completions", watch.url());
+    for _ in 0..100 {
+        let got = post_with(
+            &url,
+            &body,
+            &[("x-oaimock-error", "400"), ("x-oaimock-scope", "attack")],
+        );
+        assert_eq!(got.status, 400);
+    }
+    let mut listed = 0;
+    let mut after = String::new();
+    loop {
+        let got = get(&format!(
+            "{}/_oaimock/requests?scope=attack&limit=1000{after}",
+            watch.url()
+        ));
+        assert_eq!(got.status, 200, "{}", &got.body[..200.min(got.body.len())]);
+        assert!(got.body.contains(r#""body":[0,0,0,"#), "listed as sent");
+        let page: Page = serde_json::from_str(&got.body).unwrap();
+        assert!(
+            page.data.len() <= 32,
+            "a page holds at most 8 MiB of bodies"
+        );
+        listed += page.data.len();
+        watch.answers_within(Duration::from_secs(1));
+        if !page.has_more {
+            break;
+        }
+        after = format!("&after={}", page.data.last().unwrap().seq);
+    }
+    assert_eq!(listed, 100);
+    refused(
+        &get(&format!("{}/_oaimock/requests?limit=5000", watch.url())),
+        "expected 1 to 1000 (the limit on entries per page)",
+    );
+    let rise = watch.settles(100 * body.len());
+    eprintln!("journal listing: 100 bodies of 256 KiB, RSS rise {rise} KiB");
+}
+
+#[test]
+fn the_journal_redacts_cookies_keys_and_the_headers_it_is_told_to() {
+    let mut watch = Watch::start(&["--redact-header", "X-Tenant-Token"]);
+    let secrets = [
+        ("cookie", "session=s3cret; theme=dark"),
+        ("x-goog-api-key", "AIzaS3cret"),
+        ("x-tenant-token", "tenant-s3cret"),
+        ("authorization", "Bearer sk-s3cret"),
+        ("x-oaimock-scope", "secrets"),
+    ];
+    let got = post_with(
+        &format!("{}/v1/chat/completions", watch.url()),
+        &common::chat_body("hi", ""),
+        &secrets,
+    );
+    assert_eq!(got.status, 200);
+    let listing = get(&format!("{}/_oaimock/requests?scope=secrets", watch.url()));
+    assert!(!listing.body.contains("s3cret"), "{}", listing.body);
+    let entry = &listing.json()["data"][0];
+    assert_eq!(entry["headers"]["cookie"], "[redacted]");
+    assert_eq!(entry["headers"]["x-tenant-token"], "[redacted]");
+    assert_eq!(entry["headers"]["authorization"], "Bearer [redacted]");
+    let rise = watch.settles(0);
+    eprintln!("journal redaction: RSS rise {rise} KiB");
 }

@@ -115,6 +115,11 @@ const FLAGS: &[Flag] = &[
         help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
     },
     Flag {
+        name: "redact-header",
+        value: Some("NAME"),
+        help: "redact this header's value in the journal too (repeatable)",
+    },
+    Flag {
         name: "no-admin",
         value: None,
         help: "turn off the /_oaimock/* admin paths",
@@ -178,6 +183,8 @@ where
                 .map_err(|e| format!("{}: {e}", env_name(flag.name)))?;
         }
     }
+    // A repeatable flag on the command line replaces its variable's list rather than adding to it.
+    let mut repeated: Vec<&str> = Vec::new();
     let mut args = args.into_iter().peekable();
     if args.peek().is_some_and(|a| a == "check") {
         args.next();
@@ -213,6 +220,10 @@ where
                     Some(v) => v,
                     None => return Err(format!("--{name} needs a value (see --help)")),
                 };
+                if flag.name == "redact-header" && !repeated.contains(&flag.name) {
+                    repeated.push(flag.name);
+                    config.redact_headers.clear();
+                }
                 apply(&mut config, flag.name, &value).map_err(|e| format!("--{name}: {e}"))?;
             }
         }
@@ -289,6 +300,15 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "tpm" => config.tpm = Some(positive(number(value, "a count")?)?),
         "journal-size" => config.journal_size = number(value, "a count")?,
         "no-admin" => config.no_admin = value == "true",
+        "redact-header" => {
+            // Several names at once are comma-separated (the only way a variable gives several).
+            for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+                    return Err(format!("expected a header name, got '{name}'"));
+                }
+                config.redact_headers.push(name.to_ascii_lowercase());
+            }
+        }
         _ => unreachable!("flag table and apply() disagree on --{name}"),
     }
     Ok(())

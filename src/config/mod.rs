@@ -39,6 +39,10 @@ pub struct Config {
     pub journal_size: usize,
     /// `--no-admin`: no `/_oaimock/*` admin paths.
     pub no_admin: bool,
+    /// `--redact-header` (repeatable): more headers whose values the journal redacts, besides
+    /// `authorization`, `proxy-authorization`, `api-key`, `x-api-key`, `x-goog-api-key`,
+    /// `cookie` and `set-cookie`.
+    pub redact_headers: Vec<String>,
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
@@ -80,6 +84,7 @@ impl Default for Config {
             tpm: None,
             journal_size: 1000,
             no_admin: false,
+            redact_headers: Vec::new(),
         }
     }
 }

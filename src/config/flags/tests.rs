@@ -83,3 +83,18 @@ fn help_lists_every_flag() {
         assert!(text.contains(&format!("--{}", flag.name)), "{}", flag.name);
     }
 }
+
+#[test]
+fn redact_header_repeats_and_on_the_command_line_replaces_its_variable() {
+    let env = [("OAIMOCK_REDACT_HEADER", "X-Env-A, x-env-b")];
+    assert_eq!(
+        serve(&[], &env).unwrap().redact_headers,
+        ["x-env-a", "x-env-b"]
+    );
+    let c = serve(&["--redact-header", "X-One", "--redact-header=x-two"], &env).unwrap();
+    assert_eq!(c.redact_headers, ["x-one", "x-two"]);
+    assert_eq!(
+        serve(&["--redact-header", "a b"], &[]).unwrap_err(),
+        "--redact-header: expected a header name, got 'a b'"
+    );
+}
