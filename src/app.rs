@@ -10,6 +10,16 @@ use crate::fixtures::{LoadError, RuleSet};
 use crate::journal::Journal;
 use crate::sync::lock;
 
+/// The most rules `POST /_oaimock/fixtures` may leave added at run time, counting the rules
+/// mounted in-process: every request tries each of them, and 20,000 posts slowed every chat
+/// request to 4 ms. Past it, a post is a 400 naming the limit; `DELETE` makes room.
+pub(crate) const MAX_RUNTIME_RULES: usize = 1000;
+
+/// The most fixture text the rules added at run time may come from, counted the same way: a
+/// 7.4 MiB post of a 599,000-item sequence peaked at 1.9 GiB. A larger post is refused before
+/// it is read.
+pub(crate) const MAX_RUNTIME_BYTES: usize = 1024 * 1024;
+
 /// State every handler reads; built once at start-up and shared by all workers.
 pub(crate) struct App {
     pub config: Config,
@@ -59,12 +69,36 @@ impl App {
     }
 
     /// Adds a rule set after those added before (the oldest matching rule answers); returns its
-    /// rule count and the run-time total.
+    /// rule count and the run-time total. An empty set is not kept. In-process mounts come here
+    /// unchecked: the code that mounts them is trusted as the `--fixtures` files are.
     pub(crate) fn add_rules(&self, rules: RuleSet) -> (usize, usize) {
         let added = rules.rules.len();
         let mut runtime = lock(&self.runtime_rules);
-        runtime.push(Arc::new(rules));
+        if added > 0 {
+            runtime.push(Arc::new(rules));
+        }
         (added, runtime.iter().map(|r| r.rules.len()).sum())
+    }
+
+    /// The rules and fixture bytes added at run time so far.
+    pub(crate) fn runtime_size(&self) -> (usize, usize) {
+        let runtime = lock(&self.runtime_rules);
+        let rules = runtime.iter().map(|r| r.rules.len()).sum();
+        (rules, runtime.iter().map(|r| r.bytes).sum())
+    }
+
+    /// [`App::add_rules`] for a post, within [`MAX_RUNTIME_RULES`] and [`MAX_RUNTIME_BYTES`]
+    /// counted with the rules added before: past either, nothing is added and the 400 names it.
+    pub(crate) fn post_rules(&self, rules: RuleSet) -> Result<(usize, usize), ApiError> {
+        let mut runtime = lock(&self.runtime_rules);
+        let count: usize = runtime.iter().map(|r| r.rules.len()).sum();
+        let bytes: usize = runtime.iter().map(|r| r.bytes).sum();
+        check_runtime(count + rules.rules.len(), bytes + rules.bytes)?;
+        let added = rules.rules.len();
+        if added > 0 {
+            runtime.push(Arc::new(rules));
+        }
+        Ok((added, count + added))
     }
 
     /// Removes every rule added at run time; returns how many there were.
@@ -76,12 +110,7 @@ impl App {
     /// Starts sequences, rate-limit counters and the journal over, for one scope or all (all also
     /// restarts the random faults' draws).
     pub(crate) fn reset(&self, scope: Option<&str>) {
-        for rules in self.runtime_rules() {
-            rules.reset(scope);
-        }
-        if let Some(rules) = &self.rules {
-            rules.reset(scope);
-        }
+        self.reset_sequences(scope);
         self.limits.reset(scope);
         if scope.is_none() {
             self.chaos.reset();
@@ -104,6 +133,16 @@ impl App {
         self.rules.is_some() || !crate::sync::lock(&self.runtime_rules).is_empty()
     }
 
+    /// Starts sequences over, for one scope or all.
+    fn reset_sequences(&self, scope: Option<&str>) {
+        for rules in self.runtime_rules() {
+            rules.reset(scope);
+        }
+        if let Some(rules) = &self.rules {
+            rules.reset(scope);
+        }
+    }
+
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
     pub(crate) fn check_model(&self, model: &str) -> Result<(), ApiError> {
         if self.config.strict_models && !self.config.models.iter().any(|m| m == model) {
@@ -111,4 +150,24 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// The 400 when `rules` rules from `bytes` bytes of fixture text would be added at run time.
+pub(crate) fn check_runtime(rules: usize, bytes: usize) -> Result<(), ApiError> {
+    let over = if rules > MAX_RUNTIME_RULES {
+        format!("{rules} rules, more than the limit of {MAX_RUNTIME_RULES} rules added at run time")
+    } else if bytes > MAX_RUNTIME_BYTES {
+        format!(
+            "{bytes} bytes of fixture text, more than the limit of {MAX_RUNTIME_BYTES} bytes added at run time"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::invalid(
+        "body",
+        "too_many_rules",
+        format!(
+            "Adding these rules would keep {over}. Remove rules with DELETE /_oaimock/fixtures first."
+        ),
+    ))
 }

@@ -187,3 +187,51 @@ fn the_journal_redacts_cookies_keys_and_the_headers_it_is_told_to() {
     let rise = watch.settles(0);
     eprintln!("journal redaction: RSS rise {rise} KiB");
 }
+
+#[test]
+fn fixtures_added_at_run_time_are_capped_in_rules_bytes_and_sequence_replies() {
+    let mut watch = Watch::start(&[]);
+    let url = format!("{}/_oaimock/fixtures", watch.url());
+    // A 599,000-reply sequence in 7.4 MiB: 1.9 GiB, and 1.67 GB kept after DELETE.
+    let huge = format!(
+        r#"[{{"reply":{{"sequence":[{}]}}}}]"#,
+        repeat(r#"{"text":""}"#, 599_000)
+    );
+    refused(
+        &post(&url, &huge),
+        "limit of 1048576 bytes added at run time",
+    );
+    let long = format!(
+        r#"[{{"reply":{{"sequence":[{}]}}}}]"#,
+        repeat(r#"{"text":""}"#, 1001)
+    );
+    refused(&post(&url, &long), "limit of 1000 replies in a sequence");
+    // Up to the rule limit, in posts of 250 rules of 30 replies each; then one rule more.
+    let rule = |i: usize| {
+        format!(
+            r#"{{"match":{{"user":{{"contains":"zz{i}"}}}},"reply":{{"sequence":[{}]}}}}"#,
+            repeat(r#"{"text":"a"}"#, 30)
+        )
+    };
+    let mut posted = 0;
+    for post_no in 0..4 {
+        let rules: Vec<String> = (0..250).map(|i| rule(post_no * 250 + i)).collect();
+        let body = format!("[{}]", rules.join(","));
+        posted += body.len();
+        let got = post(&url, &body);
+        assert_eq!(got.status, 200, "{}", got.body);
+        watch.answers_within(Duration::from_secs(1));
+    }
+    refused(
+        &post(&url, &format!("[{}]", rule(1000))),
+        "limit of 1000 rules added at run time",
+    );
+    let cleared = common::agent().delete(&url).call().expect("delete");
+    assert_eq!(cleared.status(), 200);
+    drop(cleared);
+    let rise = watch.settles(huge.len() + posted);
+    eprintln!(
+        "run-time fixtures: a {} KiB post and 1000 rules, RSS rise {rise} KiB",
+        huge.len() / 1024
+    );
+}

@@ -132,6 +132,10 @@ pub(crate) fn handle(
             count: app.journal.clear(scope),
         }),
         Admin::AddFixtures => {
+            // The sizes that can be checked before the rules are read are checked first.
+            let (count, bytes) = app.runtime_size();
+            crate::app::check_runtime(count, bytes + body.len())?;
+            super::fields::check_budget(body)?;
             let text = String::from_utf8_lossy(body);
             let rules = crate::fixtures::parse("request body", &text).map_err(|e| {
                 ApiError::invalid(
@@ -140,7 +144,7 @@ pub(crate) fn handle(
                     format!("Invalid fixture rules: {}", e.problems.join("; ")),
                 )
             })?;
-            let (added, runtime_rules) = app.add_rules(rules);
+            let (added, runtime_rules) = app.post_rules(rules)?;
             Answer::json(&Added {
                 added,
                 runtime_rules,
