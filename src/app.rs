@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::faults::{Chaos, RateLimit};
-use crate::fixtures::{LoadError, RuleSet};
+use crate::faults::{Chaos, RateLimit, Scoped};
+use crate::fixtures::{Counters, LoadError, RuleSet};
 use crate::journal::Journal;
 use crate::sync::lock;
 
@@ -29,6 +29,8 @@ pub(crate) struct App {
     pub rules: Option<RuleSet>,
     /// Rules added through `POST /_oaimock/fixtures`, matched before the file's, oldest first.
     pub runtime_rules: Mutex<Vec<Arc<RuleSet>>>,
+    /// The sequences' counters, of every rule set.
+    sequences: Counters,
     /// Random faults (`--fault-rate`, `--seed`).
     pub chaos: Chaos,
     /// `--rpm` / `--tpm`.
@@ -41,8 +43,12 @@ pub(crate) struct App {
 impl App {
     /// Loads `--fixtures` when given; every problem in them is an error, so no rule set is half-loaded.
     pub(crate) fn new(config: Config) -> Result<App, LoadError> {
+        let sequences = Counters::new(Mutex::new(Scoped::with_capacity(config.max_scopes)));
         let rules = match &config.fixtures {
-            Some(path) => Some(crate::fixtures::load(path)?),
+            Some(path) => Some(RuleSet {
+                counters: sequences.clone(),
+                ..crate::fixtures::load(path)?
+            }),
             None => None,
         };
         let seed = config.seed.unwrap_or_else(crate::ids::next_u64);
@@ -53,10 +59,11 @@ impl App {
                 .is_ok_and(|ip| ip.is_loopback());
         Ok(App {
             chaos: Chaos::new(config.fault_rate, config.fault_statuses.clone(), seed),
-            limits: RateLimit::new(config.rpm, config.tpm),
+            limits: RateLimit::new(config.rpm, config.tpm, config.max_scopes),
             journal: Journal::new(config.journal_size, &config.redact_headers),
             admin: !config.no_admin && (loopback || config.api_key.is_some()),
             runtime_rules: Mutex::new(Vec::new()),
+            sequences,
             fingerprint: crate::ids::hex("fp_", 10),
             rules,
             config,
@@ -71,7 +78,8 @@ impl App {
     /// Adds a rule set after those added before (the oldest matching rule answers); returns its
     /// rule count and the run-time total. An empty set is not kept. In-process mounts come here
     /// unchecked: the code that mounts them is trusted as the `--fixtures` files are.
-    pub(crate) fn add_rules(&self, rules: RuleSet) -> (usize, usize) {
+    pub(crate) fn add_rules(&self, mut rules: RuleSet) -> (usize, usize) {
+        rules.counters = self.sequences.clone();
         let added = rules.rules.len();
         let mut runtime = lock(&self.runtime_rules);
         if added > 0 {
@@ -89,7 +97,8 @@ impl App {
 
     /// [`App::add_rules`] for a post, within [`MAX_RUNTIME_RULES`] and [`MAX_RUNTIME_BYTES`]
     /// counted with the rules added before: past either, nothing is added and the 400 names it.
-    pub(crate) fn post_rules(&self, rules: RuleSet) -> Result<(usize, usize), ApiError> {
+    pub(crate) fn post_rules(&self, mut rules: RuleSet) -> Result<(usize, usize), ApiError> {
+        rules.counters = self.sequences.clone();
         let mut runtime = lock(&self.runtime_rules);
         let count: usize = runtime.iter().map(|r| r.rules.len()).sum();
         let bytes: usize = runtime.iter().map(|r| r.bytes).sum();
@@ -135,11 +144,10 @@ impl App {
 
     /// Starts sequences over, for one scope or all.
     fn reset_sequences(&self, scope: Option<&str>) {
-        for rules in self.runtime_rules() {
-            rules.reset(scope);
-        }
-        if let Some(rules) = &self.rules {
-            rules.reset(scope);
+        let mut counters = lock(&self.sequences);
+        match scope {
+            Some(scope) => counters.retain(|(_, s)| s != scope),
+            None => counters.clear(),
         }
     }
 

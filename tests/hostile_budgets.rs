@@ -235,3 +235,58 @@ fn fixtures_added_at_run_time_are_capped_in_rules_bytes_and_sequence_replies() {
         huge.len() / 1024
     );
 }
+
+#[test]
+fn scopes_are_bounded_in_length_and_in_number() {
+    let mut watch = Watch::start(&["--rpm", "1000", "--max-scopes", "100"]);
+    let url = format!("{}/v1/chat/completions", watch.url());
+    let fixtures = r#"[{"match":{"user":{"equals":"count"}},"reply":{"sequence":[{"text":"first"},{"text":"again"}]}}]"#;
+    let added = post(&format!("{}/_oaimock/fixtures", watch.url()), fixtures);
+    assert_eq!(added.status, 200, "{}", added.body);
+    // Scopes of 60 KB: each was kept for good, in the rate limit's table and the sequence's.
+    let long = "s".repeat(60_000);
+    for i in 0..50 {
+        let scope = format!("{i}{long}");
+        let got = post_with(
+            &url,
+            &common::chat_body("count", ""),
+            &[("x-oaimock-scope", &scope)],
+        );
+        refused(&got, "limit of 256 bytes in a scope");
+    }
+    let rise = watch.settles(50 * long.len());
+    eprintln!("scopes: 50 of 60 KB, RSS rise {rise} KiB");
+    // Over --max-scopes distinct scopes, the least recently used are forgotten: the first scope's
+    // window and sequence start over.
+    let agent = common::agent();
+    // The requests left in the scope's window, and the reply.
+    let send = |scope: &str| {
+        let mut got = agent
+            .post(&url)
+            .header("x-oaimock-scope", scope)
+            .send(common::chat_body("count", ""))
+            .expect("sent");
+        assert_eq!(got.status(), 200);
+        let left = got.headers()["x-ratelimit-remaining-requests"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        (left, got.body_mut().read_to_string().unwrap_or_default())
+    };
+    let (left, body) = send("first");
+    assert!(left == "999" && body.contains("\"first\""), "{left} {body}");
+    let (left, body) = send("first");
+    assert!(left == "998" && body.contains("\"again\""), "{left} {body}");
+    for i in 0..300 {
+        send(&format!("scope-{i}"));
+    }
+    let (left, body) = send("first");
+    assert_eq!(left, "999", "the window was forgotten");
+    assert!(
+        body.contains("\"first\""),
+        "the sequence starts over: {body}"
+    );
+    drop(agent);
+    let rise = watch.settles(300 * 256);
+    eprintln!("scopes: 300 past --max-scopes 100, RSS rise {rise} KiB");
+}

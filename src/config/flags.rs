@@ -110,6 +110,11 @@ const FLAGS: &[Flag] = &[
         help: "rate limit: prompt tokens (words) per minute, per scope",
     },
     Flag {
+        name: "max-scopes",
+        value: Some("N"),
+        help: "scopes remembered per table, least recently used out [default: 10000]",
+    },
+    Flag {
         name: "journal-size",
         value: Some("N"),
         help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
@@ -299,6 +304,7 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "rpm" => config.rpm = Some(positive(number(value, "a count")?)?),
         "tpm" => config.tpm = Some(positive(number(value, "a count")?)?),
         "journal-size" => config.journal_size = number(value, "a count")?,
+        "max-scopes" => config.max_scopes = positive(number(value, "a count")?)?,
         "no-admin" => config.no_admin = value == "true",
         "redact-header" => {
             // Several names at once are comma-separated (the only way a variable gives several).

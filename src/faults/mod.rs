@@ -6,6 +6,7 @@
 
 mod chaos;
 mod rate_limit;
+pub(crate) mod scopes;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use crate::http::{Answer, Body, Event};
 
 pub(crate) use chaos::Chaos;
 pub(crate) use rate_limit::RateLimit;
+pub(crate) use scopes::{MAX_SCOPE_BYTES, Scoped};
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
 pub(crate) const MAX_STALL: Duration = Duration::from_secs(60);
@@ -119,6 +121,16 @@ impl RequestFaults {
                     _ => return Err(bad_header(name, value, "true or false")),
                 },
                 // Read by `scope_of` below, as every other reader of the scope does.
+                "scope" if value.len() > MAX_SCOPE_BYTES => {
+                    return Err(ApiError::invalid(
+                        name,
+                        "invalid_value",
+                        format!(
+                            "Invalid '{name}' header: {} bytes, more than the limit of {MAX_SCOPE_BYTES} bytes in a scope.",
+                            value.len()
+                        ),
+                    ));
+                }
                 "scope" => {}
                 "ttft-ms" => s.ttft_ms = Some(number(name, value)?),
                 "token-delay-ms" => s.token_delay_ms = Some(number(name, value)?),
