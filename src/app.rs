@@ -42,7 +42,11 @@ pub(crate) struct App {
 
 impl App {
     /// Loads `--fixtures` when given; every problem in them is an error, so no rule set is half-loaded.
-    pub(crate) fn new(config: Config) -> Result<App, LoadError> {
+    pub(crate) fn new(mut config: Config) -> Result<App, LoadError> {
+        // `--token-delay-ms` is checked as it is read; a `Config` built in Rust is held to the
+        // same limit here, so no stream's arithmetic meets a delay beyond it.
+        let most = std::time::Duration::from_millis(crate::faults::MAX_DELAY_MS);
+        config.token_delay = config.token_delay.min(most);
         let sequences = Counters::new(Mutex::new(Scoped::with_capacity(config.max_scopes)));
         let rules = match &config.fixtures {
             Some(path) => Some(RuleSet {

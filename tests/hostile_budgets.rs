@@ -290,3 +290,42 @@ fn scopes_are_bounded_in_length_and_in_number() {
     let rise = watch.settles(300 * 256);
     eprintln!("scopes: 300 past --max-scopes 100, RSS rise {rise} KiB");
 }
+
+#[test]
+fn delays_are_capped_like_the_stall() {
+    let mut watch = Watch::start(&[]);
+    let chat = format!("{}/v1/chat/completions", watch.url());
+    for name in ["ttft-ms", "token-delay-ms", "jitter-ms", "stall-ms"] {
+        let got = post_with(
+            &chat,
+            &common::chat_body("hi", r#""stream":true"#),
+            &[(&format!("x-oaimock-{name}"), "18446744073709551615")],
+        );
+        refused(&got, "limit of 60000 ms on a delay");
+    }
+    // A word pause near u64::MAX over 1,001 words passed `oaimock check`, then a streamed
+    // Responses request overflowed its duration arithmetic (a 500).
+    let words = "w ".repeat(1001);
+    let fixture =
+        format!(r#"[{{"reply":{{"text":"{words}","token_delay_ms":18446744073709551615}}}}]"#);
+    refused(
+        &post(&format!("{}/_oaimock/fixtures", watch.url()), &fixture),
+        "reply.token_delay_ms: 18446744073709551615 ms, more than the limit of 60000 ms on a delay",
+    );
+    let file = std::env::temp_dir().join(format!("oaimock-delay-{}.json", std::process::id()));
+    std::fs::write(&file, &fixture).unwrap();
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_oaimock"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let problems = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        problems.contains("limit of 60000 ms on a delay"),
+        "{problems}"
+    );
+    let rise = watch.settles(fixture.len());
+    eprintln!("delays: RSS rise {rise} KiB");
+}

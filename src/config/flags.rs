@@ -257,7 +257,8 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "host" => config.host = value.to_string(),
         "port" => config.port = number(value, "a port number 0-65535")?,
         "token-delay-ms" => {
-            config.token_delay = Duration::from_millis(number(value, "milliseconds")?)
+            let ms = crate::faults::check_delay(number(value, "milliseconds")?)?;
+            config.token_delay = Duration::from_millis(ms);
         }
         "reply" => config.reply = Some(value.to_string()),
         "api-key" if value.is_empty() => config.api_key = None,

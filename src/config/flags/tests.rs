@@ -59,6 +59,10 @@ fn bad_flags_are_one_line_errors() {
         "--max-connections: expected a number above 0"
     );
     assert_eq!(
+        serve(&["--token-delay-ms", "60001"], &[]).unwrap_err(),
+        "--token-delay-ms: 60001 ms, more than the limit of 60000 ms on a delay"
+    );
+    assert_eq!(
         serve(&[], &[("OAIMOCK_PORT", "x")]).unwrap_err(),
         "OAIMOCK_PORT: expected a port number 0-65535, got 'x'"
     );
