@@ -329,3 +329,34 @@ fn delays_are_capped_like_the_stall() {
     let rise = watch.settles(fixture.len());
     eprintln!("delays: RSS rise {rise} KiB");
 }
+
+#[test]
+fn fixture_usage_saturates_and_silent_duplicates_are_refused() {
+    let mut watch = Watch::start(&[]);
+    let fixtures = format!("{}/_oaimock/fixtures", watch.url());
+    // Sums that wrapped: a total of 0 in a release build, a 500 in a debug one.
+    let usage = r#"[{"reply":{"text":"hi","usage":{"prompt_tokens":18446744073709551615,"completion_tokens":1}}}]"#;
+    assert_eq!(post(&fixtures, usage).status, 200);
+    let got = post(
+        &format!("{}/v1/chat/completions", watch.url()),
+        &common::chat_body("x", ""),
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.json()["usage"]["total_tokens"], u64::MAX);
+    let cleared = common::agent().delete(&fixtures).call().expect("delete");
+    drop(cleared);
+    // Keys given twice, and header matchers that differ only in case, passed silently.
+    refused(
+        &post(&fixtures, r#"[{"reply":{"text":"a","text":"b"}}]"#),
+        "rule 0: reply: duplicate key `text`",
+    );
+    refused(
+        &post(
+            &fixtures,
+            r#"[{"match":{"headers":{"X-A":"1","x-a":"2"}},"reply":{"text":"a"}}]"#,
+        ),
+        "`X-A` and `x-a` name the same header",
+    );
+    let rise = watch.settles(0);
+    eprintln!("fixture sums and duplicates: RSS rise {rise} KiB");
+}
