@@ -2,14 +2,19 @@
 //! limit (a 400 naming it), or answered within a budget, and the server settles afterwards
 //! (`common::hostile::Watch`: alive, threads and descriptors back, peak RSS within 64 MiB plus
 //! four times the attack's bytes). Each attack is sized so that the code before its limit would
-//! have broken that bound; each test prints the RSS rise it measured.
+//! have broken that bound (or, for the scope and delay limits, kept memory or a worker for good);
+//! each test prints the RSS rise it measured.
+//!
+//! One `settles` per test, at its end: every call waits for the threads to come back to the
+//! baseline, and when the baseline caught a pool thread between two connections, that is the 12 s
+//! the janitor and the idle pool threads take to wind down (Q1 in `src/architecture.md`).
 
 mod common;
 
 use std::time::Duration;
 
 use common::hostile::Watch;
-use common::{get, post, post_with};
+use common::{Got, agent, chat_body, get, post, post_with};
 
 /// `n` copies of `item` joined by commas.
 fn repeat(item: &str, n: usize) -> String {
@@ -33,8 +38,13 @@ fn post_raw(watch: &Watch, path: &str, body: &str) -> String {
     common::raw(watch.addr(), request.as_bytes(), Duration::from_secs(30))
 }
 
+/// `DELETE url`, its status; the connection is closed before this returns.
+fn delete(url: &str) -> u16 {
+    agent().delete(url).call().expect("sent").status().as_u16()
+}
+
 /// Asserts a 400 whose message contains `names` (the limit and its value).
-fn refused(got: &common::Got, names: &str) {
+fn refused(got: &Got, names: &str) {
     assert_eq!(got.status, 400, "{}", got.body);
     let message = got.error()["message"].as_str().unwrap_or("").to_string();
     assert!(message.contains(names), "{message}");
@@ -43,32 +53,28 @@ fn refused(got: &common::Got, names: &str) {
 #[test]
 fn a_body_of_tiny_objects_is_refused_before_its_tree_is_built() {
     let mut watch = Watch::start(&[]);
-    // 300,000 `{"":0}` in 2 MiB: about 200 MiB of tree before the budget, each time.
-    let body = format!(
+    let url = format!("{}/v1/completions", watch.url());
+    // 300,000 `{"":0}` in 2 MiB: about 200 MiB of tree each time, before the budget.
+    let attack = format!(
         r#"{{"model":"m","prompt":"x","user":[{}]}}"#,
         repeat(r#"{"":0}"#, 300_000)
     );
-    let url = format!("{}/v1/completions", watch.url());
     for _ in 0..4 {
-        refused(&post(&url, &body), "500000 JSON values");
+        refused(&post(&url, &attack), "500000 JSON values");
         watch.answers_within(Duration::from_secs(1));
     }
-    let rise = watch.settles(body.len());
-    eprintln!(
-        "parse budget: 4 x {} KiB bodies, RSS rise {rise} KiB",
-        body.len() / 1024
-    );
     // Just under the budget: accepted, and its tree fits the same bound.
-    let body = format!(
+    let under = format!(
         r#"{{"model":"m","max_tokens":1,"prompt":[{}]}}"#,
         repeat("7", 490_000)
     );
-    let got = post(&format!("{}/v1/completions", watch.url()), &body);
+    let got = post(&url, &under);
     assert_eq!(got.status, 200, "{}", got.body);
-    let rise = watch.settles(body.len());
+    let rise = watch.settles(attack.len());
     eprintln!(
-        "parse budget: an accepted {} KiB body, RSS rise {rise} KiB",
-        body.len() / 1024
+        "parse budget: 4 bodies of {} KiB refused, one of {} KiB parsed: RSS rise {rise} KiB",
+        attack.len() / 1024,
+        under.len() / 1024
     );
 }
 
@@ -77,19 +83,15 @@ fn legacy_completions_cap_their_choices_and_what_the_choices_cost() {
     let mut watch = Watch::start(&["--token-delay-ms", "0"]);
     let url = format!("{}/v1/completions", watch.url());
     // 200,000 empty prompts × n 128: 25.6 million choices (5.1 GiB) from a 781 KiB body.
-    let body = format!(
+    let attack = format!(
         r#"{{"model":"m","n":128,"prompt":[{}]}}"#,
         repeat(r#""""#, 200_000)
     );
-    refused(&post(&url, &body), "limit of 2048 choices per request");
-    let rise = watch.settles(body.len());
-    eprintln!(
-        "completion choices: a {} KiB body, RSS rise {rise} KiB",
-        body.len() / 1024
-    );
-    // The most choices, echoing long prompts with logprobs, streamed and not: 60 MB and more of
-    // chunks and logprobs before each choice's objects counted against the budget.
+    refused(&post(&url, &attack), "limit of 2048 choices per request");
+    // The most choices, echoing long prompts with logprobs, streamed and not: 8 GB of logprobs
+    // maps before each choice's chunks and logprobs counted against the budget.
     let prompts = repeat(&format!("\"{}\"", "w ".repeat(100_000)), 16);
+    let mut sizes = Vec::new();
     for stream in [true, false] {
         let body = format!(
             r#"{{"model":"m","n":128,"echo":true,"logprobs":5,"stream":{stream},"prompt":[{prompts}]}}"#
@@ -97,12 +99,14 @@ fn legacy_completions_cap_their_choices_and_what_the_choices_cost() {
         let got = post_raw(&watch, "/v1/completions", &body);
         assert!(got.starts_with("HTTP/1.1 200 "), "{}", &got[..200]);
         assert!(got.contains(r#""finish_reason":"length""#));
-        let rise = watch.settles(body.len());
-        eprintln!(
-            "completion choices: 2048 echoed with logprobs (stream {stream}), a {} KiB answer, RSS rise {rise} KiB",
-            got.len() / 1024
-        );
+        sizes.push(got.len() / 1024);
+        watch.answers_within(Duration::from_secs(1));
     }
+    let rise = watch.settles(prompts.len());
+    eprintln!(
+        "completion choices: {} KiB of empty prompts refused, 2048 echoes with logprobs answered in {sizes:?} KiB: RSS rise {rise} KiB",
+        attack.len() / 1024
+    );
 }
 
 /// A page of the journal, without its bodies.
@@ -124,13 +128,9 @@ fn the_journal_lists_its_bodies_as_sent_a_page_at_a_time() {
     let body = format!("[{}]", repeat("0", 131_071));
     assert!(body.len() <= 256 * 1024);
     let url = format!("{}/v1/chat/completions", watch.url());
+    let headers = [("x-oaimock-error", "400"), ("x-oaimock-scope", "attack")];
     for _ in 0..100 {
-        let got = post_with(
-            &url,
-            &body,
-            &[("x-oaimock-error", "400"), ("x-oaimock-scope", "attack")],
-        );
-        assert_eq!(got.status, 400);
+        assert_eq!(post_with(&url, &body, &headers).status, 400);
     }
     let mut listed = 0;
     let mut after = String::new();
@@ -160,32 +160,6 @@ fn the_journal_lists_its_bodies_as_sent_a_page_at_a_time() {
     );
     let rise = watch.settles(100 * body.len());
     eprintln!("journal listing: 100 bodies of 256 KiB, RSS rise {rise} KiB");
-}
-
-#[test]
-fn the_journal_redacts_cookies_keys_and_the_headers_it_is_told_to() {
-    let mut watch = Watch::start(&["--redact-header", "X-Tenant-Token"]);
-    let secrets = [
-        ("cookie", "session=s3cret; theme=dark"),
-        ("x-goog-api-key", "AIzaS3cret"),
-        ("x-tenant-token", "tenant-s3cret"),
-        ("authorization", "Bearer sk-s3cret"),
-        ("x-oaimock-scope", "secrets"),
-    ];
-    let got = post_with(
-        &format!("{}/v1/chat/completions", watch.url()),
-        &common::chat_body("hi", ""),
-        &secrets,
-    );
-    assert_eq!(got.status, 200);
-    let listing = get(&format!("{}/_oaimock/requests?scope=secrets", watch.url()));
-    assert!(!listing.body.contains("s3cret"), "{}", listing.body);
-    let entry = &listing.json()["data"][0];
-    assert_eq!(entry["headers"]["cookie"], "[redacted]");
-    assert_eq!(entry["headers"]["x-tenant-token"], "[redacted]");
-    assert_eq!(entry["headers"]["authorization"], "Bearer [redacted]");
-    let rise = watch.settles(0);
-    eprintln!("journal redaction: RSS rise {rise} KiB");
 }
 
 #[test]
@@ -226,13 +200,12 @@ fn fixtures_added_at_run_time_are_capped_in_rules_bytes_and_sequence_replies() {
         &post(&url, &format!("[{}]", rule(1000))),
         "limit of 1000 rules added at run time",
     );
-    let cleared = common::agent().delete(&url).call().expect("delete");
-    assert_eq!(cleared.status(), 200);
-    drop(cleared);
+    assert_eq!(delete(&url), 200);
     let rise = watch.settles(huge.len() + posted);
     eprintln!(
-        "run-time fixtures: a {} KiB post and 1000 rules, RSS rise {rise} KiB",
-        huge.len() / 1024
+        "run-time fixtures: a {} KiB post refused, 1000 rules ({} KiB) kept: RSS rise {rise} KiB",
+        huge.len() / 1024,
+        posted / 1024
     );
 }
 
@@ -249,29 +222,18 @@ fn scopes_are_bounded_in_length_and_in_number() {
         let scope = format!("{i}{long}");
         let got = post_with(
             &url,
-            &common::chat_body("count", ""),
+            &chat_body("count", ""),
             &[("x-oaimock-scope", &scope)],
         );
         refused(&got, "limit of 256 bytes in a scope");
     }
-    let rise = watch.settles(50 * long.len());
-    eprintln!("scopes: 50 of 60 KB, RSS rise {rise} KiB");
-    // Over --max-scopes distinct scopes, the least recently used are forgotten: the first scope's
-    // window and sequence start over.
-    let agent = common::agent();
-    // The requests left in the scope's window, and the reply.
+    // Past --max-scopes distinct scopes, the least recently used are forgotten: the first
+    // scope's window and sequence start over. Each request: what is left of its window, its reply.
     let send = |scope: &str| {
-        let mut got = agent
-            .post(&url)
-            .header("x-oaimock-scope", scope)
-            .send(common::chat_body("count", ""))
-            .expect("sent");
-        assert_eq!(got.status(), 200);
-        let left = got.headers()["x-ratelimit-remaining-requests"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        (left, got.body_mut().read_to_string().unwrap_or_default())
+        let got = post_with(&url, &chat_body("count", ""), &[("x-oaimock-scope", scope)]);
+        assert_eq!(got.status, 200, "{}", got.body);
+        let left = got.header("x-ratelimit-remaining-requests").unwrap_or("");
+        (left.to_string(), got.body)
     };
     let (left, body) = send("first");
     assert!(left == "999" && body.contains("\"first\""), "{left} {body}");
@@ -286,9 +248,8 @@ fn scopes_are_bounded_in_length_and_in_number() {
         body.contains("\"first\""),
         "the sequence starts over: {body}"
     );
-    drop(agent);
-    let rise = watch.settles(300 * 256);
-    eprintln!("scopes: 300 past --max-scopes 100, RSS rise {rise} KiB");
+    let rise = watch.settles(50 * long.len());
+    eprintln!("scopes: 50 of 60 KB refused, 300 past --max-scopes 100: RSS rise {rise} KiB");
 }
 
 #[test]
@@ -298,7 +259,7 @@ fn delays_are_capped_like_the_stall() {
     for name in ["ttft-ms", "token-delay-ms", "jitter-ms", "stall-ms"] {
         let got = post_with(
             &chat,
-            &common::chat_body("hi", r#""stream":true"#),
+            &chat_body("hi", r#""stream":true"#),
             &[(&format!("x-oaimock-{name}"), "18446744073709551615")],
         );
         refused(&got, "limit of 60000 ms on a delay");
@@ -339,12 +300,11 @@ fn fixture_usage_saturates_and_silent_duplicates_are_refused() {
     assert_eq!(post(&fixtures, usage).status, 200);
     let got = post(
         &format!("{}/v1/chat/completions", watch.url()),
-        &common::chat_body("x", ""),
+        &chat_body("x", ""),
     );
     assert_eq!(got.status, 200, "{}", got.body);
     assert_eq!(got.json()["usage"]["total_tokens"], u64::MAX);
-    let cleared = common::agent().delete(&fixtures).call().expect("delete");
-    drop(cleared);
+    assert_eq!(delete(&fixtures), 200);
     // Keys given twice, and header matchers that differ only in case, passed silently.
     refused(
         &post(&fixtures, r#"[{"reply":{"text":"a","text":"b"}}]"#),
@@ -359,4 +319,65 @@ fn fixture_usage_saturates_and_silent_duplicates_are_refused() {
     );
     let rise = watch.settles(0);
     eprintln!("fixture sums and duplicates: RSS rise {rise} KiB");
+}
+
+#[test]
+fn globs_cost_about_their_text_and_are_bounded() {
+    let mut watch = Watch::start(&[]);
+    let fixtures = format!("{}/_oaimock/fixtures", watch.url());
+    // 1 KB globs over a 4 MB message took 6.7 s a request: pattern × text.
+    let long = format!(
+        r#"[{{"match":{{"user":{{"glob":"*{}"}}}},"reply":{{"text":"a"}}}}]"#,
+        "a".repeat(1023)
+    );
+    refused(&post(&fixtures, &long), "limit of 256 characters in a glob");
+    // The longest globs, each a worst case for backtracking: a long literal and a long piece with
+    // `?`, never matching a message of 4 MB of `a`.
+    let rules = format!(
+        r#"[{{"match":{{"user":{{"glob":"*{}b"}}}},"reply":{{"text":"no"}}}},
+            {{"match":{{"user":{{"glob":"*{}b*"}}}},"reply":{{"text":"no"}}}}]"#,
+        "a".repeat(254),
+        "a?".repeat(126)
+    );
+    assert_eq!(post(&fixtures, &rules).status, 200);
+    let message = "a".repeat(4 * 1024 * 1024);
+    let chat = format!("{}/v1/chat/completions", watch.url());
+    let started = std::time::Instant::now();
+    let got = post(&chat, &chat_body(&message, r#""max_tokens":1"#));
+    let took = started.elapsed();
+    assert_eq!(got.status, 200);
+    assert!(!got.body.contains("\"no\""), "{}", &got.body[..200]);
+    assert!(
+        took < Duration::from_secs(3),
+        "two globs over 4 MB took {took:?}"
+    );
+    watch.answers_within(Duration::from_secs(1));
+    let rise = watch.settles(message.len());
+    eprintln!("globs: two of 256 characters over 4 MB in {took:?}, RSS rise {rise} KiB");
+}
+
+#[test]
+fn the_journal_redacts_cookies_keys_and_the_headers_it_is_told_to() {
+    let mut watch = Watch::start(&["--redact-header", "X-Tenant-Token"]);
+    let secrets = [
+        ("cookie", "session=s3cret; theme=dark"),
+        ("x-goog-api-key", "AIzaS3cret"),
+        ("x-tenant-token", "tenant-s3cret"),
+        ("authorization", "Bearer sk-s3cret"),
+        ("x-oaimock-scope", "secrets"),
+    ];
+    let got = post_with(
+        &format!("{}/v1/chat/completions", watch.url()),
+        &chat_body("hi", ""),
+        &secrets,
+    );
+    assert_eq!(got.status, 200);
+    let listing = get(&format!("{}/_oaimock/requests?scope=secrets", watch.url()));
+    assert!(!listing.body.contains("s3cret"), "{}", listing.body);
+    let entry = &listing.json()["data"][0];
+    assert_eq!(entry["headers"]["cookie"], "[redacted]");
+    assert_eq!(entry["headers"]["x-tenant-token"], "[redacted]");
+    assert_eq!(entry["headers"]["authorization"], "Bearer [redacted]");
+    let rise = watch.settles(0);
+    eprintln!("journal redaction: RSS rise {rise} KiB");
 }
