@@ -381,3 +381,35 @@ fn the_journal_redacts_cookies_keys_and_the_headers_it_is_told_to() {
     let rise = watch.settles(0);
     eprintln!("journal redaction: RSS rise {rise} KiB");
 }
+
+#[test]
+fn scripted_error_headers_cannot_add_header_lines() {
+    let mut watch = Watch::start(&[]);
+    let fixtures = format!("{}/_oaimock/fixtures", watch.url());
+    // A name with CR/LF added any header to the response (`Set-Cookie`); framing headers broke it.
+    for (headers, names) in [
+        (
+            r#"{"x-a\r\nSet-Cookie":"session=stolen"}"#,
+            "is not a header name",
+        ),
+        (
+            r#"{"x-a":"1\r\nSet-Cookie: session=stolen"}"#,
+            "holds a line break",
+        ),
+        (
+            r#"{"Transfer-Encoding":"identity"}"#,
+            "is set by the server",
+        ),
+    ] {
+        let rule = format!(r#"[{{"reply":{{"error":{{"status":429,"headers":{headers}}}}}}}]"#);
+        refused(&post(&fixtures, &rule), names);
+    }
+    let got = post(
+        &format!("{}/v1/chat/completions", watch.url()),
+        &chat_body("x", ""),
+    );
+    assert_eq!(got.status, 200, "no rule was added");
+    assert!(got.header("set-cookie").is_none());
+    let rise = watch.settles(0);
+    eprintln!("error headers: RSS rise {rise} KiB");
+}
