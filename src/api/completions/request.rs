@@ -20,7 +20,7 @@ pub(super) struct CompletionRequest {
     pub stop: Vec<String>,
     pub stream: bool,
     pub include_usage: bool,
-    /// `logprobs` (0..=5): when set, each choice carries a logprobs object (see [`Logprobs`]).
+    /// `logprobs` (0..=5): when set, each choice carries a logprobs object (see [`Logprobs`](super::objects::Logprobs)).
     pub logprobs: Option<u8>,
 }
 
