@@ -5,10 +5,20 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::faults::{Chaos, RateLimit};
-use crate::fixtures::{LoadError, RuleSet};
+use crate::faults::{Chaos, RateLimit, Scoped};
+use crate::fixtures::{Counters, LoadError, RuleSet};
 use crate::journal::Journal;
 use crate::sync::lock;
+
+/// The most rules `POST /_oaimock/fixtures` may leave added at run time, counting the rules
+/// mounted in-process: every request tries each of them, and 20,000 posts slowed every chat
+/// request to 4 ms. Past it, a post is a 400 naming the limit; `DELETE` makes room.
+pub(crate) const MAX_RUNTIME_RULES: usize = 1000;
+
+/// The most fixture text the rules added at run time may come from, counted the same way: a
+/// 7.4 MiB post of a 599,000-item sequence peaked at 1.9 GiB. A larger post is refused before
+/// it is read.
+pub(crate) const MAX_RUNTIME_BYTES: usize = 1024 * 1024;
 
 /// State every handler reads; built once at start-up and shared by all workers.
 pub(crate) struct App {
@@ -19,6 +29,8 @@ pub(crate) struct App {
     pub rules: Option<RuleSet>,
     /// Rules added through `POST /_oaimock/fixtures`, matched before the file's, oldest first.
     pub runtime_rules: Mutex<Vec<Arc<RuleSet>>>,
+    /// The sequences' counters, of every rule set.
+    sequences: Counters,
     /// Random faults (`--fault-rate`, `--seed`).
     pub chaos: Chaos,
     /// `--rpm` / `--tpm`.
@@ -30,9 +42,17 @@ pub(crate) struct App {
 
 impl App {
     /// Loads `--fixtures` when given; every problem in them is an error, so no rule set is half-loaded.
-    pub(crate) fn new(config: Config) -> Result<App, LoadError> {
+    pub(crate) fn new(mut config: Config) -> Result<App, LoadError> {
+        // `--token-delay-ms` is checked as it is read; a `Config` built in Rust is held to the
+        // same limit here, so no stream's arithmetic meets a delay beyond it.
+        let most = std::time::Duration::from_millis(crate::faults::MAX_DELAY_MS);
+        config.token_delay = config.token_delay.min(most);
+        let sequences = Counters::new(Mutex::new(Scoped::with_capacity(config.max_scopes)));
         let rules = match &config.fixtures {
-            Some(path) => Some(crate::fixtures::load(path)?),
+            Some(path) => Some(RuleSet {
+                counters: sequences.clone(),
+                ..crate::fixtures::load(path)?
+            }),
             None => None,
         };
         let seed = config.seed.unwrap_or_else(crate::ids::next_u64);
@@ -43,10 +63,11 @@ impl App {
                 .is_ok_and(|ip| ip.is_loopback());
         Ok(App {
             chaos: Chaos::new(config.fault_rate, config.fault_statuses.clone(), seed),
-            limits: RateLimit::new(config.rpm, config.tpm),
-            journal: Journal::new(config.journal_size),
+            limits: RateLimit::new(config.rpm, config.tpm, config.max_scopes),
+            journal: Journal::new(config.journal_size, &config.redact_headers),
             admin: !config.no_admin && (loopback || config.api_key.is_some()),
             runtime_rules: Mutex::new(Vec::new()),
+            sequences,
             fingerprint: crate::ids::hex("fp_", 10),
             rules,
             config,
@@ -59,12 +80,38 @@ impl App {
     }
 
     /// Adds a rule set after those added before (the oldest matching rule answers); returns its
-    /// rule count and the run-time total.
-    pub(crate) fn add_rules(&self, rules: RuleSet) -> (usize, usize) {
+    /// rule count and the run-time total. An empty set is not kept. In-process mounts come here
+    /// unchecked: the code that mounts them is trusted as the `--fixtures` files are.
+    pub(crate) fn add_rules(&self, mut rules: RuleSet) -> (usize, usize) {
+        rules.counters = self.sequences.clone();
         let added = rules.rules.len();
         let mut runtime = lock(&self.runtime_rules);
-        runtime.push(Arc::new(rules));
+        if added > 0 {
+            runtime.push(Arc::new(rules));
+        }
         (added, runtime.iter().map(|r| r.rules.len()).sum())
+    }
+
+    /// The rules and fixture bytes added at run time so far.
+    pub(crate) fn runtime_size(&self) -> (usize, usize) {
+        let runtime = lock(&self.runtime_rules);
+        let rules = runtime.iter().map(|r| r.rules.len()).sum();
+        (rules, runtime.iter().map(|r| r.bytes).sum())
+    }
+
+    /// [`App::add_rules`] for a post, within [`MAX_RUNTIME_RULES`] and [`MAX_RUNTIME_BYTES`]
+    /// counted with the rules added before: past either, nothing is added and the 400 names it.
+    pub(crate) fn post_rules(&self, mut rules: RuleSet) -> Result<(usize, usize), ApiError> {
+        rules.counters = self.sequences.clone();
+        let mut runtime = lock(&self.runtime_rules);
+        let count: usize = runtime.iter().map(|r| r.rules.len()).sum();
+        let bytes: usize = runtime.iter().map(|r| r.bytes).sum();
+        check_runtime(count + rules.rules.len(), bytes + rules.bytes)?;
+        let added = rules.rules.len();
+        if added > 0 {
+            runtime.push(Arc::new(rules));
+        }
+        Ok((added, count + added))
     }
 
     /// Removes every rule added at run time; returns how many there were.
@@ -76,12 +123,7 @@ impl App {
     /// Starts sequences, rate-limit counters and the journal over, for one scope or all (all also
     /// restarts the random faults' draws).
     pub(crate) fn reset(&self, scope: Option<&str>) {
-        for rules in self.runtime_rules() {
-            rules.reset(scope);
-        }
-        if let Some(rules) = &self.rules {
-            rules.reset(scope);
-        }
+        self.reset_sequences(scope);
         self.limits.reset(scope);
         if scope.is_none() {
             self.chaos.reset();
@@ -104,6 +146,15 @@ impl App {
         self.rules.is_some() || !crate::sync::lock(&self.runtime_rules).is_empty()
     }
 
+    /// Starts sequences over, for one scope or all.
+    fn reset_sequences(&self, scope: Option<&str>) {
+        let mut counters = lock(&self.sequences);
+        match scope {
+            Some(scope) => counters.retain(|(_, s)| s != scope),
+            None => counters.clear(),
+        }
+    }
+
     /// With `--strict-models`, a model that is not listed is a 404 as on the real API.
     pub(crate) fn check_model(&self, model: &str) -> Result<(), ApiError> {
         if self.config.strict_models && !self.config.models.iter().any(|m| m == model) {
@@ -111,4 +162,24 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// The 400 when `rules` rules from `bytes` bytes of fixture text would be added at run time.
+pub(crate) fn check_runtime(rules: usize, bytes: usize) -> Result<(), ApiError> {
+    let over = if rules > MAX_RUNTIME_RULES {
+        format!("{rules} rules, more than the limit of {MAX_RUNTIME_RULES} rules added at run time")
+    } else if bytes > MAX_RUNTIME_BYTES {
+        format!(
+            "{bytes} bytes of fixture text, more than the limit of {MAX_RUNTIME_BYTES} bytes added at run time"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::invalid(
+        "body",
+        "too_many_rules",
+        format!(
+            "Adding these rules would keep {over}. Remove rules with DELETE /_oaimock/fixtures first."
+        ),
+    ))
 }

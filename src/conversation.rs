@@ -217,7 +217,7 @@ impl UsageOverride {
         let o = override_.unwrap_or_default();
         let p = o.prompt_tokens.unwrap_or(prompt);
         let c = o.completion_tokens.unwrap_or(completion);
-        (p, c, o.total_tokens.unwrap_or(p + c))
+        (p, c, o.total_tokens.unwrap_or(p.saturating_add(c)))
     }
 }
 

@@ -17,16 +17,31 @@ pub(crate) const MAX_BODY: usize = 256 * 1024;
 /// under a quarter of it: a burst of large requests does not pin their memory for good.
 const SHRINK_ABOVE: usize = 16 * 1024;
 
-/// Headers whose values are secrets.
+/// Headers whose values are secrets, besides those of `--redact-header`.
 const SECRET_HEADERS: &[&str] = &[
     "authorization",
     "proxy-authorization",
     "api-key",
     "x-api-key",
+    "x-goog-api-key",
+    "cookie",
+    "set-cookie",
 ];
+
+/// Secret headers whose scheme (`Bearer`, `Basic`) is kept before `[redacted]`.
+const SCHEMED_HEADERS: &[&str] = &["authorization", "proxy-authorization"];
+
+/// The most entries one `GET /_oaimock/requests` lists, and its default `?limit=`: the rest are
+/// on the next page (`?after=` the last `seq`).
+pub(crate) const MAX_LIST_ENTRIES: usize = 1000;
+
+/// The most body bytes one page lists (it ends early, with at least one entry, past them): a
+/// listing of 1,000 bodies of 256 KiB was 250 MB copied and 4.6 GiB parsed.
+pub(crate) const MAX_LIST_BYTES: usize = 8 * 1024 * 1024;
 
 /// One exchange as recorded, borrowed from the worker that answered it: the journal copies what
 /// it keeps into buffers of its own.
+#[derive(Clone)]
 pub(crate) struct Record<'a> {
     pub scope: Option<&'a str>,
     pub method: &'a str,
@@ -86,6 +101,8 @@ pub struct RecordedRequest {
 
 pub(crate) struct Journal {
     capacity: usize,
+    /// Lowercased names of the headers whose values are redacted.
+    secret: Vec<String>,
     seq: AtomicU64,
     entries: Mutex<VecDeque<Kept>>,
 }
@@ -97,8 +114,8 @@ fn refill(buf: &mut String, text: &str) {
 }
 
 impl Kept {
-    /// Copies `record` in, redacting secrets on the way.
-    fn fill(&mut self, seq: u64, record: &Record) {
+    /// Copies `record` in, redacting the values of `secret` headers on the way.
+    fn fill(&mut self, seq: u64, record: &Record, secret: &[String]) {
         self.seq = seq;
         match (record.scope, &mut self.scope) {
             (Some(scope), Some(kept)) => refill(kept, scope),
@@ -112,9 +129,9 @@ impl Kept {
             }
             let (kept_name, kept_value) = &mut self.headers[i];
             refill(kept_name, name);
-            if SECRET_HEADERS.contains(&name.as_str()) {
+            if secret.iter().any(|s| s.eq_ignore_ascii_case(name)) {
                 kept_value.clear();
-                redact(value, kept_value);
+                redact(name, value, kept_value);
             } else {
                 refill(kept_value, value);
             }
@@ -157,9 +174,13 @@ impl Kept {
 }
 
 impl Journal {
-    pub(crate) fn new(capacity: usize) -> Journal {
+    /// A journal of `capacity` entries that redacts the values of [`SECRET_HEADERS`] and `redact`.
+    pub(crate) fn new(capacity: usize, redact: &[String]) -> Journal {
+        let mut secret: Vec<String> = SECRET_HEADERS.iter().map(|s| s.to_string()).collect();
+        secret.extend(redact.iter().map(|name| name.to_ascii_lowercase()));
         Journal {
             capacity,
+            secret,
             seq: AtomicU64::new(0),
             entries: Mutex::new(VecDeque::new()),
         }
@@ -182,7 +203,7 @@ impl Journal {
             Kept::default()
         };
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        slot.fill(seq, &record);
+        slot.fill(seq, &record, &self.secret);
         entries.push_back(slot);
         seq
     }
@@ -216,6 +237,30 @@ impl Journal {
             .collect()
     }
 
+    /// One page of entries, oldest first: those after `after` whose path and scope match, at most
+    /// `limit` of them and [`MAX_LIST_BYTES`] of bodies. The bodies are copied out as bytes, to be
+    /// listed as they are: no JSON tree is built.
+    pub(crate) fn page(&self, filter: &Filter, after: Option<u64>, limit: usize) -> Page {
+        let mut page = Page::default();
+        let mut bytes = 0;
+        let entries = lock(&self.entries);
+        let matching = entries
+            .iter()
+            .filter(|k| after.is_none_or(|a| k.seq > a))
+            .filter(|k| k.matches(filter.path, filter.scope));
+        for kept in matching {
+            if page.entries.len() == limit.min(MAX_LIST_ENTRIES)
+                || (!page.entries.is_empty() && bytes + kept.body.len() > MAX_LIST_BYTES)
+            {
+                page.has_more = true;
+                break;
+            }
+            bytes += kept.body.len();
+            page.entries.push((kept.entry(), kept.body.clone()));
+        }
+        page
+    }
+
     /// Removes the entries of `scope` (all of them without one); returns how many.
     pub(crate) fn clear(&self, scope: Option<&str>) -> usize {
         let mut entries = lock(&self.entries);
@@ -240,86 +285,87 @@ fn without_v1(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-/// `Bearer sk-…` → `Bearer [redacted]`: the scheme stays, the secret goes.
-fn redact(value: &str, out: &mut String) {
-    if let Some((scheme, _)) = value.split_once(' ') {
+/// `[redacted]`; for `authorization`, `Bearer sk-…` → `Bearer [redacted]`: the scheme stays, the
+/// secret goes. A cookie's first name and value would be a secret, so nothing else keeps a part.
+fn redact(name: &str, value: &str, out: &mut String) {
+    if SCHEMED_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
+        && let Some((scheme, _)) = value.split_once(' ')
+    {
         out.push_str(scheme);
         out.push(' ');
     }
     out.push_str("[redacted]");
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Which entries a listing wants: a path (without `/v1`) and a scope, when given.
+#[derive(Default)]
+pub(crate) struct Filter<'a> {
+    pub path: Option<&'a str>,
+    pub scope: Option<&'a str>,
+}
 
-    fn headers() -> Vec<(String, String)> {
-        vec![
-            ("authorization".into(), "Bearer sk-secret".into()),
-            ("x-a".into(), "1".into()),
-        ]
-    }
+/// One page of a listing: each entry with its body bytes, and whether more entries match.
+#[derive(Default)]
+pub(crate) struct Page {
+    pub entries: Vec<(RecordedRequest, Vec<u8>)>,
+    pub has_more: bool,
+}
 
-    fn record<'a>(
-        path: &'a str,
-        scope: Option<&'a str>,
-        headers: &'a [(String, String)],
-    ) -> Record<'a> {
-        Record {
-            scope,
-            method: "POST",
-            path,
-            headers,
-            body: b"{\"model\":\"m\"}",
-            answered_by: "built-in",
-            status: 200,
+/// A listed body: the JSON as it was sent when it is JSON, else its text, or null when empty.
+pub(crate) enum Listed<'a> {
+    Raw(&'a serde_json::value::RawValue),
+    Text(String),
+    Null,
+}
+
+impl Listed<'_> {
+    pub(crate) fn of(bytes: &[u8]) -> Listed<'_> {
+        if bytes.is_empty() {
+            return Listed::Null;
+        }
+        match serde_json::from_slice(bytes) {
+            Ok(raw) => Listed::Raw(raw),
+            Err(_) => Listed::Text(String::from_utf8_lossy(bytes).into_owned()),
         }
     }
+}
 
-    #[test]
-    fn keeps_the_last_n_redacted_and_filters_by_path_and_scope() {
-        let journal = Journal::new(2);
-        let h = headers();
-        journal.record(record("/v1/chat/completions", None, &h));
-        journal.record(record("/chat/completions", Some("t1"), &h));
-        journal.record(record("/v1/models", Some("t1"), &h));
-        let all = journal.list(None, None);
-        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(all[0].headers["authorization"], "Bearer [redacted]");
-        assert_eq!(all[0].body["model"], "m");
-        assert_eq!(journal.list(Some("/v1/chat/completions"), None).len(), 1);
-        assert_eq!(journal.list(None, Some("t1")).len(), 2);
-        assert_eq!(journal.clear(Some("t1")), 2);
-        assert!(journal.list(None, None).is_empty());
-    }
+/// An entry as `GET /_oaimock/requests` lists it: the fields of [`RecordedRequest`], in its order,
+/// with the body as [`Listed`].
+pub(crate) struct ListedEntry<'a> {
+    pub entry: &'a RecordedRequest,
+    pub body: Listed<'a>,
+}
 
-    #[test]
-    fn a_reused_slot_holds_only_its_own_exchange() {
-        let journal = Journal::new(1);
-        let h = headers();
-        journal.record(record("/v1/chat/completions", Some("t1"), &h));
-        let big = vec![b'x'; MAX_BODY + 10];
-        let mut long = record("/v1/embeddings", None, &h[1..]);
-        long.body = &big;
-        long.status = 400;
-        journal.record(long);
-        let e = &journal.list(None, None)[0];
-        assert_eq!((e.seq, e.scope.as_deref(), e.status), (1, None, 400));
-        assert_eq!(e.headers.len(), 1);
-        assert_eq!(e.body.as_str().map(str::len), Some(MAX_BODY));
-        assert!(e.body_truncated);
-        journal.record(record("/v1/models", Some("t2"), &h));
-        let e = &journal.list(None, None)[0];
-        assert_eq!(
-            (e.path.as_str(), e.scope.as_deref()),
-            ("/v1/models", Some("t2"))
-        );
-        assert_eq!(e.headers["authorization"], "Bearer [redacted]");
-        assert_eq!(
-            (e.body["model"].as_str(), e.body_truncated),
-            (Some("m"), false)
-        );
-        let slot_body = journal.entries.lock().unwrap()[0].body.capacity();
-        assert!(slot_body < SHRINK_ABOVE, "large buffer kept: {slot_body}");
+impl Serialize for ListedEntry<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let e = self.entry;
+        let mut out = s.serialize_struct("RecordedRequest", 11)?;
+        out.serialize_field("seq", &e.seq)?;
+        out.serialize_field("scope", &e.scope)?;
+        out.serialize_field("method", &e.method)?;
+        out.serialize_field("path", &e.path)?;
+        out.serialize_field("headers", &e.headers)?;
+        out.serialize_field("body", &self.body)?;
+        out.serialize_field("body_truncated", &e.body_truncated)?;
+        out.serialize_field("answered_by", &e.answered_by)?;
+        out.serialize_field("status", &e.status)?;
+        out.serialize_field("ttft_ms", &e.ttft_ms)?;
+        out.serialize_field("total_ms", &e.total_ms)?;
+        out.end()
     }
 }
+
+impl Serialize for Listed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Listed::Raw(raw) => raw.serialize(s),
+            Listed::Text(text) => s.serialize_str(text),
+            Listed::Null => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,11 +1,16 @@
 //! Reading request fields with OpenAI-style 400s that name the offending parameter
 //! (`temperature`, `messages[2].role`, ...). JSON `null` counts as absent; unknown fields are ignored.
 
+mod budget;
+
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
-/// Parses a request body that must be one JSON object.
+pub(crate) use budget::check as check_budget;
+
+/// Parses a request body that must be one JSON object, once [`check_budget`] has found that its
+/// tree would not cost more than the body's budget allows.
 pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(
@@ -15,6 +20,7 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> 
             "The request body is empty; expected a JSON object.",
         ));
     }
+    check_budget(body)?;
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(ApiError::new(

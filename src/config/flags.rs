@@ -115,9 +115,19 @@ const FLAGS: &[Flag] = &[
         help: "rate limit: prompt tokens (words) per minute, per scope",
     },
     Flag {
+        name: "max-scopes",
+        value: Some("N"),
+        help: "scopes remembered per table, least recently used out [default: 10000]",
+    },
+    Flag {
         name: "journal-size",
         value: Some("N"),
         help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
+    },
+    Flag {
+        name: "redact-header",
+        value: Some("NAME"),
+        help: "redact this header's value in the journal too (repeatable)",
     },
     Flag {
         name: "no-admin",
@@ -183,6 +193,8 @@ where
                 .map_err(|e| format!("{}: {e}", env_name(flag.name)))?;
         }
     }
+    // A repeatable flag on the command line replaces its variable's list rather than adding to it.
+    let mut repeated: Vec<&str> = Vec::new();
     let mut args = args.into_iter().peekable();
     if args.peek().is_some_and(|a| a == "check") {
         args.next();
@@ -218,6 +230,10 @@ where
                     Some(v) => v,
                     None => return Err(format!("--{name} needs a value (see --help)")),
                 };
+                if flag.name == "redact-header" && !repeated.contains(&flag.name) {
+                    repeated.push(flag.name);
+                    config.redact_headers.clear();
+                }
                 apply(&mut config, flag.name, &value).map_err(|e| format!("--{name}: {e}"))?;
             }
         }
@@ -246,7 +262,8 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "host" => config.host = value.to_string(),
         "port" => config.port = number(value, "a port number 0-65535")?,
         "token-delay-ms" => {
-            config.token_delay = Duration::from_millis(number(value, "milliseconds")?)
+            let ms = crate::faults::check_delay(number(value, "milliseconds")?)?;
+            config.token_delay = Duration::from_millis(ms);
         }
         "reply" => config.reply = Some(value.to_string()),
         "api-key" if value.is_empty() => config.api_key = None,
@@ -296,7 +313,17 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "rpm" => config.rpm = Some(positive(number(value, "a count")?)?),
         "tpm" => config.tpm = Some(positive(number(value, "a count")?)?),
         "journal-size" => config.journal_size = number(value, "a count")?,
+        "max-scopes" => config.max_scopes = positive(number(value, "a count")?)?,
         "no-admin" => config.no_admin = value == "true",
+        "redact-header" => {
+            // Several names at once are comma-separated (the only way a variable gives several).
+            for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+                    return Err(format!("expected a header name, got '{name}'"));
+                }
+                config.redact_headers.push(name.to_ascii_lowercase());
+            }
+        }
         _ => unreachable!("flag table and apply() disagree on --{name}"),
     }
     Ok(())

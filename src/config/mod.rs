@@ -41,6 +41,13 @@ pub struct Config {
     pub journal_size: usize,
     /// `--no-admin`: no `/_oaimock/*` admin paths.
     pub no_admin: bool,
+    /// `--redact-header` (repeatable): more headers whose values the journal redacts, besides
+    /// `authorization`, `proxy-authorization`, `api-key`, `x-api-key`, `x-goog-api-key`,
+    /// `cookie` and `set-cookie`.
+    pub redact_headers: Vec<String>,
+    /// `--max-scopes`: the most scopes each per-scope table (rate-limit windows, sequence
+    /// counters) remembers; the least recently used are forgotten and start over.
+    pub max_scopes: usize,
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
@@ -83,6 +90,8 @@ impl Default for Config {
             tpm: None,
             journal_size: 1000,
             no_admin: false,
+            redact_headers: Vec::new(),
+            max_scopes: crate::faults::scopes::MAX_SCOPES,
         }
     }
 }

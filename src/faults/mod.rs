@@ -6,6 +6,7 @@
 
 mod chaos;
 mod rate_limit;
+pub(crate) mod scopes;
 
 use std::time::Duration;
 
@@ -16,9 +17,26 @@ use crate::http::{Answer, Body, Event};
 
 pub(crate) use chaos::Chaos;
 pub(crate) use rate_limit::RateLimit;
+pub(crate) use scopes::{MAX_SCOPE_BYTES, Scoped};
 
 /// The longest stall a request may ask for: a stall is bounded, never a hung worker.
 pub(crate) const MAX_STALL: Duration = Duration::from_secs(60);
+
+/// The longest time to first token, pause per word and jitter, as the stall: a header asking for
+/// more is a 400, a fixture a problem, `--token-delay-ms` a usage error. Unbounded, a
+/// `token_delay_ms` near `u64::MAX` overflowed the stream's arithmetic (a 500).
+pub(crate) const MAX_DELAY_MS: u64 = 60_000;
+
+/// Whether `ms` is within [`MAX_DELAY_MS`]; the problem names the limit.
+pub(crate) fn check_delay(ms: u64) -> Result<u64, String> {
+    if ms <= MAX_DELAY_MS {
+        Ok(ms)
+    } else {
+        Err(format!(
+            "{ms} ms, more than the limit of {MAX_DELAY_MS} ms on a delay"
+        ))
+    }
+}
 
 /// Latency and stream breakage for one reply. The same names serve as fixture `fault` keys and,
 /// with `x-oaimock-` in front and `-` for `_`, as request headers.
@@ -87,6 +105,17 @@ fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ApiError> 
         .map_err(|_| bad_header(name, value, "a whole number"))
 }
 
+/// A delay in milliseconds, at most [`MAX_DELAY_MS`].
+fn delay(name: &str, value: &str) -> Result<u64, ApiError> {
+    check_delay(number(name, value)?).map_err(|problem| {
+        ApiError::invalid(
+            name,
+            "invalid_value",
+            format!("Invalid '{name}' header: {problem}."),
+        )
+    })
+}
+
 impl RequestFaults {
     /// Reads the `x-oaimock-*` headers (names lowercased). An unknown one is a 400, so a typo in a
     /// test does not pass silently.
@@ -119,15 +148,25 @@ impl RequestFaults {
                     _ => return Err(bad_header(name, value, "true or false")),
                 },
                 // Read by `scope_of` below, as every other reader of the scope does.
+                "scope" if value.len() > MAX_SCOPE_BYTES => {
+                    return Err(ApiError::invalid(
+                        name,
+                        "invalid_value",
+                        format!(
+                            "Invalid '{name}' header: {} bytes, more than the limit of {MAX_SCOPE_BYTES} bytes in a scope.",
+                            value.len()
+                        ),
+                    ));
+                }
                 "scope" => {}
-                "ttft-ms" => s.ttft_ms = Some(number(name, value)?),
-                "token-delay-ms" => s.token_delay_ms = Some(number(name, value)?),
-                "jitter-ms" => s.jitter_ms = Some(number(name, value)?),
+                "ttft-ms" => s.ttft_ms = Some(delay(name, value)?),
+                "token-delay-ms" => s.token_delay_ms = Some(delay(name, value)?),
+                "jitter-ms" => s.jitter_ms = Some(delay(name, value)?),
                 "stream-error-after" => s.stream_error_after = Some(number(name, value)?),
                 "truncate-after" => s.truncate_after = Some(number(name, value)?),
                 "disconnect-after" => s.disconnect_after = Some(number(name, value)?),
                 "malformed-after" => s.malformed_after = Some(number(name, value)?),
-                "stall-ms" => s.stall_ms = Some(number(name, value)?),
+                "stall-ms" => s.stall_ms = Some(delay(name, value)?),
                 "stall-after" => s.stall_after = Some(number(name, value)?),
                 _ => {
                     let known = format!(
@@ -169,11 +208,27 @@ struct NamedErrorEvent<'a> {
     sequence_number: usize,
 }
 
+/// A delay as a duration, never over the limit (headers and fixtures were checked already).
 fn ms(value: Option<u64>) -> Option<Duration> {
-    value.map(Duration::from_millis)
+    value.map(|ms| Duration::from_millis(ms.min(MAX_DELAY_MS)))
 }
 
 impl StreamFaults {
+    /// The first delay over [`MAX_DELAY_MS`], as `(key, problem)`: for a fixture's `fault`.
+    pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
+        for (key, value) in [
+            ("ttft_ms", self.ttft_ms),
+            ("token_delay_ms", self.token_delay_ms),
+            ("jitter_ms", self.jitter_ms),
+            ("stall_ms", self.stall_ms),
+        ] {
+            if let Some(ms) = value {
+                check_delay(ms).map_err(|problem| (key, problem))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Changes `reply` as asked. A whole-JSON reply only takes the time to first token; a stream
     /// takes every setting, and `seed` drives its jitter.
     pub(crate) fn apply(&self, reply: &mut Answer, seed: u64) {
@@ -280,5 +335,27 @@ mod tests {
             RequestFaults::from_headers(&headers(&[("x-oaimock-truncat-after", "2")])).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("x-oaimock-truncat-after"));
         assert!(RequestFaults::from_headers(&headers(&[("x-oaimock-stall-ms", "soon")])).is_err());
+    }
+
+    #[test]
+    fn delays_and_scopes_past_their_limits_are_refused() {
+        for name in ["ttft-ms", "token-delay-ms", "jitter-ms", "stall-ms"] {
+            let name = format!("x-oaimock-{name}");
+            assert!(RequestFaults::from_headers(&headers(&[(&name, "60000")])).is_ok());
+            let e = RequestFaults::from_headers(&headers(&[(&name, "60001")])).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!(
+                    "Invalid '{name}' header: 60001 ms, more than the limit of 60000 ms on a delay."
+                )
+            );
+        }
+        let scope = "s".repeat(MAX_SCOPE_BYTES + 1);
+        let e = RequestFaults::from_headers(&headers(&[("x-oaimock-scope", &scope)])).unwrap_err();
+        assert!(
+            e.message.contains("limit of 256 bytes in a scope"),
+            "{}",
+            e.message
+        );
     }
 }

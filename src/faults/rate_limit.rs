@@ -1,19 +1,20 @@
 //! The real rate limit of `--rpm` and `--tpm`: fixed one-minute windows per scope, and the
 //! `x-ratelimit-*` headers and 429 the API sends.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::Scoped;
 use crate::error::ApiError;
 use crate::sync::lock;
 
 /// A real rate limit: requests and tokens per minute, counted in fixed one-minute windows per
-/// scope. Over either limit: 429 with `Retry-After` and the `x-ratelimit-*` headers.
+/// scope. Over either limit: 429 with `Retry-After` and the `x-ratelimit-*` headers. The windows
+/// of at most `--max-scopes` scopes are kept; the least recently used start over.
 pub(crate) struct RateLimit {
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
-    windows: Mutex<HashMap<String, Window>>,
+    windows: Mutex<Scoped<String, Window>>,
 }
 
 struct Window {
@@ -25,11 +26,11 @@ struct Window {
 const MINUTE: Duration = Duration::from_secs(60);
 
 impl RateLimit {
-    pub(crate) fn new(rpm: Option<u64>, tpm: Option<u64>) -> RateLimit {
+    pub(crate) fn new(rpm: Option<u64>, tpm: Option<u64>, max_scopes: usize) -> RateLimit {
         RateLimit {
             rpm,
             tpm,
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new(Scoped::with_capacity(max_scopes)),
         }
     }
 
@@ -46,7 +47,7 @@ impl RateLimit {
     ) -> Result<Vec<(String, String)>, ApiError> {
         let now = Instant::now();
         let mut windows = lock(&self.windows);
-        let window = windows.entry(scope.to_string()).or_insert(Window {
+        let window = windows.get_or_insert_with(scope.to_string(), || Window {
             started: now,
             requests: 0,
             tokens: 0,
@@ -59,8 +60,12 @@ impl RateLimit {
             };
         }
         let reset = MINUTE.saturating_sub(now.duration_since(window.started));
-        let over_requests = self.rpm.is_some_and(|limit| window.requests + 1 > limit);
-        let over_tokens = self.tpm.is_some_and(|limit| window.tokens + tokens > limit);
+        let over_requests = self
+            .rpm
+            .is_some_and(|limit| window.requests.saturating_add(1) > limit);
+        let over_tokens = self
+            .tpm
+            .is_some_and(|limit| window.tokens.saturating_add(tokens) > limit);
         if !over_requests && !over_tokens {
             window.requests += 1;
             window.tokens += tokens;
@@ -117,9 +122,7 @@ impl RateLimit {
     pub(crate) fn reset(&self, scope: Option<&str>) {
         let mut windows = lock(&self.windows);
         match scope {
-            Some(scope) => {
-                windows.remove(scope);
-            }
+            Some(scope) => windows.retain(|s| s != scope),
             None => windows.clear(),
         }
     }
@@ -131,7 +134,7 @@ mod tests {
 
     #[test]
     fn the_rate_limit_counts_per_scope() {
-        let limit = RateLimit::new(Some(2), None);
+        let limit = RateLimit::new(Some(2), None, 10);
         assert!(limit.admit("a", 0).is_ok());
         assert!(limit.admit("a", 0).is_ok());
         let e = limit.admit("a", 0).unwrap_err();

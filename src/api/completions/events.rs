@@ -28,13 +28,11 @@ pub(super) fn stream_events(
             for k in 0..rq.n {
                 let paced = piece.paced && !paused;
                 paused |= paced;
-                let logprobs = rq.logprobs.map(|_| {
-                    let mut l = Logprobs::default();
-                    l.push(piece);
-                    l
-                });
+                let logprobs = rq
+                    .logprobs
+                    .map(|_| Logprobs::of(std::slice::from_ref(piece)));
                 let choice = Choice {
-                    text: piece.text.clone(),
+                    text: &piece.text,
                     index: p as u32 * rq.n + k,
                     logprobs,
                     finish_reason: None,
@@ -50,7 +48,7 @@ pub(super) fn stream_events(
     for (p, plan) in planned.iter().enumerate() {
         for k in 0..rq.n {
             let choice = Choice {
-                text: String::new(),
+                text: "",
                 index: p as u32 * rq.n + k,
                 logprobs: rq.logprobs.map(|_| Logprobs::default()),
                 finish_reason: Some(plan.finish),

@@ -15,7 +15,7 @@ use crate::script;
 use crate::text;
 use events::stream_events;
 use objects::{Choice, Frame, Logprobs};
-use plan::{Planned, plan};
+use plan::{Costs, Planned, plan};
 use request::CompletionRequest;
 
 pub(crate) fn handle(
@@ -32,10 +32,17 @@ pub(crate) fn handle(
         None => None,
     };
     let scripted = said.as_ref().map(|s| script::as_text(&s.content));
+    let frame = Frame {
+        id: crate::ids::alnum("cmpl-", 29),
+        created: crate::ids::unix_now(),
+        model: &rq.model,
+        fingerprint: &app.fingerprint,
+    };
+    let costs = costs(&rq, &frame);
     let mut planned: Vec<Planned> = rq
         .prompts
         .iter()
-        .map(|p| plan(app, &rq, p, scripted.as_deref()))
+        .map(|p| plan(app, &rq, p, scripted.as_deref(), costs))
         .collect();
     let said = said.unwrap_or_else(|| Said::plain(Content::Text(String::new())));
     if let Some(finish) = said.finish {
@@ -44,12 +51,6 @@ pub(crate) fn handle(
     let prompt_tokens = rq.prompts.iter().map(|p| text::count_words(p)).sum();
     let generated: u64 = planned.iter().map(|p| p.generated).sum();
     let usage = Usage::new(said.usage, prompt_tokens, generated * u64::from(rq.n));
-    let frame = Frame {
-        id: crate::ids::alnum("cmpl-", 29),
-        created: crate::ids::unix_now(),
-        model: &rq.model,
-        fingerprint: &app.fingerprint,
-    };
     if rq.stream {
         return Ok(api::said_stream(
             app,
@@ -59,21 +60,11 @@ pub(crate) fn handle(
     }
     let mut choices = Vec::with_capacity(planned.len() * rq.n as usize);
     for (p, plan) in planned.iter().enumerate() {
-        let text: String = plan
-            .pieces
-            .iter()
-            .map(|piece| piece.text.as_str())
-            .collect();
         for k in 0..rq.n {
-            let logprobs = rq.logprobs.map(|_| {
-                let mut l = Logprobs::default();
-                plan.pieces.iter().for_each(|piece| l.push(piece));
-                l
-            });
             choices.push(Choice {
-                text: text.clone(),
+                text: &plan.text,
                 index: p as u32 * rq.n + k,
-                logprobs,
+                logprobs: rq.logprobs.map(|_| Logprobs::of(&plan.pieces)),
                 finish_reason: Some(plan.finish),
             });
         }
@@ -82,4 +73,47 @@ pub(crate) fn handle(
         &said,
         &frame.object(choices, Some(Some(usage))),
     ))
+}
+
+/// A logprobs entry besides its token's bytes: `"",0.0,{"":0.0},` and an offset.
+const LOGPROB_ENTRY: usize = 24;
+
+/// What an event costs besides its data: the `data: ` framing, and the event in memory until it
+/// is written.
+const EVENT_OVERHEAD: usize = 64;
+
+/// What a choice, a piece and a token of this request cost in its response, measured on the
+/// largest choice index it will send.
+fn costs(rq: &CompletionRequest, frame: &Frame) -> Costs {
+    let probe = Choice {
+        text: "",
+        index: (rq.prompts.len() as u32 * rq.n).saturating_sub(1),
+        logprobs: rq.logprobs.map(|_| Logprobs::default()),
+        finish_reason: Some("length"),
+    };
+    let (token, copies) = match rq.logprobs {
+        Some(_) => (LOGPROB_ENTRY, 3),
+        None => (0, 1),
+    };
+    if rq.stream {
+        let pending = rq.include_usage.then_some(None);
+        let chunk = json_size(&frame.object(vec![probe], pending)) + EVENT_OVERHEAD;
+        Costs {
+            choice: chunk,
+            piece: chunk,
+            token,
+            copies,
+        }
+    } else {
+        Costs {
+            choice: json_size(&probe) + 1,
+            piece: 0,
+            token,
+            copies,
+        }
+    }
+}
+
+fn json_size<T: serde::Serialize>(value: &T) -> usize {
+    serde_json::to_vec(value).map_or(0, |json| json.len())
 }

@@ -1,5 +1,6 @@
 //! What each prompt's choices say, decided before anything is written: the echoed prompt and the
-//! generated tokens as pieces, with their character offsets for logprobs.
+//! generated tokens as pieces, with their character offsets for logprobs, cut to what a choice
+//! may cost on the wire.
 
 use super::request::CompletionRequest;
 use crate::app::App;
@@ -18,18 +19,70 @@ pub(super) struct Piece {
 /// What one prompt's choices say: the pieces in order and why they end.
 pub(super) struct Planned {
     pub pieces: Vec<Piece>,
+    /// The pieces joined: the text of each of the prompt's choices.
+    pub text: String,
     pub finish: &'static str,
     /// Generated tokens, for `usage`.
     pub generated: u64,
 }
 
+/// What all the choices of one response may cost as sent, chunks, logprobs and escapes included:
+/// half the response budget (`text::MAX_RESPONSE_BYTES`), as a body is held at up to twice its
+/// size while it is serialized; a stream half of that again, as its events are held whole until
+/// written, and the writer batches the unpaced ones. Counting text alone was not enough: a
+/// streamed token is a chunk of 200 bytes or more, a logprobs entry 24 more, whatever its size.
+pub(super) fn budget(stream: bool) -> usize {
+    if stream {
+        text::MAX_RESPONSE_BYTES / 4
+    } else {
+        text::MAX_RESPONSE_BYTES / 2
+    }
+}
+
+/// What a choice costs in the response, in bytes, besides its text: each choice has an equal
+/// share of [`budget`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Costs {
+    /// A choice with no text: its finish chunk (streamed) or its object.
+    pub choice: usize,
+    /// Each piece: a chunk of its own when streamed, nothing more in one object.
+    pub piece: usize,
+    /// Each token besides its bytes: its logprobs entry, when asked for.
+    pub token: usize,
+    /// How many times a token's (JSON-escaped) bytes are sent: the text, and with logprobs the
+    /// token and its `top_logprobs` key.
+    pub copies: usize,
+}
+
+impl Costs {
+    /// What `token` costs with its piece when it is one.
+    fn of(&self, token: &str, own_piece: bool) -> usize {
+        let piece = if own_piece { self.piece } else { 0 };
+        piece + self.token + self.copies * json_len(token)
+    }
+}
+
+/// The length of `s` as a JSON string's contents: quotes, backslashes and control characters
+/// are escaped.
+fn json_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..0x20 => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// One prompt's choices: the scripted text when a fixture rule answered, else `--reply` or the
-/// echo of this prompt.
+/// echo of this prompt, in at most `budget(stream) / choices` bytes a choice, counted with
+/// `costs`; what does not fit is cut with `finish_reason: "length"`.
 pub(super) fn plan(
     app: &App,
     rq: &CompletionRequest,
     prompt: &str,
     scripted: Option<&str>,
+    costs: Costs,
 ) -> Planned {
     let full = match (scripted, &app.config.reply) {
         (Some(text), _) => text.to_string(),
@@ -38,43 +91,60 @@ pub(super) fn plan(
     };
     let choices = rq.prompts.len() as u64 * u64::from(rq.n);
     let text = Text::plan_shared(&full, &rq.stop, Some(rq.max_tokens), choices);
-    let prompt_chars = prompt.chars().count();
+    let share = budget(rq.stream) / choices.max(1) as usize;
+    let mut left = share.saturating_sub(costs.choice);
     let mut pieces = Vec::with_capacity(text.count() as usize + 1);
+    let mut offset = 0;
     if rq.echo && !prompt.is_empty() {
-        // The echoed prompt shares the response budget too: n copies of an 8 MB prompt would not fit.
-        let share = text::MAX_RESPONSE_BYTES / choices as usize;
-        let prompt = &prompt[..text::floor_char_boundary(prompt, prompt.len().min(share))];
+        // The echoed prompt shares the budget too: n copies of an 8 MB prompt would not fit.
+        let affordable = left.saturating_sub(costs.piece) / costs.copies.max(1);
+        let mut echoed = &prompt[..text::floor_char_boundary(prompt, prompt.len().min(affordable))];
+        let mut tokens = Vec::new();
+        let mut spent = costs.piece;
+        for token in Text::plan(echoed, &[], None).tokens() {
+            let cost = costs.of(token, false);
+            if spent + cost > left {
+                echoed = &echoed[..tokens.iter().map(|(t, _): &(String, usize)| t.len()).sum()];
+                break;
+            }
+            spent += cost;
+            tokens.push((token.to_string(), 0));
+        }
+        for (token, at) in &mut tokens {
+            *at = offset;
+            offset += token.chars().count();
+        }
+        left = left.saturating_sub(spent.max(costs.piece + json_len(echoed)));
         pieces.push(Piece {
-            text: prompt.to_string(),
-            tokens: with_offsets(Text::plan(prompt, &[], None).tokens(), 0),
+            text: echoed.to_string(),
+            tokens,
             paced: false,
         });
     }
-    let mut offset = prompt_chars;
+    offset = prompt.chars().count();
+    let mut finish = text.finish.as_str();
+    let mut generated = 0;
     for token in text.tokens() {
+        let cost = costs.of(token, true);
+        if cost > left {
+            finish = "length";
+            break;
+        }
+        left -= cost;
         pieces.push(Piece {
             text: token.to_string(),
             tokens: vec![(token.to_string(), offset)],
             paced: true,
         });
         offset += token.chars().count();
+        generated += 1;
     }
     Planned {
+        text: pieces.iter().map(|piece| piece.text.as_str()).collect(),
         pieces,
-        finish: text.finish.as_str(),
-        generated: text.count(),
+        finish,
+        generated,
     }
-}
-
-fn with_offsets<'a>(tokens: impl Iterator<Item = &'a str>, start: usize) -> Vec<(String, usize)> {
-    let mut offset = start;
-    tokens
-        .map(|t| {
-            let at = offset;
-            offset += t.chars().count();
-            (t.to_string(), at)
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -82,8 +152,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn offsets_count_characters() {
-        let t = with_offsets(["hé", " llo"].into_iter(), 3);
-        assert_eq!(t, [("hé".to_string(), 3), (" llo".to_string(), 5)]);
+    fn escaped_bytes_count_as_sent() {
+        assert_eq!(json_len("ab"), 2);
+        assert_eq!(json_len("a\"\n"), 5);
+        assert_eq!(json_len("\u{1}é"), 8);
     }
 }

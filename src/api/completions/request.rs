@@ -20,9 +20,14 @@ pub(super) struct CompletionRequest {
     pub stop: Vec<String>,
     pub stream: bool,
     pub include_usage: bool,
-    /// `logprobs` (0..=5): when set, each choice carries a logprobs object (see [`Logprobs`]).
+    /// `logprobs` (0..=5): when set, each choice carries a logprobs object (see [`Logprobs`](super::objects::Logprobs)).
     pub logprobs: Option<u8>,
 }
+
+/// The most choices one request may ask for: one per prompt and `n` (1..128). Every choice costs
+/// its object, or a chunk per step, whatever its text: 200,000 empty prompts with `n: 128` (a
+/// 781 KiB body) were 25.6 million choices and 5.1 GiB. Past it, a 400 on `n`.
+pub(crate) const MAX_CHOICES: usize = 2048;
 
 const EMPTY_ARRAY: &str =
     "empty array. Expected an array with minimum length 1, but got an empty array instead.";
@@ -45,6 +50,16 @@ impl Request for CompletionRequest {
         let echo = f.boolean("echo")?.unwrap_or(false);
         let logprobs = f.integer("logprobs", 0, 5)?.map(|l| l as u8);
         let n = f.integer("n", 1, 128)?.unwrap_or(1) as u32;
+        let choices = prompts.len().saturating_mul(n as usize);
+        if choices > MAX_CHOICES {
+            return Err(f.invalid_value(
+                "n",
+                format!(
+                    "{} prompts × n = {n} is {choices} choices, more than the limit of {MAX_CHOICES} choices per request.",
+                    prompts.len()
+                ),
+            ));
+        }
         let max_tokens = f.integer("max_tokens", 0, i64::MAX)?.unwrap_or(16) as u64;
         let stop = f.stop("stop", 4)?;
         let stream = f.boolean("stream")?.unwrap_or(false);

@@ -59,6 +59,10 @@ fn bad_flags_are_one_line_errors() {
         "--max-connections: expected a number above 0"
     );
     assert_eq!(
+        serve(&["--token-delay-ms", "60001"], &[]).unwrap_err(),
+        "--token-delay-ms: 60001 ms, more than the limit of 60000 ms on a delay"
+    );
+    assert_eq!(
         serve(&[], &[("OAIMOCK_PORT", "x")]).unwrap_err(),
         "OAIMOCK_PORT: expected a port number 0-65535, got 'x'"
     );
@@ -82,4 +86,19 @@ fn help_lists_every_flag() {
     for flag in FLAGS {
         assert!(text.contains(&format!("--{}", flag.name)), "{}", flag.name);
     }
+}
+
+#[test]
+fn redact_header_repeats_and_on_the_command_line_replaces_its_variable() {
+    let env = [("OAIMOCK_REDACT_HEADER", "X-Env-A, x-env-b")];
+    assert_eq!(
+        serve(&[], &env).unwrap().redact_headers,
+        ["x-env-a", "x-env-b"]
+    );
+    let c = serve(&["--redact-header", "X-One", "--redact-header=x-two"], &env).unwrap();
+    assert_eq!(c.redact_headers, ["x-one", "x-two"]);
+    assert_eq!(
+        serve(&["--redact-header", "a b"], &[]).unwrap_err(),
+        "--redact-header: expected a header name, got 'a b'"
+    );
 }
