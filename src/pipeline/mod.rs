@@ -218,5 +218,9 @@ fn prompt_tokens(body: &[u8]) -> u64 {
             _ => 0,
         }
     }
+    // A body over the parse budget is refused by its handler; its tree is not built here either.
+    if api::fields::check_budget(body).is_err() {
+        return 0;
+    }
     serde_json::from_slice(body).map_or(0, |v| words(&v))
 }

@@ -128,6 +128,9 @@ impl<W: Write> Write for Deadline<W> {
     }
 }
 
+/// Bodies up to this size leave in one write with their head (one packet for a typical reply).
+const COPY_BELOW: usize = 64 * 1024;
+
 /// Writes `answer` in full, noting in `first_byte` when its first bytes left. Every wait goes
 /// through `pause`, which the transport uses to make sure another worker is receiving. An `Err`
 /// means the client went away; the caller stops there.
@@ -148,7 +151,7 @@ pub(crate) fn send(
         Body::Events(_) => ("text/event-stream; charset=utf-8", None),
     };
     let body_capacity = match &answer.body {
-        Body::Json(bytes) if !head.is_head() => bytes.len(),
+        Body::Json(bytes) if !head.is_head() && bytes.len() <= COPY_BELOW => bytes.len(),
         _ => 0,
     };
     let mut out = head_bytes(
@@ -162,6 +165,14 @@ pub(crate) fn send(
     match &answer.body {
         Body::Events(stream) if !head.is_head() => {
             return write_stream(writer, out, stream, !head.http10, pause, first_byte);
+        }
+        // A large body is written after its head rather than copied behind it: one copy fewer
+        // of a body that may be tens of MiB.
+        Body::Json(bytes) if !head.is_head() && bytes.len() > COPY_BELOW => {
+            writer.write_all(&out)?;
+            *first_byte = Some(Instant::now());
+            writer.write_all(bytes)?;
+            return writer.flush();
         }
         Body::Json(bytes) if !head.is_head() => out.extend_from_slice(bytes),
         _ => {}

@@ -28,6 +28,7 @@ pub(crate) fn handle(
     let plain = if app.has_rules() {
         None
     } else {
+        crate::api::fields::check_budget(body)?;
         ChatRequest::plain(body)
     };
     let unscripted = plain.is_some();
