@@ -217,10 +217,12 @@ impl Generator<'_> {
         {
             return example;
         }
+        // A pattern nested too deep or whose example would pass 1 MiB falls back to a plain
+        // string, for now: generation has no budget yet to refuse it against.
         if let Some(example) = s
             .get("pattern")
             .and_then(Value::as_str)
-            .and_then(pattern::example)
+            .and_then(|p| pattern::example(p, 1 << 20).ok().flatten())
         {
             return example;
         }

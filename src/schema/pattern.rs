@@ -5,18 +5,84 @@
 //! (look-around, back-references, `\b`, `\p{..}`) gives `None`, and the caller falls back to a
 //! plain string.
 
-/// A string the pattern matches, or `None` when the pattern uses an unsupported construct.
-pub(crate) fn example(pattern: &str) -> Option<String> {
+/// Deepest nesting of groups a pattern may have: the parser recurses once per group, and a
+/// worker's stack (2 MiB, several KiB a level in a debug build) must not overflow.
+pub(crate) const MAX_PATTERN_DEPTH: usize = 64;
+
+/// Most repetitions generated for one quantified atom.
+const MAX_REPEAT: usize = 1000;
+
+/// Why a pattern gave no example although it may be supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TooBig {
+    /// Groups nest deeper than [`MAX_PATTERN_DEPTH`].
+    Deep,
+    /// The example would be this many bytes, more than the caller allows.
+    Long(u64),
+}
+
+/// Why parsing stopped.
+enum Fail {
+    Unsupported,
+    Deep,
+}
+
+/// A string the pattern matches of at most `max_len` bytes; `Ok(None)` when the pattern uses an
+/// unsupported construct. Repetitions multiply (`(a{1000}){1000}`), so the example's length is
+/// computed from the parsed pattern, saturating, and checked before any of it is built.
+pub(crate) fn example(pattern: &str, max_len: usize) -> Result<Option<String>, TooBig> {
     let mut parser = Parser {
         chars: pattern.chars().collect(),
         pos: 0,
     };
-    let out = parser.alternation()?;
-    (parser.pos == parser.chars.len()).then_some(out)
+    let seq = match parser.alternation(0) {
+        Ok(seq) if parser.pos == parser.chars.len() => seq,
+        Ok(_) | Err(Fail::Unsupported) => return Ok(None),
+        Err(Fail::Deep) => return Err(TooBig::Deep),
+    };
+    let len = length(&seq);
+    if len > max_len as u64 {
+        return Err(TooBig::Long(len));
+    }
+    let mut out = String::with_capacity(len as usize);
+    build(&seq, &mut out);
+    Ok(Some(out))
 }
 
-/// Most repetitions generated for one quantified atom.
-const MAX_REPEAT: usize = 1000;
+/// What one branch generates: atoms, each with its repeat count.
+type Seq = Vec<(Atom, usize)>;
+
+enum Atom {
+    Char(char),
+    Empty,
+    /// A group's first branch.
+    Group(Seq),
+}
+
+/// The example's length in bytes, saturating. Recursion is as deep as the groups, at most
+/// [`MAX_PATTERN_DEPTH`].
+fn length(seq: &Seq) -> u64 {
+    seq.iter().fold(0u64, |sum, (atom, times)| {
+        let one = match atom {
+            Atom::Char(c) => c.len_utf8() as u64,
+            Atom::Empty => 0,
+            Atom::Group(inner) => length(inner),
+        };
+        sum.saturating_add(one.saturating_mul(*times as u64))
+    })
+}
+
+fn build(seq: &Seq, out: &mut String) {
+    for (atom, times) in seq {
+        for _ in 0..*times {
+            match atom {
+                Atom::Char(c) => out.push(*c),
+                Atom::Empty => {}
+                Atom::Group(inner) => build(inner, out),
+            }
+        }
+    }
+}
 
 struct Parser {
     chars: Vec<char>,
@@ -62,53 +128,62 @@ impl Parser {
         Some(c)
     }
 
-    /// Branches separated by `|`: all are parsed, the first is generated.
-    fn alternation(&mut self) -> Option<String> {
-        let first = self.sequence()?;
-        while self.peek() == Some('|') {
-            self.pos += 1;
-            self.sequence()?;
-        }
-        Some(first)
+    /// The next char, or `Unsupported` at the end of the pattern.
+    fn take(&mut self) -> Result<char, Fail> {
+        self.next().ok_or(Fail::Unsupported)
     }
 
-    fn sequence(&mut self) -> Option<String> {
-        let mut out = String::new();
+    /// Branches separated by `|`, inside `depth` groups: all are parsed, the first is generated.
+    fn alternation(&mut self, depth: usize) -> Result<Seq, Fail> {
+        let first = self.sequence(depth)?;
+        while self.peek() == Some('|') {
+            self.pos += 1;
+            self.sequence(depth)?;
+        }
+        Ok(first)
+    }
+
+    fn sequence(&mut self, depth: usize) -> Result<Seq, Fail> {
+        let mut out = Vec::new();
         while let Some(c) = self.peek() {
             if c == '|' || c == ')' {
                 break;
             }
-            let atom = self.atom()?;
-            let times = self.quantifier()?;
-            for _ in 0..times {
-                out.push_str(&atom);
-            }
+            let atom = self.atom(depth)?;
+            let times = self.quantifier().ok_or(Fail::Unsupported)?;
+            out.push((atom, times));
         }
-        Some(out)
+        Ok(out)
     }
 
-    fn atom(&mut self) -> Option<String> {
-        match self.next()? {
-            '^' | '$' => Some(String::new()),
-            '.' => Some("a".to_string()),
+    fn atom(&mut self, depth: usize) -> Result<Atom, Fail> {
+        Ok(match self.take()? {
+            '^' | '$' => Atom::Empty,
+            '.' => Atom::Char('a'),
             '(' => {
+                if depth >= MAX_PATTERN_DEPTH {
+                    return Err(Fail::Deep);
+                }
                 if self.peek() == Some('?') {
                     self.pos += 1;
-                    if self.next()? != ':' {
-                        return None;
+                    if self.take()? != ':' {
+                        return Err(Fail::Unsupported);
                     }
                 }
-                let inner = self.alternation()?;
-                (self.next()? == ')').then_some(inner)
+                let inner = self.alternation(depth + 1)?;
+                if self.take()? != ')' {
+                    return Err(Fail::Unsupported);
+                }
+                Atom::Group(inner)
             }
-            '[' => self.class().map(String::from),
-            '\\' => match self.escape()? {
-                Member::Range(c, _) => Some(c.to_string()),
-                set => Some(set.first().to_string()),
+            '[' => Atom::Char(self.class().ok_or(Fail::Unsupported)?),
+            '\\' => match self.escape().ok_or(Fail::Unsupported)? {
+                Member::Range(c, _) => Atom::Char(c),
+                set => Atom::Char(set.first()),
             },
-            ')' | '*' | '+' | '?' | '{' | '}' | ']' => None,
-            c => Some(c.to_string()),
-        }
+            ')' | '*' | '+' | '?' | '{' | '}' | ']' => return Err(Fail::Unsupported),
+            c => Atom::Char(c),
+        })
     }
 
     /// The character or set after a backslash.
@@ -209,7 +284,11 @@ impl Parser {
 
 #[cfg(test)]
 mod tests {
-    use super::example;
+    use super::{MAX_PATTERN_DEPTH, TooBig, example};
+
+    fn example_of(pattern: &str) -> Option<String> {
+        example(pattern, usize::MAX).expect("within the limits")
+    }
 
     #[test]
     fn simple_patterns_give_a_matching_example() {
@@ -227,7 +306,7 @@ mod tests {
             ("^a.c$", "aac"),
             ("^x{2,5}?$", "xx"),
         ] {
-            assert_eq!(example(pattern).as_deref(), Some(expected), "{pattern}");
+            assert_eq!(example_of(pattern).as_deref(), Some(expected), "{pattern}");
         }
     }
 
@@ -242,7 +321,37 @@ mod tests {
             "(ab",
             r"[\D]",
         ] {
-            assert_eq!(example(pattern), None, "{pattern}");
+            assert_eq!(example_of(pattern), None, "{pattern}");
         }
+    }
+
+    #[test]
+    fn groups_nest_up_to_the_depth_limit() {
+        let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(
+            example(&nested(MAX_PATTERN_DEPTH), 10),
+            Ok(Some("a".to_string()))
+        );
+        assert_eq!(
+            example(&nested(MAX_PATTERN_DEPTH + 1), 10),
+            Err(TooBig::Deep)
+        );
+        // Far past the limit the parser stops at the limit: no stack overflow.
+        assert_eq!(example(&nested(100_000), 10), Err(TooBig::Deep));
+    }
+
+    #[test]
+    fn repetitions_multiply_and_are_checked_before_building() {
+        assert_eq!(
+            example("^(((a{1000}){1000}){1000}){1000}$", 1 << 20),
+            Err(TooBig::Long(1_000_000_000_000))
+        );
+        assert_eq!(example("(ab{2}){3}", 9), Ok(Some("abbabbabb".to_string())));
+        assert_eq!(example("(ab{2}){3}", 8), Err(TooBig::Long(9)));
+        // Products past u64 saturate instead of wrapping to a small length.
+        let huge = format!("{}a{}", "(".repeat(10), "){1000}".repeat(10));
+        assert_eq!(example(&huge, usize::MAX >> 1), Err(TooBig::Long(u64::MAX)));
+        // Unsupported patterns are not sized: the caller falls back to a plain string.
+        assert_eq!(example("(a{1000}){1000}\\1", 10), Ok(None));
     }
 }
