@@ -13,9 +13,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::conversation::{Call, Content, Format, Said, Tool, ToolChoice, View};
+use serde_json::Value;
+
+use crate::conversation::{Call, Content, Endpoint, Format, Said, Tool, ToolChoice, View};
 use crate::error::ApiError;
 use crate::fixtures::RuleSet;
+use crate::schema::{self, Limit, MAX_INSTANCE_BYTES};
 use crate::text;
 
 /// What the script reads besides the request: the rules in the order they are tried, and the
@@ -89,7 +92,7 @@ fn built_in_content(script: &Script, view: &View) -> Result<Content, ApiError> {
             Some(text) => text.to_string(),
             None => text::echo(&quoted),
         };
-        return Ok(Content::Text(shape(view, text, fixed.unwrap_or(&quoted))));
+        return Ok(Content::Text(shape(view, text, fixed.unwrap_or(&quoted))?));
     }
     let tool = match &view.tool_choice {
         ToolChoice::Named(name) => view.tools.iter().find(|t| &t.name == name),
@@ -99,17 +102,64 @@ fn built_in_content(script: &Script, view: &View) -> Result<Content, ApiError> {
     };
     if let Some(tool) = tool {
         let seed = fixed.unwrap_or(view.last_user);
-        let arguments = crate::schema::instance(&tool.parameters, seed);
         return Ok(Content::Calls(vec![Call {
             name: tool.name.clone(),
-            arguments: arguments.to_string(),
+            arguments: arguments(view, tool, seed)?,
         }]));
     }
     let text = match fixed {
         Some(text) => text.to_string(),
         None => text::echo(view.last),
     };
-    Ok(Content::Text(shape(view, text, fixed.unwrap_or(view.last))))
+    Ok(Content::Text(shape(
+        view,
+        text,
+        fixed.unwrap_or(view.last),
+    )?))
+}
+
+/// Generated arguments for a call of `tool`, as JSON text (at most `MAX_INSTANCE_BYTES`); the
+/// 400 names the tool's schema.
+fn arguments(view: &View, tool: &Tool, seed: &str) -> Result<String, ApiError> {
+    match schema::instance(&tool.parameters, seed, MAX_INSTANCE_BYTES) {
+        Ok(arguments) => Ok(arguments.to_string()),
+        Err(limit) => Err(refusal(&tool_param(view, tool), &limit, &instance_bound())),
+    }
+}
+
+fn instance_bound() -> String {
+    format!("{MAX_INSTANCE_BYTES} bytes (MAX_INSTANCE_BYTES)")
+}
+
+/// The 400 for a schema past a limit, naming the schema's parameter.
+fn refusal(param: &str, limit: &Limit, bound: &str) -> ApiError {
+    ApiError::invalid(
+        param,
+        "invalid_value",
+        format!("Invalid '{param}': {}", limit.message(bound)),
+    )
+}
+
+/// Where `tool`'s schema is in the request: `tools[i].function.parameters` in chat,
+/// `tools[i].parameters` in the Responses API, `i` counting every tool (`view.tools` has only
+/// the function tools).
+fn tool_param(view: &View, tool: &Tool) -> String {
+    let nth = view.tools.iter().position(|t| std::ptr::eq(t, tool));
+    let listed = view.body.get("tools").and_then(Value::as_array);
+    let is_function = |t: &&Value| t.get("type").and_then(Value::as_str) == Some("function");
+    let index = match (nth, listed) {
+        (Some(nth), Some(listed)) => listed
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| is_function(t))
+            .nth(nth)
+            .map_or(nth, |(i, _)| i),
+        (nth, _) => nth.unwrap_or(0),
+    };
+    match view.endpoint {
+        Endpoint::Chat => format!("tools[{index}].function.parameters"),
+        _ => format!("tools[{index}].parameters"),
+    }
 }
 
 /// The tool whose name the last user message mentions, else the first tool.
@@ -126,13 +176,23 @@ struct Echo<'a> {
 }
 
 /// The text as the requested format wants it: itself, `{"echo": seed}`, or a schema instance
-/// whose first free string is `seed`.
-fn shape(view: &View, text: String, seed: &str) -> String {
-    match &view.format {
+/// whose first free string is `seed` (of at most `MAX_INSTANCE_BYTES`: text is cut to each
+/// choice's share afterwards, as any text is).
+fn shape(view: &View, text: String, seed: &str) -> Result<String, ApiError> {
+    Ok(match &view.format {
         Format::Text => text,
         Format::JsonObject => serde_json::to_string(&Echo { echo: seed }).expect("serializes"),
-        Format::JsonSchema(schema) => crate::schema::instance(schema, seed).to_string(),
-    }
+        Format::JsonSchema(schema) => match schema::instance(schema, seed, MAX_INSTANCE_BYTES) {
+            Ok(instance) => instance.to_string(),
+            Err(limit) => {
+                let param = match view.endpoint {
+                    Endpoint::Chat => "response_format",
+                    _ => "text.format",
+                };
+                return Err(refusal(param, &limit, &instance_bound()));
+            }
+        },
+    })
 }
 
 /// What a reply says once cut: a message's text or refusal (to `stop` and the token limit), or
