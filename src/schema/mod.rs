@@ -213,7 +213,8 @@ impl<'a> Generator<'a> {
             return Ok(example);
         }
         if let Some(p) = s.get("pattern").and_then(Value::as_str) {
-            self.budget.steps(1 + p.len() / 16)?;
+            // Read twice: once to size the example, once to build it.
+            self.budget.steps(1 + p.len() / 8)?;
             match pattern::example(p, self.budget.bytes_left()) {
                 Ok(Some(example)) => {
                     self.budget.string(&example)?;

@@ -4,6 +4,10 @@
 //! (`? * + {n} {n,} {n,m}`, lazy or not; the minimum count is generated). Anything else
 //! (look-around, back-references, `\b`, `\p{..}`) gives `None`, and the caller falls back to a
 //! plain string.
+//!
+//! The pattern is read twice, straight from the string: once to size the example, once to build
+//! it. Nothing but the example is allocated, so a long pattern costs no more than itself, and
+//! repetitions that multiply (`((a{1000}){1000}){1000}`) are refused before they are built.
 
 /// Deepest nesting of groups a pattern may have: the parser recurses once per group, and a
 /// worker's stack (2 MiB, several KiB a level in a debug build) must not overflow.
@@ -17,7 +21,7 @@ const MAX_REPEAT: usize = 1000;
 pub(crate) enum TooBig {
     /// Groups nest deeper than [`MAX_PATTERN_DEPTH`].
     Deep,
-    /// The example would be this many bytes, more than the caller allows.
+    /// Building the example would take this many bytes, more than the caller allows.
     Long(u64),
 }
 
@@ -27,66 +31,48 @@ enum Fail {
     Deep,
 }
 
-/// A string the pattern matches of at most `max_len` bytes; `Ok(None)` when the pattern uses an
-/// unsupported construct. Repetitions multiply (`(a{1000}){1000}`), so the example's length is
-/// computed from the parsed pattern, saturating, and checked before any of it is built.
+/// A string the pattern matches, built in at most `max_len` bytes; `Ok(None)` when the pattern
+/// uses an unsupported construct.
 pub(crate) fn example(pattern: &str, max_len: usize) -> Result<Option<String>, TooBig> {
-    let mut parser = Parser {
-        chars: pattern.chars().collect(),
-        pos: 0,
-    };
-    let seq = match parser.alternation(0) {
-        Ok(seq) if parser.pos == parser.chars.len() => seq,
+    let mut sizing = Parser::new(pattern, false);
+    let size = match sizing.alternation(0) {
+        Ok(size) if sizing.pos == pattern.len() => size,
         Ok(_) | Err(Fail::Unsupported) => return Ok(None),
         Err(Fail::Deep) => return Err(TooBig::Deep),
     };
-    let len = length(&seq);
-    if len > max_len as u64 {
-        return Err(TooBig::Long(len));
+    if size.peak > max_len as u64 {
+        return Err(TooBig::Long(size.peak));
     }
-    let mut out = String::with_capacity(len as usize);
-    build(&seq, &mut out);
-    Ok(Some(out))
+    let mut building = Parser::new(pattern, true);
+    building.out.reserve_exact(size.peak as usize);
+    let built = building.alternation(0);
+    debug_assert!(built.is_ok_and(|b| b.len == building.out.len() as u64));
+    Ok(Some(String::from_utf8(building.out).expect("whole chars")))
 }
 
-/// What one branch generates: atoms, each with its repeat count.
-type Seq = Vec<(Atom, usize)>;
-
-enum Atom {
-    Char(char),
-    Empty,
-    /// A group's first branch.
-    Group(Seq),
+/// What an atom, a branch or the pattern makes: its length in bytes and the most the buffer
+/// holds while it is built (more than the length when a group is built once and then repeated
+/// zero times), both saturating.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    len: u64,
+    peak: u64,
 }
 
-/// The example's length in bytes, saturating. Recursion is as deep as the groups, at most
-/// [`MAX_PATTERN_DEPTH`].
-fn length(seq: &Seq) -> u64 {
-    seq.iter().fold(0u64, |sum, (atom, times)| {
-        let one = match atom {
-            Atom::Char(c) => c.len_utf8() as u64,
-            Atom::Empty => 0,
-            Atom::Group(inner) => length(inner),
-        };
-        sum.saturating_add(one.saturating_mul(*times as u64))
-    })
-}
-
-fn build(seq: &Seq, out: &mut String) {
-    for (atom, times) in seq {
-        for _ in 0..*times {
-            match atom {
-                Atom::Char(c) => out.push(*c),
-                Atom::Empty => {}
-                Atom::Group(inner) => build(inner, out),
-            }
-        }
+impl Size {
+    fn of(c: char) -> Size {
+        let n = c.len_utf8() as u64;
+        Size { len: n, peak: n }
     }
 }
 
-struct Parser {
-    chars: Vec<char>,
+struct Parser<'p> {
+    pattern: &'p str,
+    /// Byte offset of the next char.
     pos: usize,
+    /// Whether chars are written to `out`: never when sizing, nor in branches after the first.
+    building: bool,
+    out: Vec<u8>,
 }
 
 /// One member of a character class.
@@ -117,14 +103,31 @@ impl Member {
     }
 }
 
-impl Parser {
+/// What a negated class gives: the first of these it does not contain.
+const OUTSIDE: [char; 10] = ['a', 'A', '0', '_', '-', '.', ' ', 'x', 'y', 'z'];
+
+impl<'p> Parser<'p> {
+    fn new(pattern: &'p str, building: bool) -> Parser<'p> {
+        Parser {
+            pattern,
+            pos: 0,
+            building,
+            out: Vec::new(),
+        }
+    }
+
     fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
+        self.pattern[self.pos..].chars().next()
+    }
+
+    /// The char after the next one.
+    fn peek_second(&self) -> Option<char> {
+        self.pattern[self.pos..].chars().nth(1)
     }
 
     fn next(&mut self) -> Option<char> {
         let c = self.peek()?;
-        self.pos += 1;
+        self.pos += c.len_utf8();
         Some(c)
     }
 
@@ -133,33 +136,60 @@ impl Parser {
         self.next().ok_or(Fail::Unsupported)
     }
 
+    fn emit(&mut self, c: char) -> Size {
+        if self.building {
+            let mut utf8 = [0; 4];
+            self.out
+                .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        }
+        Size::of(c)
+    }
+
     /// Branches separated by `|`, inside `depth` groups: all are parsed, the first is generated.
-    fn alternation(&mut self, depth: usize) -> Result<Seq, Fail> {
+    fn alternation(&mut self, depth: usize) -> Result<Size, Fail> {
         let first = self.sequence(depth)?;
         while self.peek() == Some('|') {
             self.pos += 1;
-            self.sequence(depth)?;
+            let building = std::mem::replace(&mut self.building, false);
+            let other = self.sequence(depth);
+            self.building = building;
+            other?;
         }
         Ok(first)
     }
 
-    fn sequence(&mut self, depth: usize) -> Result<Seq, Fail> {
-        let mut out = Vec::new();
+    fn sequence(&mut self, depth: usize) -> Result<Size, Fail> {
+        let mut size = Size::default();
         while let Some(c) = self.peek() {
             if c == '|' || c == ')' {
                 break;
             }
+            let start = self.out.len();
             let atom = self.atom(depth)?;
             let times = self.quantifier().ok_or(Fail::Unsupported)?;
-            out.push((atom, times));
+            size.peak = size.peak.max(size.len.saturating_add(atom.peak));
+            size.len = size
+                .len
+                .saturating_add(atom.len.saturating_mul(times as u64));
+            size.peak = size.peak.max(size.len);
+            if self.building {
+                // The atom was built once: drop it or copy it.
+                let end = self.out.len();
+                if times == 0 {
+                    self.out.truncate(start);
+                }
+                for _ in 1..times {
+                    self.out.extend_from_within(start..end);
+                }
+            }
         }
-        Ok(out)
+        Ok(size)
     }
 
-    fn atom(&mut self, depth: usize) -> Result<Atom, Fail> {
+    fn atom(&mut self, depth: usize) -> Result<Size, Fail> {
         Ok(match self.take()? {
-            '^' | '$' => Atom::Empty,
-            '.' => Atom::Char('a'),
+            '^' | '$' => Size::default(),
+            '.' => self.emit('a'),
             '(' => {
                 if depth >= MAX_PATTERN_DEPTH {
                     return Err(Fail::Deep);
@@ -174,15 +204,18 @@ impl Parser {
                 if self.take()? != ')' {
                     return Err(Fail::Unsupported);
                 }
-                Atom::Group(inner)
+                inner
             }
-            '[' => Atom::Char(self.class().ok_or(Fail::Unsupported)?),
-            '\\' => match self.escape().ok_or(Fail::Unsupported)? {
-                Member::Range(c, _) => Atom::Char(c),
-                set => Atom::Char(set.first()),
-            },
+            '[' => {
+                let c = self.class().ok_or(Fail::Unsupported)?;
+                self.emit(c)
+            }
+            '\\' => {
+                let c = self.escape().ok_or(Fail::Unsupported)?.first();
+                self.emit(c)
+            }
             ')' | '*' | '+' | '?' | '{' | '}' | ']' => return Err(Fail::Unsupported),
-            c => Atom::Char(c),
+            c => self.emit(c),
         })
     }
 
@@ -204,12 +237,15 @@ impl Parser {
         })
     }
 
+    /// The char a class gives: its first member's first char, or for a negated class the first
+    /// of [`OUTSIDE`] no member contains. Members are looked at as they are read, not kept.
     fn class(&mut self) -> Option<char> {
         let negated = self.peek() == Some('^');
         if negated {
             self.pos += 1;
         }
-        let mut members = Vec::new();
+        let mut first_char = None;
+        let mut inside = [false; OUTSIDE.len()];
         let mut first = true;
         loop {
             let c = self.next()?;
@@ -226,9 +262,8 @@ impl Parser {
             } else {
                 Member::Range(c, c)
             };
-            let is_range =
-                self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|n| *n != ']');
-            match member {
+            let is_range = self.peek() == Some('-') && self.peek_second().is_some_and(|n| n != ']');
+            let member = match member {
                 Member::Range(lo, _) if is_range => {
                     self.pos += 1;
                     let hi = match self.next()? {
@@ -238,17 +273,22 @@ impl Parser {
                         },
                         h => h,
                     };
-                    members.push(Member::Range(lo, hi));
+                    Member::Range(lo, hi)
                 }
-                m => members.push(m),
+                m => m,
+            };
+            first_char.get_or_insert(member.first());
+            for (seen, c) in inside.iter_mut().zip(OUTSIDE) {
+                *seen |= member.contains(c);
             }
         }
         if !negated {
-            return members.first().map(Member::first);
+            return first_char;
         }
-        "aA0_-. xyz"
-            .chars()
-            .find(|c| !members.iter().any(|m| m.contains(*c)))
+        OUTSIDE
+            .into_iter()
+            .zip(inside)
+            .find_map(|(c, seen)| (!seen).then_some(c))
     }
 
     /// How many times to repeat the atom before it: the quantifier's minimum, 1 without one.
@@ -258,12 +298,17 @@ impl Parser {
             Some('+') => 1,
             Some('{') => {
                 self.pos += 1;
-                let mut digits = String::new();
-                while let Some(c) = self.peek().filter(char::is_ascii_digit) {
-                    digits.push(c);
+                // Digits past usize are unsupported, as before; the count is capped after.
+                let mut min: Option<usize> = None;
+                let mut overflow = false;
+                while let Some(d) = self.peek().and_then(|c| c.to_digit(10)) {
+                    let next = min.unwrap_or(0).checked_mul(10);
+                    let next = next.and_then(|n| n.checked_add(d as usize));
+                    overflow |= next.is_none();
+                    min = Some(next.unwrap_or(0));
                     self.pos += 1;
                 }
-                let min: usize = digits.parse().ok()?;
+                let min = min.filter(|_| !overflow)?;
                 while self.peek().is_some_and(|c| c.is_ascii_digit() || c == ',') {
                     self.pos += 1;
                 }
@@ -283,75 +328,4 @@ impl Parser {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{MAX_PATTERN_DEPTH, TooBig, example};
-
-    fn example_of(pattern: &str) -> Option<String> {
-        example(pattern, usize::MAX).expect("within the limits")
-    }
-
-    #[test]
-    fn simple_patterns_give_a_matching_example() {
-        for (pattern, expected) in [
-            ("^[a-z]+$", "a"),
-            (r"^\d{3}-\d{4}$", "000-0000"),
-            ("^[A-Z]{2}[0-9]{4}$", "AA0000"),
-            (r"^(foo|bar)_\w*$", "foo_"),
-            (r"^(?:\+1)?[0-9]{3,}$", "000"),
-            ("^[^0-9]{2}$", "aa"),
-            ("^[^a-z]$", "A"),
-            (r"^v\d+\.\d+\.\d+$", "v0.0.0"),
-            (r"^[\w.-]+@example\.com$", "a@example.com"),
-            ("abc", "abc"),
-            ("^a.c$", "aac"),
-            ("^x{2,5}?$", "xx"),
-        ] {
-            assert_eq!(example_of(pattern).as_deref(), Some(expected), "{pattern}");
-        }
-    }
-
-    #[test]
-    fn unsupported_constructs_give_none() {
-        for pattern in [
-            r"^(?=a)a$",
-            r"(a)\1",
-            r"\bword\b",
-            "a{x}",
-            "[a-z",
-            "(ab",
-            r"[\D]",
-        ] {
-            assert_eq!(example_of(pattern), None, "{pattern}");
-        }
-    }
-
-    #[test]
-    fn groups_nest_up_to_the_depth_limit() {
-        let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
-        assert_eq!(
-            example(&nested(MAX_PATTERN_DEPTH), 10),
-            Ok(Some("a".to_string()))
-        );
-        assert_eq!(
-            example(&nested(MAX_PATTERN_DEPTH + 1), 10),
-            Err(TooBig::Deep)
-        );
-        // Far past the limit the parser stops at the limit: no stack overflow.
-        assert_eq!(example(&nested(100_000), 10), Err(TooBig::Deep));
-    }
-
-    #[test]
-    fn repetitions_multiply_and_are_checked_before_building() {
-        assert_eq!(
-            example("^(((a{1000}){1000}){1000}){1000}$", 1 << 20),
-            Err(TooBig::Long(1_000_000_000_000))
-        );
-        assert_eq!(example("(ab{2}){3}", 9), Ok(Some("abbabbabb".to_string())));
-        assert_eq!(example("(ab{2}){3}", 8), Err(TooBig::Long(9)));
-        // Products past u64 saturate instead of wrapping to a small length.
-        let huge = format!("{}a{}", "(".repeat(10), "){1000}".repeat(10));
-        assert_eq!(example(&huge, usize::MAX >> 1), Err(TooBig::Long(u64::MAX)));
-        // Unsupported patterns are not sized: the caller falls back to a plain string.
-        assert_eq!(example("(a{1000}){1000}\\1", 10), Ok(None));
-    }
-}
+mod tests;
