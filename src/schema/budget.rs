@@ -54,8 +54,8 @@ impl Limit {
                 super::pattern::MAX_PATTERN_DEPTH
             ),
             Limit::PatternExample(bytes) => format!(
-                "the example string of a `pattern` would be {bytes} bytes, but a generated \
-                 instance may be at most {bound}."
+                "building the example string of a `pattern` would take {bytes} bytes, but a \
+                 generated instance may be at most {bound}."
             ),
             Limit::Bytes => {
                 format!("the generated instance would be larger than {bound}.")
