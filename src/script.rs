@@ -13,10 +13,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::conversation::{Call, Content, Format, Said, Tool, ToolChoice, View};
+use serde_json::Value;
+
+use crate::conversation::{Call, Content, Endpoint, Format, Said, Tool, ToolChoice, View};
 use crate::error::ApiError;
 use crate::fixtures::RuleSet;
-use crate::text;
+use crate::schema::{self, Limit, MAX_INSTANCE_BYTES};
+use crate::text::{self, MAX_RESPONSE_BYTES};
 
 /// What the script reads besides the request: the rules in the order they are tried, and the
 /// flags that change the built-in reply.
@@ -89,7 +92,7 @@ fn built_in_content(script: &Script, view: &View) -> Result<Content, ApiError> {
             Some(text) => text.to_string(),
             None => text::echo(&quoted),
         };
-        return Ok(Content::Text(shape(view, text, fixed.unwrap_or(&quoted))));
+        return Ok(Content::Text(shape(view, text, fixed.unwrap_or(&quoted))?));
     }
     let tool = match &view.tool_choice {
         ToolChoice::Named(name) => view.tools.iter().find(|t| &t.name == name),
@@ -99,17 +102,86 @@ fn built_in_content(script: &Script, view: &View) -> Result<Content, ApiError> {
     };
     if let Some(tool) = tool {
         let seed = fixed.unwrap_or(view.last_user);
-        let arguments = crate::schema::instance(&tool.parameters, seed);
         return Ok(Content::Calls(vec![Call {
             name: tool.name.clone(),
-            arguments: arguments.to_string(),
+            arguments: arguments(view, tool, seed)?,
         }]));
     }
     let text = match fixed {
         Some(text) => text.to_string(),
         None => text::echo(view.last),
     };
-    Ok(Content::Text(shape(view, text, fixed.unwrap_or(view.last))))
+    Ok(Content::Text(shape(
+        view,
+        text,
+        fixed.unwrap_or(view.last),
+    )?))
+}
+
+/// How many choices the response carries: chat's `n` (validated by then: an integer from 1 to
+/// 128, perhaps written `128.0`), else one.
+fn choices(view: &View) -> usize {
+    let n = match (view.endpoint, view.body.get("n")) {
+        (Endpoint::Chat, Some(Value::Number(n))) => n.as_f64().unwrap_or(1.0),
+        _ => 1.0,
+    };
+    n.clamp(1.0, 128.0) as usize
+}
+
+/// Generated arguments for a call of `tool`, as JSON text. Every choice carries them, so they
+/// get the choice's share of `MAX_RESPONSE_BYTES` (and at most `MAX_INSTANCE_BYTES`): generation
+/// stops at the share, and the 400 names the tool's schema.
+fn arguments(view: &View, tool: &Tool, seed: &str) -> Result<String, ApiError> {
+    let choices = choices(view);
+    let share = MAX_RESPONSE_BYTES / choices;
+    let (max, bound) = if share < MAX_INSTANCE_BYTES {
+        let bound = format!(
+            "{share} bytes, the share of each of the n = {choices} choices (each carries the \
+             arguments) in the response limit of {MAX_RESPONSE_BYTES} bytes (MAX_RESPONSE_BYTES)"
+        );
+        (share, bound)
+    } else {
+        (MAX_INSTANCE_BYTES, instance_bound())
+    };
+    match schema::instance(&tool.parameters, seed, max) {
+        Ok(arguments) => Ok(arguments.to_string()),
+        Err(limit) => Err(refusal(&tool_param(view, tool), &limit, &bound)),
+    }
+}
+
+fn instance_bound() -> String {
+    format!("{MAX_INSTANCE_BYTES} bytes (MAX_INSTANCE_BYTES)")
+}
+
+/// The 400 for a schema past a limit, naming the schema's parameter.
+fn refusal(param: &str, limit: &Limit, bound: &str) -> ApiError {
+    ApiError::invalid(
+        param,
+        "invalid_value",
+        format!("Invalid '{param}': {}", limit.message(bound)),
+    )
+}
+
+/// Where `tool`'s schema is in the request: `tools[i].function.parameters` in chat,
+/// `tools[i].parameters` in the Responses API, `i` counting every tool (`view.tools` has only
+/// the function tools).
+fn tool_param(view: &View, tool: &Tool) -> String {
+    let nth = view.tools.iter().position(|t| std::ptr::eq(t, tool));
+    let listed = view.body.get("tools").and_then(Value::as_array);
+    let is_function = |t: &&Value| t.get("type").and_then(Value::as_str) == Some("function");
+    let index = match (nth, listed) {
+        (Some(nth), Some(listed)) => listed
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| is_function(t))
+            .nth(nth)
+            .map_or(nth, |(i, _)| i),
+        (nth, _) => nth.unwrap_or(0),
+    };
+    match view.endpoint {
+        Endpoint::Chat => format!("tools[{index}].function.parameters"),
+        _ => format!("tools[{index}].parameters"),
+    }
 }
 
 /// The tool whose name the last user message mentions, else the first tool.
@@ -126,13 +198,23 @@ struct Echo<'a> {
 }
 
 /// The text as the requested format wants it: itself, `{"echo": seed}`, or a schema instance
-/// whose first free string is `seed`.
-fn shape(view: &View, text: String, seed: &str) -> String {
-    match &view.format {
+/// whose first free string is `seed` (of at most `MAX_INSTANCE_BYTES`: text is cut to each
+/// choice's share afterwards, as any text is).
+fn shape(view: &View, text: String, seed: &str) -> Result<String, ApiError> {
+    Ok(match &view.format {
         Format::Text => text,
         Format::JsonObject => serde_json::to_string(&Echo { echo: seed }).expect("serializes"),
-        Format::JsonSchema(schema) => crate::schema::instance(schema, seed).to_string(),
-    }
+        Format::JsonSchema(schema) => match schema::instance(schema, seed, MAX_INSTANCE_BYTES) {
+            Ok(instance) => instance.to_string(),
+            Err(limit) => {
+                let param = match view.endpoint {
+                    Endpoint::Chat => "response_format",
+                    _ => "text.format",
+                };
+                return Err(refusal(param, &limit, &instance_bound()));
+            }
+        },
+    })
 }
 
 /// What a reply says once cut: a message's text or refusal (to `stop` and the token limit), or
@@ -145,22 +227,32 @@ pub(crate) enum Plan<'a> {
 
 impl<'a> Plan<'a> {
     /// Cuts `content` for one of `choices` choices: text at `stop` and `max_tokens`, a refusal at
-    /// `max_tokens`; both within the choice's share of the response budget.
+    /// `max_tokens`; both within the choice's share of the response budget. Calls cannot be cut
+    /// (their arguments are JSON): when every choice's copy of them would pass
+    /// `MAX_RESPONSE_BYTES` the reply is refused. Generated arguments never are (they are made
+    /// within the share); scripted ones (a fixture rule's) can be.
     pub(crate) fn new(
         content: &'a Content,
         stop: &[String],
         max_tokens: Option<u64>,
         choices: u64,
-    ) -> Plan<'a> {
-        match content {
+    ) -> Result<Plan<'a>, ApiError> {
+        Ok(match content {
             Content::Text(full) => {
                 Plan::Text(text::Text::plan_shared(full, stop, max_tokens, choices))
             }
             Content::Refusal(full) => {
                 Plan::Refusal(text::Text::plan_shared(full, &[], max_tokens, choices))
             }
-            Content::Calls(calls) => Plan::Calls(calls),
-        }
+            Content::Calls(calls) => {
+                let bytes: usize = calls.iter().map(|c| c.arguments.len()).sum();
+                let total = (bytes as u64).saturating_mul(choices.max(1));
+                if total > MAX_RESPONSE_BYTES as u64 {
+                    return Err(calls_too_large(bytes, choices));
+                }
+                Plan::Calls(calls)
+            }
+        })
     }
 
     /// The output tokens of one choice: a word each, or per call its name and argument pieces.
@@ -185,6 +277,20 @@ impl<'a> Plan<'a> {
             Plan::Text(t) | Plan::Refusal(t) => t.finish.as_str(),
             Plan::Calls(_) => "tool_calls",
         }
+    }
+}
+
+/// The 400 for scripted calls whose arguments, once per choice, pass the response limit.
+fn calls_too_large(bytes: usize, choices: u64) -> ApiError {
+    let message = format!(
+        "the reply's tool-call arguments are {bytes} bytes, and {choices} choices carrying them \
+         would pass the response limit of {MAX_RESPONSE_BYTES} bytes (MAX_RESPONSE_BYTES)."
+    );
+    let error = ApiError::new(400, "invalid_request_error", Some("invalid_value"), message);
+    if choices > 1 {
+        error.with_param("n")
+    } else {
+        error
     }
 }
 
@@ -225,5 +331,22 @@ mod tests {
             assert!(pieces.iter().all(|p| !p.is_empty()));
         }
         assert_eq!(argument_pieces("abcdefgh"), ["ab", "cd", "ef", "gh"]);
+    }
+
+    #[test]
+    fn calls_are_refused_when_every_choice_s_copy_would_pass_the_response_budget() {
+        let calls = Content::Calls(vec![Call {
+            name: "f".into(),
+            arguments: "x".repeat(300_000),
+        }]);
+        // 111 copies are 33,300,000 bytes, 112 are 33,600,000: past 32 MiB.
+        assert!(Plan::new(&calls, &[], None, 111).is_ok());
+        let refused = Plan::new(&calls, &[], None, 112).err().expect("refused");
+        assert_eq!((refused.status, refused.param.as_deref()), (400, Some("n")));
+        assert!(
+            refused.message.contains("MAX_RESPONSE_BYTES"),
+            "{}",
+            refused.message
+        );
     }
 }

@@ -9,12 +9,26 @@
 //! `pattern` is honoured for simple patterns only (see [`pattern`]), `oneOf` branches are not
 //! checked for overlap, and `uniqueItems`, `minProperties` with `additionalProperties: false`,
 //! `not`, `if`/`then` and `contains` are not considered.
+//!
+//! Generation has one budget for the whole instance ([`budget`]): bytes of JSON text, values and
+//! steps of work, each charged before it is spent, so counts that multiply across levels
+//! (`minItems` of a recursive `$ref`, nested pattern repetitions) end in a [`Limit`] instead of
+//! exhausting memory or time. So do a `pattern` nested too deep, a `$ref` cycle in `allOf`, and
+//! integer bounds no integer satisfies.
 
+mod budget;
+mod node;
 mod numbers;
 pub(crate) mod pattern;
 
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashSet};
+
 use serde_json::{Map, Value};
 
+use budget::{Budget, escaped_len};
+pub(crate) use budget::{Limit, MAX_INSTANCE_BYTES};
+use node::{Node, allows_null, count_of, kind, merge, without};
 use numbers::{integer, number};
 
 /// Past this depth objects keep only required properties, arrays only `minItems` items, and
@@ -23,11 +37,14 @@ const SOFT_DEPTH: usize = 6;
 /// Past this depth the generator gives up on following the schema (`null` or an empty value).
 const HARD_DEPTH: usize = 32;
 
-/// An instance of `schema` whose first free string is `text`.
-pub(crate) fn instance(schema: &Value, text: &str) -> Value {
+/// An instance of `schema` whose first free string is `text`, of at most `max_bytes` bytes of
+/// JSON text (and never more than [`MAX_INSTANCE_BYTES`]); a [`Limit`] when the schema passes
+/// a bound.
+pub(crate) fn instance(schema: &Value, text: &str, max_bytes: usize) -> Result<Value, Limit> {
     let mut generator = Generator {
         root: schema,
-        text: Some(text.to_string()),
+        text: Some(text),
+        budget: Budget::new(max_bytes),
     };
     generator.value(schema, 0, 0)
 }
@@ -35,209 +52,197 @@ pub(crate) fn instance(schema: &Value, text: &str) -> Value {
 struct Generator<'a> {
     root: &'a Value,
     /// The caller's text, until a free string takes it.
-    text: Option<String>,
+    text: Option<&'a str>,
+    budget: Budget,
 }
 
-/// `base` with `extra`'s keywords added: properties and required lists are united, other
-/// keywords of `extra` win.
-fn merge(base: &Map<String, Value>, extra: &Map<String, Value>) -> Map<String, Value> {
-    let mut out = base.clone();
-    for (key, value) in extra {
-        match (key.as_str(), out.get_mut(key), value) {
-            ("properties", Some(Value::Object(mine)), Value::Object(theirs)) => {
-                for (k, v) in theirs {
-                    mine.insert(k.clone(), v.clone());
-                }
-            }
-            ("required", Some(Value::Array(mine)), Value::Array(theirs)) => {
-                for name in theirs {
-                    if !mine.contains(name) {
-                        mine.push(name.clone());
-                    }
-                }
-            }
-            _ => {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    out
-}
-
-fn without(schema: &Map<String, Value>, key: &str) -> Map<String, Value> {
-    let mut out = schema.clone();
-    out.remove(key);
-    out
-}
-
-fn count_of(schema: &Map<String, Value>, key: &str) -> Option<usize> {
-    schema
-        .get(key)
-        .and_then(Value::as_u64)
-        .map(|n| n.min(1024) as usize)
-}
-
-/// The type to generate: the first non-null entry of `type`, else one inferred from keywords.
-fn kind(schema: &Map<String, Value>) -> &str {
-    match schema.get("type") {
-        Some(Value::String(t)) => return t,
-        Some(Value::Array(types)) => {
-            let mut names = types.iter().filter_map(Value::as_str);
-            if let Some(t) = names.clone().find(|t| *t != "null") {
-                return t;
-            }
-            if names.next().is_some() {
-                return "null";
-            }
-        }
-        _ => {}
-    }
-    let has = |keys: &[&str]| keys.iter().any(|k| schema.contains_key(*k));
-    if has(&[
-        "properties",
-        "required",
-        "additionalProperties",
-        "patternProperties",
-    ]) {
-        "object"
-    } else if has(&["items", "prefixItems", "minItems", "maxItems"]) {
-        "array"
-    } else if has(&[
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-    ]) {
-        "number"
-    } else {
-        "string"
-    }
-}
-
-fn allows_null(schema: &Map<String, Value>) -> bool {
-    match schema.get("type") {
-        Some(Value::String(t)) => t == "null",
-        Some(Value::Array(types)) => types.iter().any(|t| t == "null"),
-        _ => false,
-    }
-}
-
-impl Generator<'_> {
+impl<'a> Generator<'a> {
     /// The schema a local `$ref` (`#`, `#/$defs/X`, `#/definitions/X`, any JSON pointer) names.
-    fn resolve(&self, reference: &str) -> Option<&Value> {
-        let pointer = reference.strip_prefix('#')?;
+    fn resolve(&mut self, reference: &str) -> Result<Option<&'a Value>, Limit> {
+        self.budget.steps(1 + reference.len() / 16)?;
+        let Some(pointer) = reference.strip_prefix('#') else {
+            return Ok(None);
+        };
         if pointer.is_empty() {
-            return Some(self.root);
+            return Ok(Some(self.root));
         }
-        self.root.pointer(pointer)
+        Ok(self.root.pointer(pointer))
     }
 
-    fn value(&mut self, schema: &Value, depth: usize, variant: usize) -> Value {
-        let s = match schema {
-            Value::Object(s) => s,
-            // `true` (anything) and `false` (nothing valid): a free string either way.
-            _ => return Value::String(self.free_text(variant)),
+    /// Charges reading `type`, which may be a list to scan.
+    fn type_steps(&mut self, s: &Node) -> Result<(), Limit> {
+        let listed = match s.get("type") {
+            Some(Value::Array(types)) => types.len(),
+            _ => 0,
         };
+        self.budget.steps(1 + listed)
+    }
+
+    fn value(&mut self, schema: &'a Value, depth: usize, variant: usize) -> Result<Value, Limit> {
+        match schema {
+            Value::Object(s) => self.node(Node::Plain(s), depth, variant),
+            // `true` (anything) and `false` (nothing valid): a free string either way.
+            _ => self.free_string(variant),
+        }
+    }
+
+    /// An instance of `schema`, or of `{}` when there is none.
+    fn item(
+        &mut self,
+        schema: Option<&'a Value>,
+        depth: usize,
+        variant: usize,
+    ) -> Result<Value, Limit> {
+        match schema {
+            Some(schema) => self.value(schema, depth, variant),
+            None => self.node(Node::empty(), depth, variant),
+        }
+    }
+
+    fn node(&mut self, s: Node<'a>, depth: usize, variant: usize) -> Result<Value, Limit> {
+        self.budget.steps(1)?;
         if depth > HARD_DEPTH {
-            return shallow(s);
+            self.type_steps(&s)?;
+            let value = shallow(&s);
+            self.budget.copy(&value)?;
+            return Ok(value);
         }
         if let Some(Value::String(reference)) = s.get("$ref")
-            && let Some(Value::Object(target)) = self.resolve(reference)
+            && let Some(Value::Object(target)) = self.resolve(reference)?
         {
-            let merged = merge(target, &without(s, "$ref"));
-            return self.value(&Value::Object(merged), depth + 1, variant);
+            let rest = without(&s, "$ref", &mut self.budget)?;
+            let merged = merge(Node::Plain(target), &rest, &mut self.budget)?;
+            return self.node(merged, depth + 1, variant);
         }
         if let Some(value) = s.get("const") {
-            return value.clone();
+            self.budget.copy(value)?;
+            return Ok(value.clone());
         }
         if let Some(Value::Array(values)) = s.get("enum")
             && !values.is_empty()
         {
-            return values[variant % values.len()].clone();
+            let value = &values[variant % values.len()];
+            self.budget.copy(value)?;
+            return Ok(value.clone());
         }
         for key in ["anyOf", "oneOf"] {
             if let Some(Value::Array(branches)) = s.get(key)
                 && !branches.is_empty()
             {
+                self.budget.steps(branches.len())?;
                 let deep = depth >= SOFT_DEPTH;
                 let is_null = |b: &&Value| b.get("type").is_some_and(|t| t == "null");
                 let branch = match branches.iter().find(is_null) {
                     Some(null) if deep => null,
                     _ => &branches[0],
                 };
-                let rest = without(s, key);
+                let rest = without(&s, key, &mut self.budget)?;
                 let merged = match branch {
-                    Value::Object(b) => merge(&rest, b),
+                    Value::Object(b) => merge(rest, &Node::Plain(b), &mut self.budget)?,
                     _ => rest,
                 };
-                return self.value(&Value::Object(merged), depth + 1, variant);
+                return self.node(merged, depth + 1, variant);
             }
         }
         if let Some(Value::Array(parts)) = s.get("allOf") {
-            let mut merged = without(s, "allOf");
+            let mut merged = without(&s, "allOf", &mut self.budget)?;
             for part in parts {
-                let mut part = part.as_object().cloned().unwrap_or_default();
-                // Resolve a part's own reference so its properties take part in the merge.
-                while let Some(Value::String(r)) = part.get("$ref").cloned() {
-                    let Some(Value::Object(target)) = self.resolve(&r) else {
-                        break;
-                    };
-                    part = merge(target, &without(&part, "$ref"));
-                }
-                merged = merge(&merged, &part);
+                let part = self.resolved_part(part)?;
+                merged = merge(merged, &part, &mut self.budget)?;
             }
-            return self.value(&Value::Object(merged), depth + 1, variant);
+            return self.node(merged, depth + 1, variant);
         }
-        match kind(s) {
+        self.type_steps(&s)?;
+        let value = match kind(&s) {
             "null" => Value::Null,
             "boolean" => Value::Bool(true),
-            "integer" => integer(s, variant),
-            "number" => number(s, variant),
-            "array" => self.array(s, depth, variant),
-            "object" => self.object(s, depth),
-            _ => Value::String(self.string(s, variant)),
+            "integer" => integer(&s, variant)?,
+            "number" => number(&s, variant),
+            "array" => return self.array(&s, depth, variant),
+            "object" => return self.object(&s, depth),
+            _ => return self.string(&s, variant).map(Value::String),
+        };
+        self.budget.copy(&value)?;
+        Ok(value)
+    }
+
+    /// An `allOf` part with its own references resolved, so their properties take part in the
+    /// merge. A reference that comes back to a schema already resolved here is a cycle.
+    fn resolved_part(&mut self, part: &'a Value) -> Result<Node<'a>, Limit> {
+        self.budget.steps(1)?;
+        let mut part = match part {
+            Value::Object(p) => Node::Plain(p),
+            _ => Node::empty(),
+        };
+        let mut seen = HashSet::new();
+        while let Some(Value::String(reference)) = part.get("$ref") {
+            let Some(Value::Object(target)) = self.resolve(reference)? else {
+                break;
+            };
+            if !seen.insert(std::ptr::from_ref(target)) {
+                return Err(Limit::RefCycle(reference.clone()));
+            }
+            let rest = without(&part, "$ref", &mut self.budget)?;
+            part = merge(Node::Plain(target), &rest, &mut self.budget)?;
         }
+        Ok(part)
     }
 
     /// The caller's text the first time, then `text`, `text 2`, ...
-    fn free_text(&mut self, variant: usize) -> String {
+    fn free_text(&mut self, variant: usize) -> Cow<'a, str> {
         match self.text.take() {
-            Some(text) => text,
-            None if variant == 0 => "text".to_string(),
-            None => format!("text {}", variant + 1),
+            Some(text) => Cow::Borrowed(text),
+            None if variant == 0 => Cow::Borrowed("text"),
+            None => Cow::Owned(format!("text {}", variant + 1)),
         }
     }
 
-    fn string(&mut self, s: &Map<String, Value>, variant: usize) -> String {
+    fn free_string(&mut self, variant: usize) -> Result<Value, Limit> {
+        let text = self.free_text(variant);
+        self.budget.string(&text)?;
+        Ok(Value::String(text.into_owned()))
+    }
+
+    fn string(&mut self, s: &Node<'a>, variant: usize) -> Result<String, Limit> {
         if let Some(example) = s
             .get("format")
             .and_then(Value::as_str)
             .and_then(|f| format_example(f, variant))
         {
-            return example;
+            self.budget.string(&example)?;
+            return Ok(example);
         }
-        if let Some(example) = s
-            .get("pattern")
-            .and_then(Value::as_str)
-            .and_then(pattern::example)
-        {
-            return example;
+        if let Some(p) = s.get("pattern").and_then(Value::as_str) {
+            // Read twice: once to size the example, once to build it.
+            self.budget.steps(1 + p.len() / 8)?;
+            match pattern::example(p, self.budget.bytes_left()) {
+                Ok(Some(example)) => {
+                    self.budget.string(&example)?;
+                    return Ok(example);
+                }
+                Ok(None) => {}
+                Err(pattern::TooBig::Deep) => return Err(Limit::PatternDepth),
+                Err(pattern::TooBig::Long(bytes)) => return Err(Limit::PatternExample(bytes)),
+            }
         }
-        let mut text = self.free_text(variant);
+        let text = self.free_text(variant);
+        let mut kept = text.as_ref();
         if let Some(max) = count_of(s, "maxLength")
-            && let Some((cut, _)) = text.char_indices().nth(max)
+            && let Some((cut, _)) = kept.char_indices().nth(max)
         {
-            text.truncate(cut);
+            kept = &kept[..cut];
         }
         let min = count_of(s, "minLength").unwrap_or(0);
-        let have = text.chars().count();
-        text.extend(std::iter::repeat_n('x', min.saturating_sub(have)));
-        text
+        let pad = min.saturating_sub(kept.chars().count());
+        self.budget.value(escaped_len(kept) + pad + 2)?;
+        let mut out = String::with_capacity(kept.len() + pad);
+        out.push_str(kept);
+        out.extend(std::iter::repeat_n('x', pad));
+        Ok(out)
     }
 
-    fn array(&mut self, s: &Map<String, Value>, depth: usize, variant: usize) -> Value {
-        let (prefix, rest): (&[Value], Option<&Value>) =
+    fn array(&mut self, s: &Node<'a>, depth: usize, variant: usize) -> Result<Value, Limit> {
+        let (prefix, rest): (&'a [Value], Option<&'a Value>) =
             match (s.get("prefixItems"), s.get("items")) {
                 (Some(Value::Array(prefix)), items) => (prefix, items),
                 // Draft 4-7 tuples: `items` as an array, `additionalItems` for the rest.
@@ -256,43 +261,37 @@ impl Generator<'_> {
         if let Some(max) = count_of(s, "maxItems") {
             count = count.min(max);
         }
-        let any = Value::Object(Map::new());
+        self.budget.value(2 + count)?;
         let items = (0..count)
-            .map(|i| {
-                let item = prefix.get(i).or(rest).unwrap_or(&any);
-                self.value(item, depth + 1, i + variant)
-            })
-            .collect();
-        Value::Array(items)
+            .map(|i| self.item(prefix.get(i).or(rest), depth + 1, i + variant))
+            .collect::<Result<_, _>>()?;
+        Ok(Value::Array(items))
     }
 
-    fn object(&mut self, s: &Map<String, Value>, depth: usize) -> Value {
-        let empty = Map::new();
-        let properties = s
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let required: Vec<&str> = s
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+    fn object(&mut self, s: &Node<'a>, depth: usize) -> Result<Value, Limit> {
+        let properties = s.properties();
+        let required = s.required();
+        self.budget.steps(properties.len() + required.len())?;
+        self.budget.value(2)?;
+        let wanted: BTreeSet<&str> = required.iter().copied().collect();
         let mut out = Map::new();
         for (name, sub) in properties {
-            if depth < SOFT_DEPTH || required.contains(&name.as_str()) {
-                let value = self.value(sub, depth + 1, 0);
-                out.insert(name.clone(), value);
+            if depth < SOFT_DEPTH || wanted.contains(name) {
+                self.budget.key(name)?;
+                let value = self.value(sub, depth + 1, 0)?;
+                out.insert(name.to_string(), value);
             }
         }
-        let any = Value::Object(Map::new());
+        // `None`: no other property may be added; `Some(None)`: any may, as `{}`.
         let extra = match s.get("additionalProperties") {
-            Some(schema @ Value::Object(_)) => Some(schema),
+            Some(schema @ Value::Object(_)) => Some(Some(schema)),
             Some(Value::Bool(false)) => None,
-            _ => Some(&any),
+            _ => Some(None),
         };
         for name in required {
             if !out.contains_key(name) {
-                let value = self.value(extra.unwrap_or(&any), depth + 1, 0);
+                self.budget.key(name)?;
+                let value = self.item(extra.flatten(), depth + 1, 0)?;
                 out.insert(name.to_string(), value);
             }
         }
@@ -300,17 +299,19 @@ impl Generator<'_> {
             let min = count_of(s, "minProperties").unwrap_or(0);
             let mut i = 1;
             while out.len() < min {
-                let value = self.value(extra, depth + 1, i);
-                out.insert(format!("key{i}"), value);
+                let key = format!("key{i}");
+                self.budget.key(&key)?;
+                let value = self.item(extra, depth + 1, i)?;
+                out.insert(key, value);
                 i += 1;
             }
         }
-        Value::Object(out)
+        Ok(Value::Object(out))
     }
 }
 
 /// What a schema gives when the generator is too deep to follow it.
-fn shallow(s: &Map<String, Value>) -> Value {
+fn shallow(s: &Node) -> Value {
     if allows_null(s) {
         return Value::Null;
     }

@@ -1,66 +1,115 @@
 //! Integers and numbers for a schema: the lower bound (or 1), moved by the variant, rounded to
-//! `multipleOf` and kept under the upper bound, with exclusive bounds of every draft.
+//! `multipleOf` and kept under the upper bound, with exclusive bounds of every draft. Integers
+//! are computed in `i128` from the bounds as sent (exactly, when they are integers), so no bound
+//! near the ends of the 64-bit range can overflow; a schema whose bounds hold no integer that
+//! JSON can carry here (`i64::MIN..=u64::MAX`) is refused instead of answered with a wrong one.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
-fn number_of(schema: &Map<String, Value>, key: &str) -> Option<f64> {
+use super::budget::Limit;
+use super::node::Node;
+
+fn number_of(schema: &Node, key: &str) -> Option<f64> {
     schema.get(key).and_then(Value::as_f64)
+}
+
+/// The integer at or above (`up`) or at or below a bound: exact for integer bounds, else the
+/// float rounded (and saturated at the ends of `i128`).
+fn integer_of(value: &Value, up: bool) -> Option<i128> {
+    if let Some(i) = value.as_i64() {
+        return Some(i.into());
+    }
+    if let Some(u) = value.as_u64() {
+        return Some(u.into());
+    }
+    let f = value.as_f64()?;
+    Some(if up { f.ceil() } else { f.floor() } as i128)
 }
 
 /// Inclusive integer bounds from `minimum`/`maximum` and both forms of the exclusive ones
 /// (numbers since draft 6, booleans in draft 4).
-fn integer_bounds(s: &Map<String, Value>) -> (Option<i64>, Option<i64>) {
+fn integer_bounds(s: &Node) -> (Option<i128>, Option<i128>) {
     let flag = |key| s.get(key) == Some(&Value::Bool(true));
-    let mut lo = number_of(s, "minimum").map(|m| {
-        if flag("exclusiveMinimum") {
-            m.floor() as i64 + 1
-        } else {
-            m.ceil() as i64
-        }
-    });
-    if let Some(x) = number_of(s, "exclusiveMinimum") {
-        let x = x.floor() as i64 + 1;
+    let bound = |key, up| s.get(key).and_then(|v| integer_of(v, up));
+    // An exclusive bound moves past itself when it is an integer, else to the integer past it.
+    let past = |key, up: bool| {
+        let v = s.get(key)?;
+        let whole = v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0);
+        let i = integer_of(v, up)?;
+        Some(match (whole, up) {
+            (true, true) => i.saturating_add(1),
+            (true, false) => i.saturating_sub(1),
+            (false, _) => i,
+        })
+    };
+    let mut lo = if flag("exclusiveMinimum") {
+        past("minimum", true)
+    } else {
+        bound("minimum", true)
+    };
+    if let Some(x) = past("exclusiveMinimum", true) {
         lo = Some(lo.map_or(x, |l| l.max(x)));
     }
-    let mut hi = number_of(s, "maximum").map(|m| {
-        if flag("exclusiveMaximum") {
-            m.ceil() as i64 - 1
-        } else {
-            m.floor() as i64
-        }
-    });
-    if let Some(x) = number_of(s, "exclusiveMaximum") {
-        let x = x.ceil() as i64 - 1;
+    let mut hi = if flag("exclusiveMaximum") {
+        past("maximum", false)
+    } else {
+        bound("maximum", false)
+    };
+    if let Some(x) = past("exclusiveMaximum", false) {
         hi = Some(hi.map_or(x, |h| h.min(x)));
     }
     (lo, hi)
 }
 
-pub(super) fn integer(s: &Map<String, Value>, variant: usize) -> Value {
+/// The smallest integer within the bounds, moved up by `variant` steps and rounded up to the
+/// step, or the largest multiple of the step under the upper bound when that passes it.
+pub(super) fn integer(s: &Node, variant: usize) -> Result<Value, Limit> {
     let (lo, hi) = integer_bounds(s);
-    let step = number_of(s, "multipleOf")
-        .filter(|m| *m >= 1.0 && m.fract() == 0.0)
-        .map_or(1, |m| m as i64);
+    let step: i128 = s
+        .get("multipleOf")
+        .filter(|m| m.as_f64().is_some_and(|m| m >= 1.0 && m.fract() == 0.0))
+        .and_then(|m| integer_of(m, true))
+        .unwrap_or(1);
     let base = match (lo, hi) {
         (Some(lo), _) => lo,
         (None, Some(hi)) if hi < 1 => hi,
         _ => 1,
     };
-    let mut v = base.saturating_add((variant as i64).saturating_mul(step));
-    // Round up to a multiple of the step, or down when that passes the upper bound.
+    // What a JSON integer can be here: serde_json holds i64 and u64.
+    let (min, max) = (i128::from(i64::MIN), i128::from(u64::MAX));
+    let (floor, ceiling) = (lo.unwrap_or(min).max(min), hi.unwrap_or(max).min(max));
+    let mut v = base
+        .clamp(min, max)
+        .saturating_add((variant as i128).saturating_mul(step));
     let rem = v.rem_euclid(step);
     if rem != 0 {
         v = v.saturating_add(step - rem);
     }
-    if let Some(hi) = hi
-        && v > hi
-    {
-        v = hi - hi.rem_euclid(step);
+    if v > ceiling {
+        v = ceiling - ceiling.rem_euclid(step);
     }
-    Value::from(v)
+    if v < floor {
+        let what = match step {
+            1 => "no integer".to_string(),
+            _ => format!("no multiple of {step}"),
+        };
+        let range = match (lo, hi) {
+            (Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
+            (Some(lo), None) => format!("at or above {lo}"),
+            (None, Some(hi)) => format!("at or below {hi}"),
+            (None, None) => "anywhere".to_string(),
+        };
+        return Err(Limit::NoInteger(format!(
+            "{what} lies {range} within the range of integers oaimock writes ({min} to {max})"
+        )));
+    }
+    Ok(match i64::try_from(v) {
+        Ok(i) => Value::from(i),
+        Err(_) => Value::from(u64::try_from(v).expect("within u64 by the ceiling")),
+    })
 }
 
-pub(super) fn number(s: &Map<String, Value>, variant: usize) -> Value {
+pub(super) fn number(s: &Node, variant: usize) -> Value {
     let flag = |key| s.get(key) == Some(&Value::Bool(true));
     let min = number_of(s, "minimum");
     let max = number_of(s, "maximum");

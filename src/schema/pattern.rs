@@ -4,23 +4,75 @@
 //! (`? * + {n} {n,} {n,m}`, lazy or not; the minimum count is generated). Anything else
 //! (look-around, back-references, `\b`, `\p{..}`) gives `None`, and the caller falls back to a
 //! plain string.
+//!
+//! The pattern is read twice, straight from the string: once to size the example, once to build
+//! it. Nothing but the example is allocated, so a long pattern costs no more than itself, and
+//! repetitions that multiply (`((a{1000}){1000}){1000}`) are refused before they are built.
 
-/// A string the pattern matches, or `None` when the pattern uses an unsupported construct.
-pub(crate) fn example(pattern: &str) -> Option<String> {
-    let mut parser = Parser {
-        chars: pattern.chars().collect(),
-        pos: 0,
-    };
-    let out = parser.alternation()?;
-    (parser.pos == parser.chars.len()).then_some(out)
-}
+/// Deepest nesting of groups a pattern may have: the parser recurses once per group, and a
+/// worker's stack (2 MiB, several KiB a level in a debug build) must not overflow.
+pub(crate) const MAX_PATTERN_DEPTH: usize = 64;
 
 /// Most repetitions generated for one quantified atom.
 const MAX_REPEAT: usize = 1000;
 
-struct Parser {
-    chars: Vec<char>,
+/// Why a pattern gave no example although it may be supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TooBig {
+    /// Groups nest deeper than [`MAX_PATTERN_DEPTH`].
+    Deep,
+    /// Building the example would take this many bytes, more than the caller allows.
+    Long(u64),
+}
+
+/// Why parsing stopped.
+enum Fail {
+    Unsupported,
+    Deep,
+}
+
+/// A string the pattern matches, built in at most `max_len` bytes; `Ok(None)` when the pattern
+/// uses an unsupported construct.
+pub(crate) fn example(pattern: &str, max_len: usize) -> Result<Option<String>, TooBig> {
+    let mut sizing = Parser::new(pattern, false);
+    let size = match sizing.alternation(0) {
+        Ok(size) if sizing.pos == pattern.len() => size,
+        Ok(_) | Err(Fail::Unsupported) => return Ok(None),
+        Err(Fail::Deep) => return Err(TooBig::Deep),
+    };
+    if size.peak > max_len as u64 {
+        return Err(TooBig::Long(size.peak));
+    }
+    let mut building = Parser::new(pattern, true);
+    building.out.reserve_exact(size.peak as usize);
+    let built = building.alternation(0);
+    debug_assert!(built.is_ok_and(|b| b.len == building.out.len() as u64));
+    Ok(Some(String::from_utf8(building.out).expect("whole chars")))
+}
+
+/// What an atom, a branch or the pattern makes: its length in bytes and the most the buffer
+/// holds while it is built (more than the length when a group is built once and then repeated
+/// zero times), both saturating.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    len: u64,
+    peak: u64,
+}
+
+impl Size {
+    fn of(c: char) -> Size {
+        let n = c.len_utf8() as u64;
+        Size { len: n, peak: n }
+    }
+}
+
+struct Parser<'p> {
+    pattern: &'p str,
+    /// Byte offset of the next char.
     pos: usize,
+    /// Whether chars are written to `out`: never when sizing, nor in branches after the first.
+    building: bool,
+    out: Vec<u8>,
 }
 
 /// One member of a character class.
@@ -51,64 +103,120 @@ impl Member {
     }
 }
 
-impl Parser {
+/// What a negated class gives: the first of these it does not contain.
+const OUTSIDE: [char; 10] = ['a', 'A', '0', '_', '-', '.', ' ', 'x', 'y', 'z'];
+
+impl<'p> Parser<'p> {
+    fn new(pattern: &'p str, building: bool) -> Parser<'p> {
+        Parser {
+            pattern,
+            pos: 0,
+            building,
+            out: Vec::new(),
+        }
+    }
+
     fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
+        self.pattern[self.pos..].chars().next()
+    }
+
+    /// The char after the next one.
+    fn peek_second(&self) -> Option<char> {
+        self.pattern[self.pos..].chars().nth(1)
     }
 
     fn next(&mut self) -> Option<char> {
         let c = self.peek()?;
-        self.pos += 1;
+        self.pos += c.len_utf8();
         Some(c)
     }
 
-    /// Branches separated by `|`: all are parsed, the first is generated.
-    fn alternation(&mut self) -> Option<String> {
-        let first = self.sequence()?;
-        while self.peek() == Some('|') {
-            self.pos += 1;
-            self.sequence()?;
-        }
-        Some(first)
+    /// The next char, or `Unsupported` at the end of the pattern.
+    fn take(&mut self) -> Result<char, Fail> {
+        self.next().ok_or(Fail::Unsupported)
     }
 
-    fn sequence(&mut self) -> Option<String> {
-        let mut out = String::new();
+    fn emit(&mut self, c: char) -> Size {
+        if self.building {
+            let mut utf8 = [0; 4];
+            self.out
+                .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        }
+        Size::of(c)
+    }
+
+    /// Branches separated by `|`, inside `depth` groups: all are parsed, the first is generated.
+    fn alternation(&mut self, depth: usize) -> Result<Size, Fail> {
+        let first = self.sequence(depth)?;
+        while self.peek() == Some('|') {
+            self.pos += 1;
+            let building = std::mem::replace(&mut self.building, false);
+            let other = self.sequence(depth);
+            self.building = building;
+            other?;
+        }
+        Ok(first)
+    }
+
+    fn sequence(&mut self, depth: usize) -> Result<Size, Fail> {
+        let mut size = Size::default();
         while let Some(c) = self.peek() {
             if c == '|' || c == ')' {
                 break;
             }
-            let atom = self.atom()?;
-            let times = self.quantifier()?;
-            for _ in 0..times {
-                out.push_str(&atom);
+            let start = self.out.len();
+            let atom = self.atom(depth)?;
+            let times = self.quantifier().ok_or(Fail::Unsupported)?;
+            size.peak = size.peak.max(size.len.saturating_add(atom.peak));
+            size.len = size
+                .len
+                .saturating_add(atom.len.saturating_mul(times as u64));
+            size.peak = size.peak.max(size.len);
+            if self.building {
+                // The atom was built once: drop it or copy it.
+                let end = self.out.len();
+                if times == 0 {
+                    self.out.truncate(start);
+                }
+                for _ in 1..times {
+                    self.out.extend_from_within(start..end);
+                }
             }
         }
-        Some(out)
+        Ok(size)
     }
 
-    fn atom(&mut self) -> Option<String> {
-        match self.next()? {
-            '^' | '$' => Some(String::new()),
-            '.' => Some("a".to_string()),
+    fn atom(&mut self, depth: usize) -> Result<Size, Fail> {
+        Ok(match self.take()? {
+            '^' | '$' => Size::default(),
+            '.' => self.emit('a'),
             '(' => {
+                if depth >= MAX_PATTERN_DEPTH {
+                    return Err(Fail::Deep);
+                }
                 if self.peek() == Some('?') {
                     self.pos += 1;
-                    if self.next()? != ':' {
-                        return None;
+                    if self.take()? != ':' {
+                        return Err(Fail::Unsupported);
                     }
                 }
-                let inner = self.alternation()?;
-                (self.next()? == ')').then_some(inner)
+                let inner = self.alternation(depth + 1)?;
+                if self.take()? != ')' {
+                    return Err(Fail::Unsupported);
+                }
+                inner
             }
-            '[' => self.class().map(String::from),
-            '\\' => match self.escape()? {
-                Member::Range(c, _) => Some(c.to_string()),
-                set => Some(set.first().to_string()),
-            },
-            ')' | '*' | '+' | '?' | '{' | '}' | ']' => None,
-            c => Some(c.to_string()),
-        }
+            '[' => {
+                let c = self.class().ok_or(Fail::Unsupported)?;
+                self.emit(c)
+            }
+            '\\' => {
+                let c = self.escape().ok_or(Fail::Unsupported)?.first();
+                self.emit(c)
+            }
+            ')' | '*' | '+' | '?' | '{' | '}' | ']' => return Err(Fail::Unsupported),
+            c => self.emit(c),
+        })
     }
 
     /// The character or set after a backslash.
@@ -129,12 +237,15 @@ impl Parser {
         })
     }
 
+    /// The char a class gives: its first member's first char, or for a negated class the first
+    /// of [`OUTSIDE`] no member contains. Members are looked at as they are read, not kept.
     fn class(&mut self) -> Option<char> {
         let negated = self.peek() == Some('^');
         if negated {
             self.pos += 1;
         }
-        let mut members = Vec::new();
+        let mut first_char = None;
+        let mut inside = [false; OUTSIDE.len()];
         let mut first = true;
         loop {
             let c = self.next()?;
@@ -151,9 +262,8 @@ impl Parser {
             } else {
                 Member::Range(c, c)
             };
-            let is_range =
-                self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|n| *n != ']');
-            match member {
+            let is_range = self.peek() == Some('-') && self.peek_second().is_some_and(|n| n != ']');
+            let member = match member {
                 Member::Range(lo, _) if is_range => {
                     self.pos += 1;
                     let hi = match self.next()? {
@@ -163,17 +273,22 @@ impl Parser {
                         },
                         h => h,
                     };
-                    members.push(Member::Range(lo, hi));
+                    Member::Range(lo, hi)
                 }
-                m => members.push(m),
+                m => m,
+            };
+            first_char.get_or_insert(member.first());
+            for (seen, c) in inside.iter_mut().zip(OUTSIDE) {
+                *seen |= member.contains(c);
             }
         }
         if !negated {
-            return members.first().map(Member::first);
+            return first_char;
         }
-        "aA0_-. xyz"
-            .chars()
-            .find(|c| !members.iter().any(|m| m.contains(*c)))
+        OUTSIDE
+            .into_iter()
+            .zip(inside)
+            .find_map(|(c, seen)| (!seen).then_some(c))
     }
 
     /// How many times to repeat the atom before it: the quantifier's minimum, 1 without one.
@@ -183,12 +298,17 @@ impl Parser {
             Some('+') => 1,
             Some('{') => {
                 self.pos += 1;
-                let mut digits = String::new();
-                while let Some(c) = self.peek().filter(char::is_ascii_digit) {
-                    digits.push(c);
+                // Digits past usize are unsupported, as before; the count is capped after.
+                let mut min: Option<usize> = None;
+                let mut overflow = false;
+                while let Some(d) = self.peek().and_then(|c| c.to_digit(10)) {
+                    let next = min.unwrap_or(0).checked_mul(10);
+                    let next = next.and_then(|n| n.checked_add(d as usize));
+                    overflow |= next.is_none();
+                    min = Some(next.unwrap_or(0));
                     self.pos += 1;
                 }
-                let min: usize = digits.parse().ok()?;
+                let min = min.filter(|_| !overflow)?;
                 while self.peek().is_some_and(|c| c.is_ascii_digit() || c == ',') {
                     self.pos += 1;
                 }
@@ -208,41 +328,4 @@ impl Parser {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::example;
-
-    #[test]
-    fn simple_patterns_give_a_matching_example() {
-        for (pattern, expected) in [
-            ("^[a-z]+$", "a"),
-            (r"^\d{3}-\d{4}$", "000-0000"),
-            ("^[A-Z]{2}[0-9]{4}$", "AA0000"),
-            (r"^(foo|bar)_\w*$", "foo_"),
-            (r"^(?:\+1)?[0-9]{3,}$", "000"),
-            ("^[^0-9]{2}$", "aa"),
-            ("^[^a-z]$", "A"),
-            (r"^v\d+\.\d+\.\d+$", "v0.0.0"),
-            (r"^[\w.-]+@example\.com$", "a@example.com"),
-            ("abc", "abc"),
-            ("^a.c$", "aac"),
-            ("^x{2,5}?$", "xx"),
-        ] {
-            assert_eq!(example(pattern).as_deref(), Some(expected), "{pattern}");
-        }
-    }
-
-    #[test]
-    fn unsupported_constructs_give_none() {
-        for pattern in [
-            r"^(?=a)a$",
-            r"(a)\1",
-            r"\bword\b",
-            "a{x}",
-            "[a-z",
-            "(ab",
-            r"[\D]",
-        ] {
-            assert_eq!(example(pattern), None, "{pattern}");
-        }
-    }
-}
+mod tests;

@@ -55,7 +55,7 @@ pub(crate) fn handle(
     } else {
         script::decide(&app.script(), &view)
     }?;
-    let plan = Plan::new(&said.content, &rq.stop, rq.max_tokens, rq.n.into());
+    let plan = Plan::new(&said.content, &rq.stop, rq.max_tokens, rq.n.into())?;
     let finish = said.finish.map_or(plan.finish(), |f| f.as_str());
     let usage = Usage::new(
         said.usage,

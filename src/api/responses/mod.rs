@@ -33,7 +33,7 @@ pub(crate) fn handle(
         headers,
     );
     let said = script::decide(&app.script(), &view)?;
-    let plan = Plan::new(&said.content, &[], rq.max_output_tokens, 1);
+    let plan = Plan::new(&said.content, &[], rq.max_output_tokens, 1)?;
     let (output_tokens, cut) = (plan.tokens(), plan.cut());
     let reason = match said.finish {
         Some(FinishReason::Length) => Some("max_output_tokens"),
