@@ -18,6 +18,20 @@ use events::{Frame, stream_events};
 use objects::{Choice, Completion, message};
 use request::ChatRequest;
 
+/// What one streamed word costs at most as a chunk event (its JSON frame and the word): a stream
+/// is decided in full before it is written, so its events share the response budget.
+const STREAM_BYTES_PER_TOKEN: u64 = 256;
+
+/// The token limit of each choice: the request's, and for a stream the choice's share of the
+/// response budget counted in events (`n` = 128 streams at most 1,024 words a choice).
+fn token_limit(rq: &ChatRequest) -> Option<u64> {
+    if !rq.stream {
+        return rq.max_tokens;
+    }
+    let share = crate::text::MAX_RESPONSE_BYTES as u64 / STREAM_BYTES_PER_TOKEN / u64::from(rq.n);
+    Some(rq.max_tokens.map_or(share, |m| m.min(share)))
+}
+
 pub(crate) fn handle(
     app: &App,
     body: &[u8],
@@ -55,7 +69,7 @@ pub(crate) fn handle(
     } else {
         script::decide(&app.script(), &view)
     }?;
-    let plan = Plan::new(&said.content, &rq.stop, rq.max_tokens, rq.n.into())?;
+    let plan = Plan::new(&said.content, &rq.stop, token_limit(&rq), rq.n.into())?;
     let finish = said.finish.map_or(plan.finish(), |f| f.as_str());
     let usage = Usage::new(
         said.usage,

@@ -56,8 +56,9 @@ pub(crate) fn handle(
     // Streamed, the response completes once every paced piece has been written.
     let streamed_secs = if rq.stream {
         let delay = said.token_delay.unwrap_or(app.config.token_delay);
-        (delay * output_tokens.min(u64::from(u32::MAX)) as u32 + said.ttft.unwrap_or_default())
-            .as_secs()
+        (delay.saturating_mul(output_tokens.min(u64::from(u32::MAX)) as u32)
+            + said.ttft.unwrap_or_default())
+        .as_secs()
     } else {
         0
     };
