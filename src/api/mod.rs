@@ -212,6 +212,15 @@ pub(crate) fn parse<R: Request>(body: &[u8]) -> Result<R, ApiError> {
     R::from_object(&fields::parse_object(body)?)
 }
 
+/// Ends a data-only stream (chat, legacy completions): the usage chunk when one was asked for,
+/// then `data: [DONE]`.
+pub(crate) fn end_stream<T: Serialize>(events: &mut Vec<Event>, usage: Option<&T>) {
+    if let Some(usage) = usage {
+        events.push(Event::json(None, usage, false));
+    }
+    events.push(Event::done());
+}
+
 /// A whole-JSON answer carrying the reply's time to first token, source and scripted faults.
 pub(crate) fn said_json<T: Serialize>(said: &Said, value: &T) -> Answer {
     let mut answer = Answer::json(value);

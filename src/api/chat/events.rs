@@ -159,14 +159,10 @@ pub(super) fn stream_events(
     for index in 0..n {
         events.push(frame.event(index, Delta::default(), Some(finish), false));
     }
-    if frame.usage {
-        events.push(Event::json(
-            None,
-            &frame.chunk(Vec::new(), Some(Some(usage))),
-            false,
-        ));
-    }
-    events.push(Event::done());
+    let usage = frame
+        .usage
+        .then(|| frame.chunk(Vec::new(), Some(Some(usage))));
+    crate::api::end_stream(&mut events, usage.as_ref());
     events
 }
 

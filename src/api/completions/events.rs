@@ -60,13 +60,9 @@ pub(super) fn stream_events(
             ));
         }
     }
-    if rq.include_usage {
-        events.push(Event::json(
-            None,
-            &frame.object(Vec::new(), Some(Some(usage))),
-            false,
-        ));
-    }
-    events.push(Event::done());
+    let usage = rq
+        .include_usage
+        .then(|| frame.object(Vec::new(), Some(Some(usage))));
+    crate::api::end_stream(&mut events, usage.as_ref());
     events
 }
