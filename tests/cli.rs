@@ -46,7 +46,7 @@ fn logs_one_line_per_request_on_stderr_unless_quiet() {
         lines.next().unwrap().unwrap(),
     ];
     two.sort();
-    let [models, nope] = two;
+    let [nope, models] = two;
     assert!(
         nope.starts_with("GET /nope 404 "),
         "query strings stay out of the log: {nope}"
