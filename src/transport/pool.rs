@@ -125,7 +125,7 @@ impl Transport {
     /// one for an old one. Busy workers do not count — a worker streaming for minutes cannot
     /// answer the next request — so retirement never leaves fewer receivers than that. True when
     /// this worker should exit.
-    fn retire(&self, generation: &Generation, idle_since: Instant) -> bool {
+    fn retire(self: &Arc<Self>, generation: &Generation, idle_since: Instant) -> bool {
         if !self.is_current(generation) {
             let keep = if idle_since.elapsed() >= OLD_IDLE_EXIT {
                 0
@@ -147,7 +147,18 @@ impl Transport {
     /// A worker of a replaced accept loop leaves if more than `keep` remain (one stays for the
     /// loop's keep-alive connections until it has been idle `OLD_IDLE_EXIT`); the last one out
     /// drops the loop (its tiny_http server, listener clone and threads).
-    fn leave_old(&self, generation: &Generation, keep: usize) -> bool {
+    fn leave_old(self: &Arc<Self>, generation: &Generation, keep: usize) -> bool {
+        // The current loop may have started without workers (out of threads when it was made):
+        // nobody leaves an old loop before the current one has its minimum.
+        let current = super::lock(&self.generations).last().cloned();
+        if let Some(current) = current {
+            while current.workers.load(Ordering::Acquire) < MIN_WORKERS
+                && self.spawn_worker(&current)
+            {}
+            if current.workers.load(Ordering::Acquire) == 0 {
+                return false;
+            }
+        }
         if !release(&generation.workers, keep) {
             return false;
         }
