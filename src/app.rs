@@ -76,7 +76,7 @@ impl App {
 
     /// The rules added at run time, as they are now (a copy of the list, not of the rules).
     pub(crate) fn runtime_rules(&self) -> Vec<Arc<RuleSet>> {
-        crate::sync::lock(&self.runtime_rules).clone()
+        lock(&self.runtime_rules).clone()
     }
 
     /// Adds a rule set after those added before (the oldest matching rule answers); returns its
@@ -136,6 +136,15 @@ impl App {
         crate::script::Script {
             rules: self.runtime_rules(),
             file_rules: self.rules.as_ref(),
+            ..self.built_in_script()
+        }
+    }
+
+    /// The script without rules, for a caller that has seen none are loaded: no lock, no copy.
+    pub(crate) fn built_in_script(&self) -> crate::script::Script<'_> {
+        crate::script::Script {
+            rules: Vec::new(),
+            file_rules: None,
             reply: self.config.reply.as_deref(),
             auto_tool_calls: self.config.auto_tool_calls,
         }
@@ -143,7 +152,7 @@ impl App {
 
     /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
     pub(crate) fn has_rules(&self) -> bool {
-        self.rules.is_some() || !crate::sync::lock(&self.runtime_rules).is_empty()
+        self.rules.is_some() || !lock(&self.runtime_rules).is_empty()
     }
 
     /// Starts sequences over, for one scope or all.

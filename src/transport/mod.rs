@@ -309,6 +309,22 @@ impl Transport {
     }
 }
 
+/// Writes an answer that ends its connection at once (no pauses), off the request's worker: the
+/// peer is remembered as closed first (Q10), so nothing pipelined behind it is answered. Taking
+/// the writer discards what is left of the body first (tiny_http does so).
+pub(crate) fn write_closing(
+    rq: tiny_http::Request,
+    head: &crate::http::Head,
+    mut answer: Answer,
+    request_id: &str,
+) -> io::Result<()> {
+    answer.close = true;
+    quirks::closed_connections::closing(rq.remote_addr().copied());
+    let mut writer = quirks::raw_writer::take(rq);
+    let no_pause = |_: Duration| {};
+    writer::send(&mut *writer, head, answer, request_id, &no_pause, &mut None)
+}
+
 /// How an answer leaves: written by us, answered before an unread body that tiny_http then
 /// drains (Q7), never (a body too large to drop, Q2), or not at all here: the body did not arrive
 /// in time and its reader thread answers if it ever does.

@@ -184,15 +184,6 @@ fn late(rq: tiny_http::Request, head: &Head) {
         Some("request_timeout"),
         "The request body did not arrive in time (--read-timeout-ms).",
     );
-    let mut writer = super::quirks::raw_writer::take(rq);
     let request_id = crate::ids::hex("req_", 32);
-    let no_pause = |_: Duration| {};
-    let _ = super::writer::send(
-        &mut *writer,
-        head,
-        Answer::closing(error),
-        &request_id,
-        &no_pause,
-        &mut None,
-    );
+    let _ = super::write_closing(rq, head, Answer::closing(error), &request_id);
 }

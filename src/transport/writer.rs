@@ -6,6 +6,14 @@ use std::time::{Duration, Instant};
 
 use crate::http::{Answer, Body, Head, Stream};
 
+/// `n` in decimal, written into `buf` rather than a new `String` (two per answer otherwise).
+fn decimal(n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut cursor = io::Cursor::new(&mut buf[..]);
+    write!(cursor, "{n}").expect("20 digits hold any u64");
+    let len = cursor.position() as usize;
+    std::str::from_utf8(&buf[..len]).expect("ASCII digits")
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -46,7 +54,8 @@ fn head_bytes(
     };
     let close = head.close || answer.close || (length.is_none() && head.http10);
     out.extend_from_slice(version.as_bytes());
-    out.extend_from_slice(answer.status.to_string().as_bytes());
+    let mut digits = [0u8; 20];
+    out.extend_from_slice(decimal(answer.status.into(), &mut digits).as_bytes());
     out.push(b' ');
     out.extend_from_slice(reason(answer.status).as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -67,7 +76,7 @@ fn head_bytes(
         line("Content-Type", content_type);
     }
     match length {
-        Some(n) => line("Content-Length", &n.to_string()),
+        Some(n) => line("Content-Length", decimal(n as u64, &mut digits)),
         None if head.http10 => {}
         None => line("Transfer-Encoding", "chunked"),
     }

@@ -91,7 +91,7 @@ impl Watch {
     }
 
     pub(crate) fn threads(&self) -> usize {
-        status_field(self.pid(), "Threads:") as usize
+        self.binary.threads()
     }
 
     pub(crate) fn fds(&self) -> usize {

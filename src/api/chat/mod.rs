@@ -65,7 +65,7 @@ pub(crate) fn handle(
         headers,
     );
     let said = if unscripted {
-        script::built_in(&app.script(), &view)
+        script::built_in(&app.built_in_script(), &view)
     } else {
         script::decide(&app.script(), &view)
     }?;

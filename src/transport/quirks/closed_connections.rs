@@ -9,9 +9,10 @@
 //! Proof: `tests/hostile_transport.rs` `ambiguous_framing_is_refused_and_the_connection_closed`.
 //! Delete when tiny_http lets a response end its connection.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::sync::lock;
@@ -21,7 +22,18 @@ const REMEMBER: Duration = Duration::from_secs(120);
 /// At most this many closed peers are remembered; the oldest go first.
 const MAX_REMEMBERED: usize = 4096;
 
-static CLOSED: Mutex<VecDeque<(SocketAddr, Instant)>> = Mutex::new(VecDeque::new());
+/// The closed peers, oldest first, and the same peers for lookup.
+struct Closed {
+    order: VecDeque<(SocketAddr, Instant)>,
+    peers: BTreeMap<SocketAddr, Instant>,
+}
+
+static CLOSED: Mutex<Closed> = Mutex::new(Closed {
+    order: VecDeque::new(),
+    peers: BTreeMap::new(),
+});
+/// How many peers are remembered: every request checks it, and takes the lock only when some are.
+static REMEMBERED: AtomicUsize = AtomicUsize::new(0);
 
 /// Notes that the connection of `peer` ends with our answer.
 pub(crate) fn closing(peer: Option<SocketAddr>) {
@@ -30,19 +42,30 @@ pub(crate) fn closing(peer: Option<SocketAddr>) {
     };
     let mut closed = lock(&CLOSED);
     let now = Instant::now();
-    while closed
-        .front()
-        .is_some_and(|(_, at)| now.duration_since(*at) > REMEMBER)
-        || closed.len() >= MAX_REMEMBERED
-    {
-        closed.pop_front();
+    while let Some(&(old, at)) = closed.order.front() {
+        if now.duration_since(at) <= REMEMBER && closed.order.len() < MAX_REMEMBERED {
+            break;
+        }
+        closed.order.pop_front();
+        // The same peer closed again later is remembered from then.
+        if closed.peers.get(&old) == Some(&at) {
+            closed.peers.remove(&old);
+        }
     }
-    closed.push_back((peer, now));
+    closed.order.push_back((peer, now));
+    closed.peers.insert(peer, now);
+    REMEMBERED.store(closed.peers.len(), Ordering::Release);
 }
 
 fn closed(peer: Option<SocketAddr>) -> bool {
-    let closed = lock(&CLOSED);
-    !closed.is_empty() && peer.is_some_and(|p| closed.iter().any(|(c, _)| *c == p))
+    let Some(peer) = peer else {
+        return false;
+    };
+    REMEMBERED.load(Ordering::Acquire) > 0
+        && lock(&CLOSED)
+            .peers
+            .get(&peer)
+            .is_some_and(|at| at.elapsed() <= REMEMBER)
 }
 
 /// Whether the answer about to be written through `writer` must not be: its connection was closed

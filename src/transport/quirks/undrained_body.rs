@@ -43,22 +43,11 @@ pub(crate) fn close(
     answer: Answer,
     request_id: String,
 ) -> io::Result<()> {
-    let peer = rq.remote_addr().copied();
-    super::closed_connections::closing(peer);
     std::thread::Builder::new()
         .name("oaimock-drain".into())
         .stack_size(64 * 1024)
         .spawn(move || {
-            let mut writer = super::raw_writer::take(rq);
-            let no_pause = |_: std::time::Duration| {};
-            let _ = crate::transport::writer::send(
-                &mut *writer,
-                &head,
-                answer,
-                &request_id,
-                &no_pause,
-                &mut None,
-            );
+            let _ = crate::transport::write_closing(rq, &head, answer, &request_id);
         })
         .map(drop)
 }
