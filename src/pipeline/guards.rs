@@ -20,41 +20,42 @@ fn bad_framing(message: String) -> ApiError {
 /// plain digits, both `Content-Length` and `Transfer-Encoding`, or a transfer coding other than
 /// `chunked`. Two readers of such a request can disagree on where it ends.
 pub(crate) fn framing(head: &Head) -> Result<(), ApiError> {
-    let values = |name: &str| -> Vec<&str> {
-        head.headers
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.trim())
-            .collect()
+    // The values of one header: counted, and the first kept, without collecting them (this runs
+    // on every request).
+    let values = |name: &str| {
+        let mut all = head.headers.iter().filter(|(n, _)| n == name);
+        let first = all.next().map(|(_, v)| v.trim());
+        (first.map_or(0, |_| 1 + all.count()), first)
     };
-    let lengths = values("content-length");
-    let codings = values("transfer-encoding");
-    if lengths.len() > 1 {
+    let (lengths, length) = values("content-length");
+    let (codings, coding) = values("transfer-encoding");
+    if lengths > 1 {
         return Err(bad_framing(format!(
-            "The request has {} Content-Length headers; send exactly one.",
-            lengths.len()
+            "The request has {lengths} Content-Length headers; send exactly one."
         )));
     }
-    if let Some(length) = lengths.first()
+    if let Some(length) = length
         && (length.is_empty() || !length.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(bad_framing(format!(
             "Invalid Content-Length '{length}': expected a decimal number of bytes."
         )));
     }
-    if !lengths.is_empty() && !codings.is_empty() {
+    if lengths > 0 && codings > 0 {
         return Err(bad_framing(
             "The request has both Content-Length and Transfer-Encoding; send one of them.".into(),
         ));
     }
-    if codings.len() > 1
-        || codings
-            .first()
-            .is_some_and(|c| !c.eq_ignore_ascii_case("chunked"))
-    {
+    if codings > 1 || coding.is_some_and(|c| !c.eq_ignore_ascii_case("chunked")) {
+        let all: Vec<&str> = head
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "transfer-encoding")
+            .map(|(_, v)| v.trim())
+            .collect();
         return Err(bad_framing(format!(
             "Unsupported Transfer-Encoding '{}': only 'chunked' is understood.",
-            codings.join(", ")
+            all.join(", ")
         )));
     }
     Ok(())
