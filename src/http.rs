@@ -31,6 +31,10 @@ impl Head {
     }
 }
 
+/// A body larger than this may not fit a socket's buffer: writing it may wait on the client, and
+/// it is written after its head rather than copied behind it.
+pub(crate) const LARGE_BODY: usize = 64 * 1024;
+
 /// A response, decided in full before the first byte is written.
 #[derive(Debug)]
 pub(crate) struct Answer {
@@ -158,7 +162,7 @@ impl Answer {
     /// Whether writing its body in one go may wait on the client: more than a socket buffer
     /// holds. (A stream's waits go through the writer's pause, which starts a spare first.)
     pub(crate) fn is_large(&self) -> bool {
-        matches!(&self.body, Body::Json(bytes) if bytes.len() > 64 * 1024)
+        matches!(&self.body, Body::Json(bytes) if bytes.len() > LARGE_BODY)
     }
 
     pub(crate) fn empty(status: u16, headers: Vec<(String, String)>) -> Answer {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use crate::http::{Answer, Body, Head, Stream};
+use crate::http::{Answer, Body, Head, LARGE_BODY, Stream};
 
 /// `n` in decimal, written into `buf` rather than a new `String` (two per answer otherwise).
 fn decimal(n: u64, buf: &mut [u8; 20]) -> &str {
@@ -137,9 +137,6 @@ impl<W: Write> Write for Deadline<W> {
     }
 }
 
-/// Bodies up to this size leave in one write with their head (one packet for a typical reply).
-const COPY_BELOW: usize = 64 * 1024;
-
 /// Writes `answer` in full, noting in `first_byte` when its first bytes left. Every wait goes
 /// through `pause`, which the transport uses to make sure another worker is receiving. An `Err`
 /// means the client went away; the caller stops there.
@@ -160,7 +157,7 @@ pub(crate) fn send(
         Body::Events(_) => ("text/event-stream; charset=utf-8", None),
     };
     let body_capacity = match &answer.body {
-        Body::Json(bytes) if !head.is_head() && bytes.len() <= COPY_BELOW => bytes.len(),
+        Body::Json(bytes) if !head.is_head() && bytes.len() <= LARGE_BODY => bytes.len(),
         _ => 0,
     };
     let mut out = head_bytes(
@@ -177,7 +174,7 @@ pub(crate) fn send(
         }
         // A large body is written after its head rather than copied behind it: one copy fewer
         // of a body that may be tens of MiB.
-        Body::Json(bytes) if !head.is_head() && bytes.len() > COPY_BELOW => {
+        Body::Json(bytes) if !head.is_head() && bytes.len() > LARGE_BODY => {
             writer.write_all(&out)?;
             *first_byte = Some(Instant::now());
             writer.write_all(bytes)?;
