@@ -54,8 +54,31 @@ pub(crate) struct Answer {
 #[derive(Debug)]
 pub(crate) enum Body {
     Json(Vec<u8>),
+    /// Complete bytes of another type (an image, audio, a stored file), with its content type.
+    #[allow(dead_code)] // The first endpoints to send one are being built on other branches.
+    Data(Cow<'static, str>, Vec<u8>),
     Empty,
     Events(Stream),
+}
+
+impl Body {
+    /// The bytes of a complete body (JSON or data); `None` for an empty body or a stream.
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Body::Json(bytes) | Body::Data(_, bytes) => Some(bytes),
+            Body::Empty | Body::Events(_) => None,
+        }
+    }
+
+    /// The `Content-Type` the body is sent with; empty for an empty body.
+    pub(crate) fn content_type(&self) -> &str {
+        match self {
+            Body::Json(_) => "application/json",
+            Body::Data(content_type, _) => content_type,
+            Body::Empty => "",
+            Body::Events(_) => "text/event-stream; charset=utf-8",
+        }
+    }
 }
 
 /// An SSE body: events in order, with a pause of `ttft` after the headers and of `token_delay`
@@ -112,7 +135,7 @@ impl Event {
 }
 
 impl Answer {
-    fn new(status: u16, body: Body) -> Answer {
+    pub(crate) fn new(status: u16, body: Body) -> Answer {
         Answer {
             status,
             headers: Vec::new(),
@@ -162,7 +185,9 @@ impl Answer {
     /// Whether writing its body in one go may wait on the client: more than a socket buffer
     /// holds. (A stream's waits go through the writer's pause, which starts a spare first.)
     pub(crate) fn is_large(&self) -> bool {
-        matches!(&self.body, Body::Json(bytes) if bytes.len() > LARGE_BODY)
+        self.body
+            .bytes()
+            .is_some_and(|bytes| bytes.len() > LARGE_BODY)
     }
 
     pub(crate) fn empty(status: u16, headers: Vec<(String, String)>) -> Answer {

@@ -151,13 +151,13 @@ pub(crate) fn send(
     if !answer.delay.is_zero() {
         pause(answer.delay);
     }
-    let (content_type, length) = match &answer.body {
-        Body::Json(bytes) => ("application/json", Some(bytes.len())),
-        Body::Empty => ("", Some(0)),
-        Body::Events(_) => ("text/event-stream; charset=utf-8", None),
+    let content_type = answer.body.content_type();
+    let length = match &answer.body {
+        Body::Events(_) => None,
+        body => Some(body.bytes().map_or(0, <[u8]>::len)),
     };
-    let body_capacity = match &answer.body {
-        Body::Json(bytes) if !head.is_head() && bytes.len() <= LARGE_BODY => bytes.len(),
+    let body_capacity = match answer.body.bytes() {
+        Some(bytes) if !head.is_head() && bytes.len() <= LARGE_BODY => bytes.len(),
         _ => 0,
     };
     let mut out = head_bytes(
@@ -174,14 +174,17 @@ pub(crate) fn send(
         }
         // A large body is written after its head rather than copied behind it: one copy fewer
         // of a body that may be tens of MiB.
-        Body::Json(bytes) if !head.is_head() && bytes.len() > LARGE_BODY => {
-            writer.write_all(&out)?;
-            *first_byte = Some(Instant::now());
-            writer.write_all(bytes)?;
-            return writer.flush();
-        }
-        Body::Json(bytes) if !head.is_head() => out.extend_from_slice(bytes),
-        _ => {}
+        Body::Events(_) => {}
+        body => match body.bytes() {
+            Some(bytes) if !head.is_head() && bytes.len() > LARGE_BODY => {
+                writer.write_all(&out)?;
+                *first_byte = Some(Instant::now());
+                writer.write_all(bytes)?;
+                return writer.flush();
+            }
+            Some(bytes) if !head.is_head() => out.extend_from_slice(bytes),
+            _ => {}
+        },
     }
     writer.write_all(&out)?;
     *first_byte = Some(Instant::now());

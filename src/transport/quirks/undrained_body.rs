@@ -57,7 +57,7 @@ pub(crate) fn close(
 /// own: a client that never sends the body it declared holds that small thread, not a worker.
 pub(crate) fn refuse(rq: tiny_http::Request, answer: Answer, request_id: &str) -> io::Result<()> {
     let body = match answer.body {
-        Body::Json(bytes) => bytes,
+        Body::Json(bytes) | Body::Data(_, bytes) => bytes,
         Body::Empty | Body::Events(_) => Vec::new(),
     };
     let mut response = tiny_http::Response::from_data(body).with_status_code(answer.status);

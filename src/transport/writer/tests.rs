@@ -175,3 +175,37 @@ fn without_a_pause_each_word_is_still_its_own_write() {
         ]
     );
 }
+
+/// A data body goes out with its own content type and length, copied behind the head when small
+/// and written after it when large, byte for byte either way.
+#[test]
+fn a_data_body_keeps_its_content_type_length_and_bytes() {
+    let head = crate::http::Head {
+        method: "GET".into(),
+        path: "/x".into(),
+        query: String::new(),
+        http10: false,
+        close: false,
+        authorization: None,
+        headers: Vec::new(),
+    };
+    for size in [3, LARGE_BODY + 1] {
+        let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let answer = Answer::new(200, Body::Data("image/png".into(), data.clone()));
+        let mut writer = SlowWriter {
+            cost: Duration::ZERO,
+            writes: Vec::new(),
+        };
+        send(&mut writer, &head, answer, "req_1", &sleep, &mut None).unwrap();
+        let all = writer.writes.concat();
+        let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let text = String::from_utf8_lossy(&all[..split]);
+        assert!(text.contains("Content-Type: image/png\r\n"), "{text}");
+        assert!(
+            text.contains(&format!("Content-Length: {size}\r\n")),
+            "{text}"
+        );
+        assert_eq!(&all[split..], &data[..]);
+        assert_eq!(writer.writes.len(), if size > LARGE_BODY { 2 } else { 1 });
+    }
+}
