@@ -143,7 +143,7 @@ fn arguments(view: &View, tool: &Tool, seed: &str) -> Result<String, ApiError> {
     } else {
         (MAX_INSTANCE_BYTES, instance_bound())
     };
-    match schema::instance(&tool.parameters, seed, max) {
+    match schema::instance(&tool.parameters, Some(seed), max) {
         Ok(arguments) => Ok(arguments.to_string()),
         Err(limit) => Err(refusal(&tool_param(view, tool), &limit, &bound)),
     }
@@ -204,16 +204,18 @@ fn shape(view: &View, text: String, seed: &str) -> Result<String, ApiError> {
     Ok(match &view.format {
         Format::Text => text,
         Format::JsonObject => serde_json::to_string(&Echo { echo: seed }).expect("serializes"),
-        Format::JsonSchema(schema) => match schema::instance(schema, seed, MAX_INSTANCE_BYTES) {
-            Ok(instance) => instance.to_string(),
-            Err(limit) => {
-                let param = match view.endpoint {
-                    Endpoint::Chat => "response_format",
-                    _ => "text.format",
-                };
-                return Err(refusal(param, &limit, &instance_bound()));
+        Format::JsonSchema(schema) => {
+            match schema::instance(schema, Some(seed), MAX_INSTANCE_BYTES) {
+                Ok(instance) => instance.to_string(),
+                Err(limit) => {
+                    let param = match view.endpoint {
+                        Endpoint::Chat => "response_format",
+                        _ => "text.format",
+                    };
+                    return Err(refusal(param, &limit, &instance_bound()));
+                }
             }
-        },
+        }
     })
 }
 
