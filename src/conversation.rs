@@ -95,6 +95,9 @@ pub(crate) struct View<'a> {
     pub last_user: &'a str,
     /// System and developer messages (and Responses `instructions`), joined by newlines.
     pub system: String,
+    /// The texts of the system, developer and user messages, newest first, then Responses
+    /// `instructions`: where JSON mode looks for the shape a prompt asks for.
+    pub prompts: Vec<&'a str>,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
     /// The texts of the tool results the conversation ends with (empty unless it ends so).
@@ -149,6 +152,7 @@ impl<'a> View<'a> {
             last: "",
             last_user: "",
             system: String::new(),
+            prompts: Vec::new(),
             tools: Vec::new(),
             tool_choice: ToolChoice::Auto,
             trailing_results: Vec::new(),
@@ -265,6 +269,15 @@ impl<'a> View<'a> {
             .chain(system)
             .collect::<Vec<_>>()
             .join("\n");
+        let prompt =
+            |m: &&'a Message| matches!(m.role, Role::System | Role::Developer | Role::User);
+        view.prompts = messages
+            .iter()
+            .rev()
+            .filter(prompt)
+            .map(|m| m.text.as_str())
+            .chain(instructions)
+            .collect();
         view.has_tool_result = messages.iter().any(|m| m.role == Role::ToolResult);
         let trailing = messages
             .iter()
