@@ -300,3 +300,22 @@ fn thousands_of_generated_schemas_get_valid_plausible_deterministic_instances() 
         );
     }
 }
+
+#[test]
+fn a_value_depends_on_its_own_name_and_position_only() {
+    let schema = json!({"type": "object", "properties": {
+        "note": {"type": "string"}, "price": {"type": "number"}, "city": {"type": "string"},
+        "when": {"type": "string", "format": "date"}}});
+    let before = instance(&schema, "text one");
+    let mut more = schema.clone();
+    more["properties"]["added"] = json!({"type": "integer"});
+    let after = instance(&more, "text two");
+    for key in ["note", "price", "when"] {
+        assert_eq!(before[key], after[key], "{key}");
+    }
+    // `city` held the text; `added` sorts first but is not a string, so it still does.
+    assert_eq!(
+        (&before["city"], &after["city"]),
+        (&json!("text one"), &json!("text two"))
+    );
+}
