@@ -262,7 +262,12 @@ impl<'a> Generator<'a> {
             self.budget.string(&implied)?;
             return Ok(implied);
         }
-        let text = self.free_text(variant);
+        // A string with a `format` whose example does not fit its lengths is not free: words.
+        let text = if s.has("format") {
+            Cow::Owned(values::words_for(named, p))
+        } else {
+            self.free_text(variant)
+        };
         let mut kept = text.as_ref();
         if let Some(max) = max
             && let Some((cut, _)) = kept.char_indices().nth(max)

@@ -370,3 +370,13 @@ fn schemas_as_pydantic_zod_and_the_ai_sdk_write_them_get_valid_off_bound_values(
     let servings = as_i128(&instance(&schemas[2], "x")["recipe"]["servings"]);
     assert!((1..=100).contains(&servings), "{servings}");
 }
+
+#[test]
+fn a_format_whose_example_breaks_the_lengths_gives_words_of_those_lengths() {
+    let schema = json!({"type": "object", "properties": {
+        "a_day": {"type": "string", "format": "date", "maxLength": 4},
+        "b_note": {"type": "string"}}, "required": ["a_day", "b_note"]});
+    let v = instance(&schema, "the caller's text");
+    assert_eq!(v["b_note"], "the caller's text", "{v}");
+    assert!(v["a_day"].as_str().unwrap().chars().count() <= 4, "{v}");
+}
