@@ -38,6 +38,7 @@
 
 mod api;
 mod app;
+mod azure;
 #[doc(hidden)]
 pub mod cli;
 mod config;

@@ -182,7 +182,7 @@ pub(crate) fn authorize(app: &App, info: &Head) -> Result<(), ApiError> {
 }
 
 /// Equal-length inputs take the same time whatever they hold; the length itself is not secret.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -120,6 +120,11 @@ const FLAGS: &[Flag] = &[
         help: "scopes remembered per table, least recently used out [default: 10000]",
     },
     Flag {
+        name: "azure-deployments",
+        value: Some("D=M,.."),
+        help: "Azure deployment D answers as model M (else the name is the model)",
+    },
+    Flag {
         name: "journal-size",
         value: Some("N"),
         help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
@@ -315,6 +320,7 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "journal-size" => config.journal_size = number(value, "a count")?,
         "max-scopes" => config.max_scopes = positive(number(value, "a count")?)?,
         "no-admin" => config.no_admin = value == "true",
+        "azure-deployments" => config.azure_deployments = deployments(value)?,
         "redact-header" => {
             // Several names at once are comma-separated (the only way a variable gives several).
             for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -328,6 +334,34 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `--azure-deployments name=model,...`: at most [`MAX_DEPLOYMENTS`] pairs, names as Azure allows.
+fn deployments(value: &str) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, model)) = pair.split_once('=') else {
+            return Err(format!("expected deployment=model, got '{pair}'"));
+        };
+        let (name, model) = (name.trim(), model.trim());
+        if name.is_empty() || model.is_empty() || name.len() > crate::azure::MAX_DEPLOYMENT_BYTES {
+            return Err(format!(
+                "expected deployment=model with a deployment name of 1 to {} bytes, got '{pair}'",
+                crate::azure::MAX_DEPLOYMENT_BYTES
+            ));
+        }
+        pairs.push((name.to_string(), model.to_string()));
+    }
+    if pairs.len() > MAX_DEPLOYMENTS {
+        return Err(format!(
+            "{} deployments, more than the limit of {MAX_DEPLOYMENTS}",
+            pairs.len()
+        ));
+    }
+    Ok(pairs)
+}
+
+/// The most `--azure-deployments` pairs: each Azure request looks its deployment up in them.
+pub(crate) const MAX_DEPLOYMENTS: usize = 1000;
 
 fn positive<T: PartialOrd + Default>(n: T) -> Result<T, String> {
     if n > T::default() {

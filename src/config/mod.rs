@@ -48,6 +48,9 @@ pub struct Config {
     /// `--max-scopes`: the most scopes each per-scope table (rate-limit windows, sequence
     /// counters) remembers; the least recently used are forgotten and start over.
     pub max_scopes: usize,
+    /// `--azure-deployments`: Azure deployment names and the models they answer as; a deployment
+    /// not listed answers as the model of its own name.
+    pub azure_deployments: Vec<(String, String)>,
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
@@ -92,6 +95,7 @@ impl Default for Config {
             no_admin: false,
             redact_headers: Vec::new(),
             max_scopes: crate::faults::scopes::MAX_SCOPES,
+            azure_deployments: Vec::new(),
         }
     }
 }

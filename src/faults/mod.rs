@@ -159,6 +159,8 @@ impl RequestFaults {
                     ));
                 }
                 "scope" => {}
+                // Read and checked by `azure::filter`, on Azure routes only.
+                "azure-filter" => {}
                 "ttft-ms" => s.ttft_ms = Some(delay(name, value)?),
                 "token-delay-ms" => s.token_delay_ms = Some(delay(name, value)?),
                 "jitter-ms" => s.jitter_ms = Some(delay(name, value)?),
@@ -170,7 +172,7 @@ impl RequestFaults {
                 "stall-after" => s.stall_after = Some(number(name, value)?),
                 _ => {
                     let known = format!(
-                        "one of x-oaimock-error, -retry-after, -retry-after-ms, -should-retry, -scope, -{}",
+                        "one of x-oaimock-error, -retry-after, -retry-after-ms, -should-retry, -scope, -azure-filter, -{}",
                         STREAM_KEYS.join(", -")
                     );
                     return Err(ApiError::invalid(

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use crate::api::{self, Route};
 use crate::app::App;
+use crate::azure;
 use crate::error::ApiError;
 use crate::faults::RequestFaults;
 use crate::http::{Answer, Head};
@@ -27,6 +28,8 @@ pub(crate) struct Admitted {
     journaled: bool,
     /// An admin path: its answers carry no CORS headers.
     admin: bool,
+    /// An Azure path (`/openai/...`): its deployment, and its answers made Azure's.
+    azure: Option<azure::Call>,
 }
 
 impl Admitted {
@@ -69,14 +72,24 @@ pub(crate) fn admit(app: &App, head: &Head) -> Result<Admitted, Box<Answer>> {
     }
     guards::framing(head).map_err(|e| Box::new(Answer::closing(e)))?;
     let refuse = |e| Box::new(Answer::error(e));
-    let route = api::route(&head.method, &head.path).map_err(refuse)?;
+    let (route, azure) = match azure::admit(app, head) {
+        Some(admitted) => {
+            let (route, call) = admitted?;
+            (route, Some(call))
+        }
+        None => {
+            azure::refuse_outside(head).map_err(refuse)?;
+            (api::route(&head.method, &head.path).map_err(refuse)?, None)
+        }
+    };
     let admin = guards::is_admin(&route, head);
     if admin && let Err(e) = guards::admin(head, &app.config.host) {
         let mut answer = Answer::error(e);
         answer.cors = false;
         return Err(Box::new(answer));
     }
-    if route.needs_key() {
+    // An Azure route has checked its own keys (`api-key` or a bearer token).
+    if route.needs_key() && azure.is_none() {
         api::authorize(app, head).map_err(refuse)?;
     }
     let faults = RequestFaults::from_headers(&head.headers).map_err(refuse)?;
@@ -86,22 +99,34 @@ pub(crate) fn admit(app: &App, head: &Head) -> Result<Admitted, Box<Answer>> {
         faults,
         journaled,
         admin,
+        azure,
     })
 }
 
 /// Answers an admitted request: an injected or random fault, the rate limit, or the handler's
-/// answer (a panic becomes a 500) with the stream faults the request asks for.
+/// answer (a panic becomes a 500) with the stream faults the request asks for. On an Azure route
+/// the answer is then made Azure's, whichever of these decided it.
 pub(crate) fn answer(
     app: &App,
     head: &Head,
     admitted: Admitted,
     body: Vec<u8>,
 ) -> (Answer, Exchange) {
+    let call = admitted.azure.clone();
+    let (mut answer, exchange) = answer_openai(app, head, admitted, body);
+    if let Some(call) = &call {
+        azure::finish(call, &mut answer);
+    }
+    (answer, exchange)
+}
+
+fn answer_openai(app: &App, head: &Head, admitted: Admitted, body: Vec<u8>) -> (Answer, Exchange) {
     let Admitted {
         route,
         faults,
         journaled,
         admin,
+        azure,
     } = admitted;
     let mut exchange = Exchange {
         journaled,
@@ -132,7 +157,18 @@ pub(crate) fn answer(
             }
         }
     }
-    let handled = catch_unwind(AssertUnwindSafe(|| api::handle(app, &route, head, &body)));
+    if let Some(answer) = azure
+        .as_ref()
+        .and_then(|call| azure::refuse_prompt(call, &route))
+    {
+        exchange.body = body;
+        return (answer, exchange);
+    }
+    // On a deployment route the family reads the deployment's model; the journal keeps the body
+    // as it was sent.
+    let rewritten = azure.as_ref().and_then(|call| azure::body(call, &body));
+    let input = rewritten.as_deref().unwrap_or(&body);
+    let handled = catch_unwind(AssertUnwindSafe(|| api::handle(app, &route, head, input)));
     if exchange.journaled {
         exchange.body = body;
     }
@@ -148,6 +184,9 @@ pub(crate) fn answer(
             Answer::error(ApiError::internal(&detail))
         }
     };
+    if let Some(call) = &azure {
+        azure::filter::apply(call.filter, &mut answer);
+    }
     faults.stream.apply(&mut answer, seed);
     answer.headers.extend(limit_headers);
     answer.cors = !admin;

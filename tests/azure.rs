@@ -1,0 +1,417 @@
+//! Azure OpenAI routes over HTTP: deployment and v1 paths onto the OpenAI families, api-version
+//! and key errors in Azure's bodies, the content filter's fields and refusals, Azure's headers
+//! and rate-limit headers — and OpenAI's routes untouched by any of it.
+
+mod common;
+
+use common::{get, get_with, post, post_with, start};
+use serde_json::{Value, json};
+
+const VERSION: &str = "api-version=2024-10-21";
+
+fn chat_body(content: &str, extra: &str) -> String {
+    common::chat_body(content, extra)
+}
+
+fn url(server: &oaimock::Server, path: &str) -> String {
+    format!("{}{path}", server.url())
+}
+
+fn safe_prompt() -> Value {
+    json!({"hate": {"filtered": false, "severity": "safe"},
+           "jailbreak": {"filtered": false, "detected": false},
+           "self_harm": {"filtered": false, "severity": "safe"},
+           "sexual": {"filtered": false, "severity": "safe"},
+           "violence": {"filtered": false, "severity": "safe"}})
+}
+
+fn completion_results(filtered: bool) -> Value {
+    let violence = if filtered {
+        json!({"filtered": true, "severity": "medium"})
+    } else {
+        json!({"filtered": false, "severity": "safe"})
+    };
+    json!({"hate": {"filtered": false, "severity": "safe"},
+           "protected_material_code": {"filtered": false, "detected": false},
+           "protected_material_text": {"filtered": false, "detected": false},
+           "self_harm": {"filtered": false, "severity": "safe"},
+           "sexual": {"filtered": false, "severity": "safe"},
+           "violence": violence})
+}
+
+#[test]
+fn a_deployment_route_answers_as_its_model_with_filter_results_and_azure_headers() {
+    let server = start(|c| c.azure_deployments = vec![("prod-chat".into(), "gpt-4o".into())]);
+    let got = post(
+        &url(
+            &server,
+            &format!("/openai/deployments/prod-chat/chat/completions?{VERSION}"),
+        ),
+        &chat_body("hello azure", ""),
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    let v = got.json();
+    assert_eq!(v["model"], "gpt-4o");
+    assert!(
+        v["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .ends_with(": hello azure")
+    );
+    assert_eq!(
+        v["prompt_filter_results"],
+        json!([{"prompt_index": 0, "content_filter_results": safe_prompt()}])
+    );
+    assert_eq!(
+        v["choices"][0]["content_filter_results"],
+        completion_results(false)
+    );
+    assert_eq!(got.header("x-ms-deployment-name"), Some("prod-chat"));
+    assert_eq!(got.header("x-ms-region"), Some("East US"));
+    let apim = got.header("apim-request-id").unwrap();
+    assert_eq!(apim.len(), 36, "{apim}");
+    assert!(got.header("x-request-id").is_some());
+    // The journal keeps the body as it was sent.
+    assert_eq!(server.requests()[0].body["model"], "gpt-4o-mini");
+
+    // An unmapped deployment stands for the model of its name.
+    let got = post(
+        &url(
+            &server,
+            &format!("/openai/deployments/my-model/chat/completions?{VERSION}"),
+        ),
+        r#"{"messages":[{"role":"user","content":"no model in the body"}]}"#,
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.json()["model"], "my-model");
+}
+
+#[test]
+fn a_stream_opens_with_the_prompt_results_and_marks_each_text_chunk() {
+    let server = start(|_| {});
+    let got = post(
+        &url(
+            &server,
+            &format!("/openai/deployments/d/chat/completions?{VERSION}"),
+        ),
+        &chat_body("one two three", r#""stream":true"#),
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    let chunks = got.chunks();
+    assert_eq!(
+        chunks[0],
+        json!({"choices": [], "created": 0, "id": "", "model": "", "object": "",
+               "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": safe_prompt()}]})
+    );
+    let rest = &chunks[1..];
+    assert!(
+        rest.iter()
+            .all(|c| c["object"] == "chat.completion.chunk" && c["model"] == "d")
+    );
+    let text: String = rest
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert!(text.ends_with(": one two three"), "{text}");
+    for chunk in rest {
+        let choice = &chunk["choices"][0];
+        let has_text = choice["delta"]["content"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty());
+        let expected = if has_text {
+            completion_results(false)
+        } else {
+            json!({})
+        };
+        assert_eq!(choice["content_filter_results"], expected, "{chunk}");
+    }
+    assert_eq!(rest.last().unwrap()["choices"][0]["finish_reason"], "stop");
+}
+
+#[test]
+fn classic_routes_need_a_supported_api_version_and_v1_needs_none() {
+    let server = start(|_| {});
+    let path = "/openai/deployments/d/chat/completions";
+    let missing = post(&url(&server, path), &chat_body("x", ""));
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.json(),
+        json!({"error": {"code": "404", "message": "Resource not found"}})
+    );
+    for bad in ["2019-01-01", "latest", "2024-13-01", "2024-10-21-beta"] {
+        let got = post(
+            &url(&server, &format!("{path}?api-version={bad}")),
+            &chat_body("x", ""),
+        );
+        assert_eq!(got.status, 400, "{bad}");
+        assert_eq!(
+            got.json(),
+            json!({"error": {"code": "BadRequest", "message": "API version not supported"}})
+        );
+    }
+    let preview = post(
+        &url(&server, &format!("{path}?api-version=2025-04-01-preview")),
+        &chat_body("x", ""),
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    // The v1 surface: no version, or preview; a dated one is refused as Azure does.
+    let v1 = post(
+        &url(&server, "/openai/v1/chat/completions"),
+        &chat_body("v1", ""),
+    );
+    assert_eq!(v1.status, 200, "{}", v1.body);
+    assert_eq!(v1.json()["model"], "gpt-4o-mini");
+    assert!(v1.json()["prompt_filter_results"].is_array());
+    let dated = post(
+        &url(&server, &format!("/openai/v1/chat/completions?{VERSION}")),
+        &chat_body("x", ""),
+    );
+    assert_eq!(dated.status, 400);
+    // Paths Azure does not serve, and the admin paths, are Azure's 404 under /openai.
+    for path in [
+        "/openai/foo",
+        "/openai/deployments//chat/completions",
+        "/openai/_oaimock/requests",
+    ] {
+        let got = get(&url(&server, &format!("{path}?{VERSION}")));
+        assert_eq!(got.status, 404, "{path}");
+        assert_eq!(got.json()["error"]["message"], "Resource not found");
+    }
+    let long = "d".repeat(65);
+    let got = post(
+        &url(
+            &server,
+            &format!("/openai/deployments/{long}/chat/completions?{VERSION}"),
+        ),
+        &chat_body("x", ""),
+    );
+    assert_eq!(got.status, 400);
+    assert!(
+        got.error()["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit of 64 bytes")
+    );
+}
+
+#[test]
+fn the_api_key_header_and_bearer_tokens_are_checked_and_refused_in_azure_bodies() {
+    let server = start(|c| c.api_key = Some("s3cret".into()));
+    let chat = url(
+        &server,
+        &format!("/openai/deployments/d/chat/completions?{VERSION}"),
+    );
+    let body = chat_body("x", "");
+    assert_eq!(
+        post_with(&chat, &body, &[("api-key", "s3cret")]).status,
+        200
+    );
+    assert_eq!(
+        post_with(&chat, &body, &[("Authorization", "Bearer s3cret")]).status,
+        200
+    );
+    let wrong = post_with(&chat, &body, &[("api-key", "nope")]);
+    assert_eq!(wrong.status, 401);
+    assert_eq!(wrong.json()["error"]["code"], "401");
+    assert!(
+        wrong.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Access denied due to invalid subscription key")
+    );
+    let missing = post(&chat, &body);
+    assert_eq!(missing.status, 401);
+    assert!(
+        missing.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing subscription key")
+    );
+    let token = post_with(&chat, &body, &[("Authorization", "Bearer nope")]);
+    assert_eq!(token.status, 401);
+    assert!(
+        token.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unauthorized. Access token")
+    );
+    // OpenAI's routes still take only the bearer key, with OpenAI's body.
+    let openai = post_with(
+        &url(&server, "/v1/chat/completions"),
+        &body,
+        &[("api-key", "s3cret")],
+    );
+    assert_eq!(openai.status, 401);
+    assert_eq!(openai.error()["code"], "invalid_api_key");
+}
+
+#[test]
+fn the_filter_header_refuses_the_prompt_or_filters_the_completion() {
+    let server = start(|_| {});
+    let chat = url(
+        &server,
+        &format!("/openai/deployments/d/chat/completions?{VERSION}"),
+    );
+    let got = post_with(
+        &chat,
+        &chat_body("x", ""),
+        &[("x-oaimock-azure-filter", "prompt")],
+    );
+    assert_eq!(got.status, 400);
+    let e = &got.json()["error"];
+    assert_eq!(e["code"], "content_filter");
+    assert_eq!(e["param"], "prompt");
+    assert_eq!(e["type"], Value::Null);
+    assert_eq!(e["status"], 400);
+    assert_eq!(e["innererror"]["code"], "ResponsibleAIPolicyViolation");
+    assert_eq!(
+        e["innererror"]["content_filter_result"]["violence"],
+        json!({"filtered": true, "severity": "medium"})
+    );
+
+    let got = post_with(
+        &chat,
+        &chat_body("x y", ""),
+        &[("x-oaimock-azure-filter", "completion")],
+    );
+    let choice = &got.json()["choices"][0];
+    assert_eq!(choice["finish_reason"], "content_filter");
+    assert_eq!(choice["content_filter_results"], completion_results(true));
+
+    let got = post_with(
+        &chat,
+        &chat_body("x y", r#""stream":true"#),
+        &[("x-oaimock-azure-filter", "completion")],
+    );
+    let chunks = got.chunks();
+    let last = &chunks.last().unwrap()["choices"][0];
+    assert_eq!(last["finish_reason"], "content_filter");
+    assert_eq!(last["content_filter_results"], completion_results(true));
+
+    let bad = post_with(
+        &chat,
+        &chat_body("x", ""),
+        &[("x-oaimock-azure-filter", "all")],
+    );
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.error()["param"], "x-oaimock-azure-filter");
+    // Only on Azure routes: OpenAI's answers carry no filter fields and refuse the header.
+    let openai = post(&url(&server, "/v1/chat/completions"), &chat_body("x", ""));
+    assert!(openai.json().get("prompt_filter_results").is_none());
+    assert!(
+        openai.json()["choices"][0]
+            .get("content_filter_results")
+            .is_none()
+    );
+    let refused = post_with(
+        &url(&server, "/v1/chat/completions"),
+        &chat_body("x", ""),
+        &[("x-oaimock-azure-filter", "prompt")],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.error()["message"]
+            .as_str()
+            .unwrap()
+            .contains("only to Azure routes")
+    );
+}
+
+#[test]
+fn fixture_rules_filter_the_prompt_or_the_completion() {
+    let server = start(|_| {});
+    server
+        .mount_json(
+            r#"[{"match": {"user": {"contains": "forbidden"}}, "reply": {"error": {"status": 400, "code": "content_filter"}}},
+                {"match": {"user": {"contains": "cut"}}, "reply": {"text": "partial", "finish_reason": "content_filter"}}]"#,
+        )
+        .unwrap();
+    let chat = url(
+        &server,
+        &format!("/openai/deployments/d/chat/completions?{VERSION}"),
+    );
+    let got = post(&chat, &chat_body("a forbidden prompt", ""));
+    assert_eq!(got.status, 400);
+    assert_eq!(
+        got.json()["error"]["innererror"]["code"],
+        "ResponsibleAIPolicyViolation"
+    );
+    let got = post(&chat, &chat_body("cut it", ""));
+    let choice = &got.json()["choices"][0];
+    assert_eq!(choice["message"]["content"], "partial");
+    assert_eq!(choice["content_filter_results"], completion_results(true));
+}
+
+#[test]
+fn completions_embeddings_responses_and_models_have_azure_routes() {
+    let server = start(|_| {});
+    let got = post(
+        &url(
+            &server,
+            &format!("/openai/deployments/instruct/completions?{VERSION}"),
+        ),
+        r#"{"prompt": "say this"}"#,
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    let v = got.json();
+    assert_eq!(
+        (v["object"].as_str(), v["model"].as_str()),
+        (Some("text_completion"), Some("instruct"))
+    );
+    assert!(v["prompt_filter_results"].is_array());
+    assert_eq!(
+        v["choices"][0]["content_filter_results"],
+        completion_results(false)
+    );
+
+    let got = post(
+        &url(
+            &server,
+            &format!("/openai/deployments/emb/embeddings?{VERSION}"),
+        ),
+        r#"{"input": "vector me"}"#,
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.json()["model"], "emb");
+    assert!(got.json().get("prompt_filter_results").is_none());
+
+    let got = post(
+        &url(&server, "/openai/responses?api-version=2025-04-01-preview"),
+        r#"{"model": "gpt-4o", "input": "respond"}"#,
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.json()["object"], "response");
+
+    let got = get_with(&url(&server, &format!("/openai/models?{VERSION}")), &[]);
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.json()["object"], "list");
+    assert_eq!(get(&url(&server, "/openai/v1/models")).status, 200);
+}
+
+#[test]
+fn the_rate_limit_speaks_azure_headers_and_body() {
+    let server = start(|c| c.rpm = Some(1));
+    let chat = url(
+        &server,
+        &format!("/openai/deployments/d/chat/completions?{VERSION}"),
+    );
+    let first = post(&chat, &chat_body("x", ""));
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("x-ratelimit-remaining-requests"), Some("0"));
+    assert_eq!(first.header("x-ratelimit-limit-requests"), None);
+    assert_eq!(first.header("x-ratelimit-reset-requests"), None);
+    let limited = post(&chat, &chat_body("x", ""));
+    assert_eq!(limited.status, 429);
+    let e = &limited.json()["error"];
+    assert_eq!(e["code"], "429");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("Please retry after"),
+        "{e}"
+    );
+    assert!(limited.header("retry-after-ms").is_some());
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(limited.header("x-ratelimit-remaining-requests"), Some("0"));
+}
