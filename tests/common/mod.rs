@@ -1,6 +1,7 @@
 //! Shared test helpers: start oaimock in-process or as the real binary on port 0, and talk HTTP to it.
 #![allow(dead_code)]
 
+pub(crate) mod azure;
 pub(crate) mod hostile;
 
 use std::io::{BufRead, BufReader, Read, Write};
