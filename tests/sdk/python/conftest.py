@@ -39,7 +39,7 @@ SDK_VERSION = tuple(int(part) for part in re.findall(r"\d+", openai.__version__)
 HAS_RESPONSES = importlib.util.find_spec("openai.resources.responses") is not None
 NOT_COLLECTED = {}
 if not HAS_RESPONSES:
-    for _name in ("test_responses.py", "test_responses_tools.py", "test_responses_agents.py"):
+    for _name in ("test_responses.py", "test_responses_tools.py", "test_responses_agents.py", "test_azure_responses.py"):
         NOT_COLLECTED[_name] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
 collect_ignore = list(NOT_COLLECTED)
 
@@ -452,7 +452,121 @@ def _stream_error_ends(where, events, i):
     assert rest in ([], [None]), f"{where}: events after the stream's error event: {rest[:3]}"
 
 
+# ---------------------------------------------------------------- Azure
+
+# An Azure path and the OpenAI path it stands for: /openai/deployments/{name}/X, /openai/v1/X and
+# /openai/X all carry the body of /v1/X, plus Azure's own fields.
+AZURE_PATH = re.compile(r"/openai(?:/deployments/[^/]+|/v1)?(?=/)")
+
+_SEVERITY = {
+    "type": "object",
+    "required": ["filtered", "severity"],
+    "properties": {"filtered": {"type": "boolean"}, "severity": {"enum": ["safe", "low", "medium", "high"]}},
+    "additionalProperties": False,
+}
+_DETECTED = {
+    "type": "object",
+    "required": ["filtered", "detected"],
+    "properties": {"filtered": {"type": "boolean"}, "detected": {"type": "boolean"}},
+    "additionalProperties": False,
+}
+_CATEGORIES = {name: _SEVERITY for name in ("hate", "self_harm", "sexual", "violence")}
+# Azure's data-plane spec (azure-rest-api-specs, inference.json): contentFilterPromptResults and
+# contentFilterChoiceResults; a streamed chunk without text carries an empty object.
+AZURE_SCHEMAS = {
+    "prompt_filter_results": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "required": ["prompt_index", "content_filter_results"],
+            "additionalProperties": False,
+            "properties": {
+                "prompt_index": {"type": "integer", "minimum": 0},
+                "content_filter_results": {
+                    "type": "object",
+                    "properties": {**_CATEGORIES, "jailbreak": _DETECTED},
+                    "additionalProperties": False,
+                },
+            },
+        },
+    },
+    "content_filter_results": {
+        "type": "object",
+        "properties": {**_CATEGORIES, "protected_material_code": _DETECTED, "protected_material_text": _DETECTED},
+        "additionalProperties": False,
+    },
+    # Azure's own errors: {"code", "message"}, or the content filter's 400 with its innererror.
+    "error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "null"},
+                    "param": {"type": ["string", "null"]},
+                    "status": {"type": "integer"},
+                    "innererror": {
+                        "type": "object",
+                        "required": ["code", "content_filter_result"],
+                        "properties": {
+                            "code": {"const": "ResponsibleAIPolicyViolation"},
+                            "content_filter_result": {
+                                "type": "object",
+                                "properties": {**_CATEGORIES, "jailbreak": _DETECTED},
+                                "additionalProperties": False,
+                            },
+                        },
+                    },
+                },
+                "additionalProperties": False,
+            }
+        },
+    },
+}
+
+
+def validate_azure(name, instance):
+    import jsonschema
+
+    errors = list(jsonschema.Draft202012Validator(AZURE_SCHEMAS[name]).iter_errors(instance))
+    assert not errors, f"not Azure's {name}: {errors[0].message}: {json.dumps(instance)[:400]}"
+
+
+def strip_azure(body, where):
+    """Checks and removes Azure's content-filter fields, leaving the OpenAI body. Returns None for
+    Azure's first stream chunk (prompt results, empty choices), which has no OpenAI schema."""
+    if "prompt_filter_results" in body:
+        validate_azure("prompt_filter_results", body.pop("prompt_filter_results"))
+        if body.get("choices") == [] and body.get("object") == "":
+            assert body == {"choices": [], "created": 0, "id": "", "model": "", "object": ""}, f"{where}: {body}"
+            return None
+    for choice in body.get("choices") or []:
+        if "content_filter_results" in choice:
+            validate_azure("content_filter_results", choice.pop("content_filter_results"))
+    return body
+
+
+def _check_azure_error(exchange, where):
+    """An Azure route's error: OpenAI's envelope when a family refused the body, else Azure's."""
+    body = json.loads(bytes(exchange.body))
+    if isinstance(body.get("error", {}).get("type"), str):
+        validate("ErrorResponse", body)
+    else:
+        validate_azure("error", body)
+
+
 def check_exchange(exchange):
+    azure = AZURE_PATH.match(exchange.path)
+    if azure and exchange.status >= 400:
+        return _check_azure_error(exchange, f"{exchange.method} {exchange.path} -> {exchange.status}")
+    if azure:
+        exchange.path = exchange.path[azure.end():]
     where = f"{exchange.method} {exchange.path} -> {exchange.status}"
     if exchange.path.startswith("/_oaimock/") and exchange.status < 400:
         # oaimock's own admin API (journal, fixtures, reset): no OpenAI schema, but JSON.
@@ -494,7 +608,9 @@ def check_exchange(exchange):
                 # A mid-stream error is the error envelope as an event, not a chunk.
                 validate("ErrorResponse", event)
                 _stream_error_ends(where, events, i)
-            else:
+            elif not azure:
+                validate(name, event)
+            elif (event := strip_azure(event, where)) is not None:
                 validate(name, event)
     else:
         assert re.fullmatch(r"application/json(; *charset=utf-8)?", exchange.content_type, re.I), (
@@ -503,6 +619,8 @@ def check_exchange(exchange):
         body = json.loads(bytes(exchange.body))
         if name == "CreateEmbeddingResponse":
             body = embeddings_as_floats(body, (exchange.request_json or {}).get("encoding_format", "float"))
+        if azure:
+            body = strip_azure(body, where)
         validate(name, body)
 
 
