@@ -47,7 +47,7 @@ const FLAGS: &[Flag] = &[
     Flag {
         name: "api-key",
         value: Some("KEY"),
-        help: "require `Authorization: Bearer KEY` (401 otherwise)",
+        help: "require `Authorization: Bearer KEY` (or `api-key: KEY` on Azure routes)",
     },
     Flag {
         name: "max-body-bytes",

@@ -102,3 +102,38 @@ fn redact_header_repeats_and_on_the_command_line_replaces_its_variable() {
         "--redact-header: expected a header name, got 'a b'"
     );
 }
+
+#[test]
+fn azure_deployments_are_pairs_within_their_limits() {
+    let c = serve(
+        &[
+            "--azure-deployments",
+            "prod=gpt-4o, emb = text-embedding-3-small",
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        c.azure_deployments,
+        vec![
+            ("prod".to_string(), "gpt-4o".to_string()),
+            ("emb".to_string(), "text-embedding-3-small".to_string())
+        ]
+    );
+    let c = serve(&[], &[("OAIMOCK_AZURE_DEPLOYMENTS", "a=b")]).unwrap();
+    assert_eq!(c.azure_deployments.len(), 1);
+    assert!(
+        serve(&["--azure-deployments", "nomodel"], &[])
+            .unwrap_err()
+            .contains("deployment=model")
+    );
+    let long = format!("{}=m", "d".repeat(65));
+    assert!(
+        serve(&["--azure-deployments", &long], &[])
+            .unwrap_err()
+            .contains("1 to 64 bytes")
+    );
+    let many: Vec<String> = (0..1001).map(|i| format!("d{i}=m")).collect();
+    let err = serve(&["--azure-deployments", &many.join(",")], &[]).unwrap_err();
+    assert!(err.contains("limit of 1000"), "{err}");
+}
