@@ -49,10 +49,11 @@ impl Request for ChatRequest {
         if items.is_empty() {
             return Err(f.invalid_value("messages", "empty array. Expected an array with minimum length 1, but got an empty array instead."));
         }
+        let mut called = Vec::new();
         let messages = items
             .iter()
             .enumerate()
-            .map(|(i, m)| parse_message(&f, i, m))
+            .map(|(i, m)| parse_message(&f, i, m, &mut called))
             .collect::<Result<Vec<_>, _>>()?;
 
         sampling::check(&f)?;
@@ -78,6 +79,7 @@ impl Request for ChatRequest {
             model,
             conversation: Conversation {
                 messages,
+                called,
                 tools,
                 tool_choice,
                 format,
@@ -115,6 +117,7 @@ impl ChatRequest {
             model: plain.model.to_string(),
             conversation: Conversation {
                 messages,
+                called: Vec::new(),
                 tools: Vec::new(),
                 tool_choice: ToolChoice::None,
                 format: Format::Text,
@@ -140,7 +143,13 @@ fn role(name: &str) -> Option<Role> {
     })
 }
 
-fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiError> {
+/// One message; the names of the functions an assistant message calls go into `called`.
+fn parse_message(
+    f: &Fields,
+    i: usize,
+    value: &Value,
+    called: &mut Vec<String>,
+) -> Result<Message, ApiError> {
     let Value::Object(obj) = value else {
         return Err(f.wrong_type(&format!("messages[{i}]"), "an object", value));
     };
@@ -166,7 +175,22 @@ fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiErro
     if name == "tool" {
         m.required_string("tool_call_id")?;
     }
+    if role == Role::Assistant {
+        called.extend(call_names(obj));
+    }
     Ok(Message::new(role, text))
+}
+
+/// The function names an assistant message calls: each `tool_calls[].function.name`, and the
+/// deprecated `function_call.name`. Read leniently: only the names matter to the mock.
+fn call_names(obj: &Map<String, Value>) -> impl Iterator<Item = String> + '_ {
+    let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
+    let calls = obj.get("tool_calls").and_then(Value::as_array);
+    let tool_calls = calls
+        .into_iter()
+        .flatten()
+        .filter_map(move |c| c.get("function").and_then(name));
+    tool_calls.chain(obj.get("function_call").and_then(name))
 }
 
 /// Joins the text of `text` parts (and `refusal` parts); image, audio and file parts add nothing.

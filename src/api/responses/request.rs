@@ -39,7 +39,7 @@ impl Request for ResponseRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
-        let messages = parse_input(&f)?;
+        let (messages, called) = parse_input(&f)?;
         let instructions = f.string("instructions")?.map(str::to_string);
         let max_output_tokens = f.integer("max_output_tokens", 16, i64::MAX)?;
         let temperature = f.number("temperature", 0.0, 2.0)?.unwrap_or(1.0);
@@ -104,6 +104,7 @@ impl Request for ResponseRequest {
             model,
             conversation: Conversation {
                 messages,
+                called,
                 tools: functions,
                 tool_choice: choice,
                 format,
@@ -125,19 +126,26 @@ impl Request for ResponseRequest {
     }
 }
 
-/// `input`: a string (one user message) or a list of items.
-fn parse_input(f: &Fields) -> Result<Vec<Message>, ApiError> {
+/// `input`: a string (one user message) or a list of items; with the names of the functions
+/// its `function_call` items called, in order.
+fn parse_input(f: &Fields) -> Result<(Vec<Message>, Vec<String>), ApiError> {
     match f.get("input") {
         None => Err(f.missing("input")),
-        Some(Value::String(s)) => Ok(vec![Message::new(Role::User, s.as_str())]),
+        Some(Value::String(s)) => Ok((vec![Message::new(Role::User, s.as_str())], Vec::new())),
         Some(Value::Array(items)) => {
             let mut texts = Vec::with_capacity(items.len());
+            let mut called = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if let Some(text) = parse_item(f, i, item)? {
+                    if text.role == Role::Call
+                        && let Some(name) = item.get("name").and_then(Value::as_str)
+                    {
+                        called.push(name.to_string());
+                    }
                     texts.push(text);
                 }
             }
-            Ok(texts)
+            Ok((texts, called))
         }
         Some(other) => Err(f.wrong_type("input", "a string or an array of input items", other)),
     }
