@@ -59,7 +59,7 @@ def test_an_agent_runs_its_tool_then_returns_the_structured_output(start_server,
         requests = sum(1 for message in messages if message.kind == "response")
     else:
         result = agent.run_sync(prompt, usage_limits=LIMITS)
-        output, messages, requests = result.output, result.all_messages(), result.usage().requests
+        output, messages, requests = result.output, result.all_messages(), result.usage.requests
 
     parts = [part for message in messages for part in message.parts if isinstance(part, ToolCallPart)]
     assert [part.tool_name for part in parts] == ["lookup", "final_result"]
@@ -87,7 +87,7 @@ def test_prompted_output_answers_an_instance_of_the_schema_in_the_instructions(s
     assert isinstance(result.output, City)
     assert result.output.name and result.output.country
     assert_inside(result.output.population, 1, 50_000_000)
-    assert result.usage().requests == 1  # no retry after a failed validation
+    assert result.usage.requests == 1  # no retry after a failed validation
     (entry,) = server.journal()
     body = entry["body"]
     # pydantic-ai asked for JSON mode and put the schema in the instructions, not in the format.

@@ -122,7 +122,8 @@ for (const [kind, { model, path }] of Object.entries(KINDS)) {
       const [request] = await journal(server);
       const format = kind === 'chat' ? request.body.response_format : request.body.text.format;
       assert.equal(format.type, 'json_schema');
-      assert.equal(format.schema.properties.visits.minimum, -Number.MAX_SAFE_INTEGER);
+      const schema = kind === 'chat' ? format.json_schema.schema : format.schema;
+      assert.equal(schema.properties.visits.minimum, -Number.MAX_SAFE_INTEGER);
     } finally {
       server.stop();
     }
