@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::api::Request;
 use crate::api::fields::Fields;
+use crate::api::logprobs::MAX_TOP;
 use crate::api::sampling;
 use crate::api::tools::{self, Shape};
 use crate::conversation::{Conversation, Format, Message, Role, ToolChoice};
@@ -23,6 +24,8 @@ pub(super) struct ChatRequest {
     pub stop: Vec<String>,
     pub stream: bool,
     pub include_usage: bool,
+    /// `logprobs: true`: how many `top_logprobs` each token lists (0 unless asked).
+    pub logprobs: Option<usize>,
 }
 
 /// The body most clients send: a model and messages of plain text, and nothing else. Read with
@@ -58,12 +61,14 @@ impl Request for ChatRequest {
 
         sampling::check(&f)?;
         let logprobs = f.boolean("logprobs")?.unwrap_or(false);
-        if f.integer("top_logprobs", 0, 20)?.is_some() && !logprobs {
+        let top = f.integer("top_logprobs", 0, MAX_TOP as i64)?;
+        if top.is_some() && !logprobs {
             return Err(f.invalid_value(
                 "top_logprobs",
                 "'logprobs' must be set to true when 'top_logprobs' is used.",
             ));
         }
+        let logprobs = logprobs.then_some(top.unwrap_or(0) as usize);
         let n = f.integer("n", 1, 128)?.unwrap_or(1) as u32;
         let max_tokens = match f.integer("max_completion_tokens", 1, i64::MAX)? {
             Some(m) => Some(m),
@@ -89,6 +94,7 @@ impl Request for ChatRequest {
             stop,
             stream,
             include_usage,
+            logprobs,
         })
     }
 }
@@ -127,6 +133,7 @@ impl ChatRequest {
             stop: Vec::new(),
             stream: false,
             include_usage: false,
+            logprobs: None,
         })
     }
 }

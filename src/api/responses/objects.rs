@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::request::ResponseRequest;
+use crate::api::logprobs::Entries;
 use crate::conversation::{Call, UsageOverride};
 
 #[derive(Serialize)]
@@ -140,7 +141,7 @@ pub(super) enum Part<'a> {
         kind: &'static str,
         text: &'a str,
         annotations: [(); 0],
-        logprobs: [(); 0],
+        logprobs: Entries<'a>,
     },
     Refusal {
         #[serde(rename = "type")]
@@ -149,12 +150,13 @@ pub(super) enum Part<'a> {
     },
 }
 
-pub(super) fn text_part(text: &str) -> Part<'_> {
+/// An `output_text` part; `logprobs` lists its tokens' when they were asked for, else nothing.
+pub(super) fn text_part<'a>(text: &'a str, logprobs: Option<Entries<'a>>) -> Part<'a> {
     Part::Text {
         kind: "output_text",
         text,
         annotations: [],
-        logprobs: [],
+        logprobs: logprobs.unwrap_or(Entries::new(&[], 0, 0)),
     }
 }
 

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::api::Request;
 use crate::api::fields::Fields;
+use crate::api::logprobs::MAX_TOP;
 use crate::api::tools::{self, Shape};
 use crate::conversation::{Conversation, Message, Role};
 use crate::error::ApiError;
@@ -29,7 +30,12 @@ pub(super) struct ResponseRequest {
     pub tool_choice: Value,
     /// `text.format` as sent, echoed in the response.
     pub text_format: Option<Value>,
+    /// `include` holds `message.output_text.logprobs`: how many `top_logprobs` each token lists.
+    pub logprobs: Option<usize>,
 }
+
+/// The `include` value that asks for the logprobs of output text.
+const LOGPROBS: &str = "message.output_text.logprobs";
 
 impl Request for ResponseRequest {
     fn model(&self) -> &str {
@@ -44,7 +50,15 @@ impl Request for ResponseRequest {
         let max_output_tokens = f.integer("max_output_tokens", 16, i64::MAX)?;
         let temperature = f.number("temperature", 0.0, 2.0)?.unwrap_or(1.0);
         let top_p = f.number("top_p", 0.0, 1.0)?.unwrap_or(1.0);
-        f.integer("top_logprobs", 0, 20)?;
+        let top = f.integer("top_logprobs", 0, MAX_TOP as i64)?.unwrap_or(0) as usize;
+        let mut logprobs = None;
+        for (i, item) in f.array("include")?.into_iter().flatten().enumerate() {
+            match item {
+                Value::String(s) if s == LOGPROBS => logprobs = Some(top),
+                Value::String(_) => {}
+                other => return Err(f.wrong_type(&format!("include[{i}]"), "a string", other)),
+            }
+        }
         f.integer("max_tool_calls", 1, i64::MAX)?;
         f.object("reasoning")?;
         f.object("text")?;
@@ -122,6 +136,7 @@ impl Request for ResponseRequest {
             tools,
             tool_choice,
             text_format,
+            logprobs,
         })
     }
 }
