@@ -25,6 +25,7 @@ mod budget;
 mod node;
 mod numbers;
 pub(crate) mod pattern;
+pub(crate) mod prompted;
 mod values;
 
 use std::borrow::Cow;
