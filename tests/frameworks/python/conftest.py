@@ -77,3 +77,18 @@ def assert_inside(value, low, high):
     """A bounded integer a user would believe: an int strictly between its bounds, not a bound."""
     assert isinstance(value, int) and not isinstance(value, bool), value
     assert low < value < high, f"{value} is not strictly inside [{low}, {high}]"
+
+
+def assert_logprobs(entries, text, top):
+    """Per-token logprobs as the API gives them: one entry per token, the tokens joined are the
+    text, each `logprob` ≤ 0 with the token's UTF-8 `bytes`, and `top` alternatives, best first.
+    Entries may be dicts (LangChain) or the SDK's models (Agents SDK)."""
+    entries = [entry if isinstance(entry, dict) else entry.model_dump() for entry in entries]
+    assert "".join(entry["token"] for entry in entries) == text
+    for entry in entries:
+        assert entry["logprob"] <= 0
+        assert bytes(entry["bytes"]) == entry["token"].encode()
+        alternatives = entry["top_logprobs"]
+        assert len(alternatives) == top
+        assert all(alt["logprob"] <= 0 and bytes(alt["bytes"]) == alt["token"].encode() for alt in alternatives)
+        assert [alt["logprob"] for alt in alternatives] == sorted((alt["logprob"] for alt in alternatives), reverse=True)

@@ -19,7 +19,7 @@ from agents import (
 from agents.items import HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem, ToolCallOutputItem
 from openai import AsyncOpenAI
 
-from conftest import ECHO, MODEL
+from conftest import ECHO, MODEL, assert_logprobs
 
 # Traces would be exported to OpenAI's servers; there is nothing to export them to here.
 set_tracing_disabled(True)
@@ -160,3 +160,30 @@ def test_a_forced_tool_choice_runs_every_tool_until_the_stop_tool(start_server, 
     assert result.final_output == f"final: {calls[1][1]}"
     bodies = [entry["body"] for entry in server.journal()]
     assert [body["tool_choice"] for body in bodies] == ["required", "required"]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["plain", "streamed"])
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_logprobs_reach_the_run_result(start_server, kind, streamed):
+    # `top_logprobs` asks the Responses API for `include: ["message.output_text.logprobs"]` and the
+    # chat API for `logprobs: true`; either way the SDK puts them on the output text.
+    server = start_server()
+    agent = Agent(
+        name="speaker",
+        instructions="Say it.",
+        model=model_for(server, kind),
+        model_settings=ModelSettings(top_logprobs=2),
+    )
+    result, _ = asyncio.run(run(agent, "Say hello to the mock", streamed))
+
+    assert result.final_output == ECHO + "Say hello to the mock"
+    (message,) = result.raw_responses[-1].output
+    (text,) = message.content
+    assert text.text == result.final_output
+    assert_logprobs(text.logprobs, text.text, top=2)
+    (entry,) = server.journal()
+    if kind == "responses":
+        assert entry["body"]["include"] == ["message.output_text.logprobs"]
+    else:
+        assert entry["body"]["logprobs"] is True
+    assert entry["body"]["top_logprobs"] == 2
