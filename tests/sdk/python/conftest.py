@@ -41,9 +41,6 @@ NOT_COLLECTED = {}
 if not HAS_RESPONSES:
     for _name in ("test_responses.py", "test_responses_tools.py", "test_responses_agents.py", "test_azure_responses.py"):
         NOT_COLLECTED[_name] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
-# LangChain's AzureChatOpenAI is installed only with the newest SDK (requirements-latest.txt).
-if importlib.util.find_spec("langchain_openai") is None:
-    NOT_COLLECTED["test_langchain_azure.py"] = "langchain-openai is installed only in the newest SDK's venv"
 collect_ignore = list(NOT_COLLECTED)
 
 
