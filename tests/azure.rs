@@ -245,3 +245,47 @@ fn the_rate_limit_speaks_azure_headers_and_body() {
     assert!(limited.header("retry-after").is_some());
     assert_eq!(limited.header("x-ratelimit-remaining-requests"), Some("0"));
 }
+
+#[test]
+fn an_unknown_deployment_under_strict_models_is_deployment_not_found() {
+    let server = start(|c| {
+        c.strict_models = true;
+        c.azure_deployments = vec![("prod".into(), "gpt-4o".into())];
+    });
+    let chat = |d: &str| {
+        post(
+            &url(
+                &server,
+                &format!("/openai/deployments/{d}/chat/completions?{VERSION}"),
+            ),
+            &chat_body("x", ""),
+        )
+    };
+    assert_eq!(chat("prod").status, 200);
+    let missing = chat("nope");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["error"]["code"], "DeploymentNotFound");
+    // A preflight needs neither a version nor a key.
+    let preflight = common::raw(
+        server.addr(),
+        b"OPTIONS /openai/deployments/prod/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        std::time::Duration::from_secs(5),
+    );
+    assert!(preflight.starts_with("HTTP/1.1 204 "), "{preflight}");
+}
+
+#[test]
+fn responses_streams_get_no_filter_fields_and_keep_their_events() {
+    let server = start(|_| {});
+    let got = post(
+        &url(&server, "/openai/v1/responses"),
+        r#"{"model": "gpt-4o", "input": "stream it", "stream": true}"#,
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert!(
+        got.body.starts_with("event: response.created\n"),
+        "{}",
+        &got.body[..80]
+    );
+    assert!(!got.body.contains("filter_results"));
+}

@@ -78,9 +78,13 @@ pub(super) fn azure_body(call: &Call, answer: &Answer) -> Option<Vec<u8>> {
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
                 .map_or("1", |(_, v)| v.as_str());
+            let scope = call
+                .deployment
+                .as_ref()
+                .map_or_else(String::new, |d| format!(" for deployment {d}"));
             json!({"error": {"code": "429", "message": format!(
-                "Requests to the {} Operation under Azure OpenAI API have exceeded the rate limit of your current OpenAI S0 pricing tier. Please retry after {wait} seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit.",
-                call.deployment.as_deref().unwrap_or("OpenAI"))}})
+                "Requests to the Azure OpenAI API{scope} have exceeded the rate limit of your current OpenAI S0 pricing tier. Please retry after {wait} seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit."
+            )}})
         }
         (404, Some("model_not_found")) if call.deployment.is_some() => {
             json!({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again."}})
