@@ -49,6 +49,7 @@ mod http;
 mod ids;
 mod journal;
 mod pipeline;
+mod recorded;
 mod rule;
 mod schema;
 mod script;
@@ -57,6 +58,7 @@ mod stderr;
 mod sync;
 mod text;
 mod transport;
+mod upstream;
 
 pub use config::Config;
 pub use fixtures::LoadError;

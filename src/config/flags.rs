@@ -135,6 +135,46 @@ const FLAGS: &[Flag] = &[
         help: "turn off the /_oaimock/* admin paths",
     },
     Flag {
+        name: "upstream",
+        value: Some("URL"),
+        help: "forward requests no fixture rule answers to this OpenAI-compatible base URL",
+    },
+    Flag {
+        name: "upstream-key",
+        value: Some("KEY"),
+        help: "send `Authorization: Bearer KEY` upstream instead of the client's own",
+    },
+    Flag {
+        name: "upstream-ca",
+        value: Some("FILE"),
+        help: "PEM file of root certificates for an HTTPS upstream [default: Mozilla's]",
+    },
+    Flag {
+        name: "upstream-connect-timeout-ms",
+        value: Some("MS"),
+        help: "504 when the upstream takes longer to connect [default: 10000, at most 600000]",
+    },
+    Flag {
+        name: "upstream-timeout-ms",
+        value: Some("MS"),
+        help: "504 when the upstream is silent this long [default: 60000, at most 600000]",
+    },
+    Flag {
+        name: "record",
+        value: Some("DIR"),
+        help: "write each forwarded exchange as a fixture rule into DIR",
+    },
+    Flag {
+        name: "record-timing",
+        value: None,
+        help: "recorded streams keep the pause before each event",
+    },
+    Flag {
+        name: "strict",
+        value: None,
+        help: "a request no fixture rule matches is a 400 naming the closest rules",
+    },
+    Flag {
         name: "quiet",
         value: None,
         help: "no access log on stderr",
@@ -315,6 +355,34 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "journal-size" => config.journal_size = number(value, "a count")?,
         "max-scopes" => config.max_scopes = positive(number(value, "a count")?)?,
         "no-admin" => config.no_admin = value == "true",
+        "upstream" if value.is_empty() => config.upstream = None,
+        "upstream" => {
+            let url = value.trim_end_matches('/');
+            let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+            if !scheme_ok || url.len() <= "https://".len() {
+                return Err(format!(
+                    "expected an http:// or https:// URL, got '{value}'"
+                ));
+            }
+            if url.starts_with("https://") && !cfg!(feature = "tls") {
+                return Err("https:// needs the `tls` feature (built without it)".into());
+            }
+            config.upstream = Some(url.to_string());
+        }
+        "upstream-key" if value.is_empty() => config.upstream_key = None,
+        "upstream-key" => config.upstream_key = Some(value.to_string()),
+        "upstream-ca" if value.is_empty() => config.upstream_ca = None,
+        "upstream-ca" => config.upstream_ca = Some(PathBuf::from(value)),
+        "upstream-connect-timeout-ms" => {
+            config.upstream_connect_timeout = Duration::from_millis(upstream_ms(value)?)
+        }
+        "upstream-timeout-ms" => {
+            config.upstream_timeout = Duration::from_millis(upstream_ms(value)?)
+        }
+        "record" if value.is_empty() => config.record = None,
+        "record" => config.record = Some(PathBuf::from(value)),
+        "record-timing" => config.record_timing = value == "true",
+        "strict" => config.strict = value == "true",
         "redact-header" => {
             // Several names at once are comma-separated (the only way a variable gives several).
             for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -327,6 +395,16 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         _ => unreachable!("flag table and apply() disagree on --{name}"),
     }
     Ok(())
+}
+
+/// An upstream timeout: above 0, at most `MAX_UPSTREAM_TIMEOUT_MS`.
+fn upstream_ms(value: &str) -> Result<u64, String> {
+    let ms = positive(number(value, "milliseconds")?)?;
+    let most = super::MAX_UPSTREAM_TIMEOUT_MS;
+    if ms > most {
+        return Err(format!("{ms} ms is more than the limit of {most} ms"));
+    }
+    Ok(ms)
 }
 
 fn positive<T: PartialOrd + Default>(n: T) -> Result<T, String> {
