@@ -258,13 +258,12 @@ impl Exchange {
         })
     }
 
-    /// Records a whole body: as JSON when it is JSON, else as text.
+    /// Records a whole body as its exact text (`body_text`): read back through a JSON tree, a
+    /// `body` object would come out with its keys sorted, and a replay would not be the bytes
+    /// the upstream sent.
     pub(crate) fn whole(self, bytes: &[u8]) {
         let mut recorded = self.head();
-        match serde_json::from_slice::<Value>(bytes) {
-            Ok(value) => recorded.insert("body".into(), value),
-            Err(_) => recorded.insert("body_text".into(), json!(String::from_utf8_lossy(bytes))),
-        };
+        recorded.insert("body_text".into(), json!(String::from_utf8_lossy(bytes)));
         let reply = json!({"recorded": recorded});
         self.recorder.add(self.endpoint, self.matcher, reply);
     }
