@@ -42,6 +42,7 @@ mod app;
 pub mod cli;
 mod config;
 mod conversation;
+mod drift;
 mod error;
 mod faults;
 mod fixtures;

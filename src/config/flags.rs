@@ -12,6 +12,8 @@ pub enum Command {
     Serve(Box<Config>),
     /// `oaimock check PATH`: validate fixture files and exit.
     Check(PathBuf),
+    /// `oaimock drift DIR`: compare recordings with the built-in answers and exit.
+    Drift(PathBuf),
     Help,
     Version,
 }
@@ -195,7 +197,7 @@ const FLAGS: &[Flag] = &[
 pub fn help() -> String {
     let mut out = String::from(
         "oaimock: a mock of the OpenAI HTTP API (echoes, scripted replies, faults)\n\n\
-         usage: oaimock [FLAGS]\n       oaimock check PATH   validate fixture files and exit\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
+         usage: oaimock [FLAGS]\n       oaimock check PATH   validate fixture files and exit\n       oaimock drift DIR    compare recordings (--record) with the built-in answers\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
     );
     for flag in FLAGS {
         let left = match flag.value {
@@ -236,11 +238,14 @@ where
     // A repeatable flag on the command line replaces its variable's list rather than adding to it.
     let mut repeated: Vec<&str> = Vec::new();
     let mut args = args.into_iter().peekable();
-    if args.peek().is_some_and(|a| a == "check") {
-        args.next();
+    if let Some(sub) = args.next_if(|a| a == "check" || a == "drift") {
         return match (args.next(), args.next()) {
-            (Some(path), None) if !path.starts_with("--") => Ok(Command::Check(path.into())),
-            _ => Err("usage: oaimock check PATH".into()),
+            (Some(path), None) if !path.starts_with("--") && sub == "check" => {
+                Ok(Command::Check(path.into()))
+            }
+            (Some(path), None) if !path.starts_with("--") => Ok(Command::Drift(path.into())),
+            _ if sub == "check" => Err("usage: oaimock check PATH".into()),
+            _ => Err("usage: oaimock drift DIR".into()),
         };
     }
     while let Some(arg) = args.next() {
