@@ -216,3 +216,86 @@ fn a_stream_is_relayed_event_by_event_as_it_arrives() {
         "events arrived together: {spread:?}"
     );
 }
+
+/// A CONNECT proxy that answers every tunnelled request itself with `{"via": "proxy"}`, and
+/// sends each CONNECT line it saw on the channel.
+fn connect_proxy() -> (std::net::SocketAddr, std::sync::mpsc::Receiver<String>) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (seen, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut head = |reader: &mut BufReader<TcpStream>| {
+                let mut lines = Vec::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        return lines;
+                    }
+                    lines.push(line.trim_end().to_string());
+                }
+            };
+            let connect = head(&mut reader);
+            let _ = seen.send(connect.first().cloned().unwrap_or_default());
+            let mut stream = reader.get_ref().try_clone().unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .unwrap();
+            let request = head(&mut reader);
+            let length: usize = request
+                .iter()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let answer = r#"{"via":"proxy"}"#;
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            stream.write_all(response.as_bytes()).unwrap();
+        }
+    });
+    (addr, lines)
+}
+
+#[test]
+fn https_proxy_and_no_proxy_are_honoured() {
+    let (proxy_addr, connects) = connect_proxy();
+    let upstream = start(|c| c.reply = Some("direct".into()));
+    let upstream_url = upstream.url();
+    let proxy_url = format!("http://{proxy_addr}");
+    let args = ["--upstream", upstream_url.as_str(), "--quiet"];
+    let via = common::Binary::start_with_env(&args, &[("HTTPS_PROXY", proxy_url.as_str())]);
+    let got = post(
+        &format!("{}/v1/chat/completions", via.url),
+        &chat_body("hi", ""),
+    );
+    assert_eq!(got.body, r#"{"via":"proxy"}"#);
+    let host = upstream_url.strip_prefix("http://").unwrap();
+    assert_eq!(connects.recv().unwrap(), format!("CONNECT {host} HTTP/1.1"));
+    // NO_PROXY naming the upstream's host: straight to it, the proxy sees nothing.
+    let direct = common::Binary::start_with_env(
+        &args,
+        &[
+            ("HTTPS_PROXY", proxy_url.as_str()),
+            ("NO_PROXY", "127.0.0.1"),
+        ],
+    );
+    let got = post(
+        &format!("{}/v1/chat/completions", direct.url),
+        &chat_body("hi", ""),
+    );
+    assert_eq!(got.json()["choices"][0]["message"]["content"], "direct");
+    assert!(connects.try_recv().is_err());
+}

@@ -248,3 +248,12 @@ fn strict_replay_names_the_closest_rule_and_where_it_differs() {
     let lenient = start(|c| c.fixtures = Some(dir.to_path_buf()));
     assert_eq!(chat(&lenient, &chat_body("hello there", "")).status, 200);
 }
+
+#[test]
+fn record_without_an_upstream_is_refused_at_start() {
+    let refused = Server::builder()
+        .config(|c| c.record = Some(std::env::temp_dir().join("oaimock-never")))
+        .start();
+    let error = refused.err().expect("refused").to_string();
+    assert!(error.contains("--record needs --upstream"), "{error}");
+}

@@ -76,7 +76,10 @@ impl Upstream {
     /// The client `config` asks for; `Err` names the problem (an unreadable `--upstream-ca`).
     pub(crate) fn new(config: &Config) -> Result<Option<Upstream>, String> {
         let Some(base) = &config.upstream else {
-            return Ok(None);
+            return match config.record {
+                Some(_) => Err("--record needs --upstream (what would it record?)".into()),
+                None => Ok(None),
+            };
         };
         let builder = ureq::Agent::config_builder()
             .http_status_as_error(false)

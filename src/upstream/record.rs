@@ -36,6 +36,10 @@ const KEPT_PREFIXES: &[&str] = &["x-ratelimit-"];
 /// The most rules one recording run writes; later new requests are relayed, not recorded.
 pub(crate) const MAX_RECORDED_RULES: usize = 10_000;
 
+/// The most reply text one recording run holds (each rule's replies are kept to rewrite its file
+/// when a repeat adds one); past it, exchanges are relayed, not recorded.
+pub(crate) const MAX_RECORDED_BYTES: usize = 256 * 1024 * 1024;
+
 /// The request fields each endpoint's matcher holds (when the request has them): what decides
 /// the answer, never ids, timestamps, `user` or `metadata`.
 fn matched_fields(endpoint: Endpoint) -> &'static [&'static str] {
@@ -77,12 +81,19 @@ struct Entry {
     replies: Vec<Value>,
 }
 
-/// Where recordings go and what they keep; the rules of this run, by matcher.
+/// The rules of this run, by matcher, and the reply bytes they hold.
+#[derive(Default)]
+struct Table {
+    rules: HashMap<String, Entry>,
+    bytes: usize,
+}
+
+/// Where recordings go and what they keep; the rules of this run.
 pub(crate) struct Recorder {
     dir: PathBuf,
     timing: bool,
     redact: Vec<String>,
-    rules: Mutex<HashMap<String, Entry>>,
+    table: Mutex<Table>,
 }
 
 impl Recorder {
@@ -92,7 +103,7 @@ impl Recorder {
             dir: dir.to_path_buf(),
             timing: config.record_timing,
             redact: config.redact_headers.clone(),
-            rules: Mutex::new(HashMap::new()),
+            table: Mutex::new(Table::default()),
         })
     }
 
@@ -106,13 +117,23 @@ impl Recorder {
     /// while the file is written, so two replies to one rule are never written out of order.
     fn add(&self, endpoint: Endpoint, matcher: Value, reply: Value) {
         let key = matcher.to_string();
-        let mut rules = lock(&self.rules);
-        if !rules.contains_key(&key) && rules.len() >= MAX_RECORDED_RULES {
+        let size = key.len() + reply.to_string().len();
+        let mut table = lock(&self.table);
+        let full = if !table.rules.contains_key(&key) && table.rules.len() >= MAX_RECORDED_RULES {
+            Some(format!("{MAX_RECORDED_RULES} rules (MAX_RECORDED_RULES)"))
+        } else if table.bytes + size > MAX_RECORDED_BYTES {
+            Some(format!("{MAX_RECORDED_BYTES} bytes (MAX_RECORDED_BYTES)"))
+        } else {
+            None
+        };
+        if let Some(full) = full {
             crate::stderr::line(format!(
-                "oaimock: --record: not recorded, {MAX_RECORDED_RULES} rules already (MAX_RECORDED_RULES)\n"
+                "oaimock: --record: an exchange was relayed but not recorded: this run holds {full} already\n"
             ));
             return;
         }
+        table.bytes += size;
+        let rules = &mut table.rules;
         let streamed = matcher["body"]["stream"] == Value::Bool(true);
         let hash = fnv(key.as_bytes());
         let entry = rules.entry(key).or_insert_with(|| {
@@ -128,6 +149,10 @@ impl Recorder {
             }
         });
         if entry.replies.len() >= MAX_SEQUENCE_ITEMS {
+            crate::stderr::line(format!(
+                "oaimock: --record: a repeat was relayed but not recorded: its rule holds \
+                 {MAX_SEQUENCE_ITEMS} replies (MAX_SEQUENCE_ITEMS)\n"
+            ));
             return;
         }
         entry.replies.push(reply);
