@@ -53,9 +53,10 @@ pub fn drift(dir: &Path) -> ExitCode {
     };
     let mut stdout = std::io::stdout().lock();
     if report.is_empty() {
+        let plural = if compared == 1 { "" } else { "s" };
         let _ = writeln!(
             stdout,
-            "{}: no drift in {compared} recorded exchanges",
+            "{}: no drift in {compared} recorded exchange{plural}",
             dir.display()
         );
         return ExitCode::SUCCESS;

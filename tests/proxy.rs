@@ -231,7 +231,7 @@ fn connect_proxy() -> (std::net::SocketAddr, std::sync::mpsc::Receiver<String>) 
                 .set_read_timeout(Some(Duration::from_secs(10)))
                 .unwrap();
             let mut reader = BufReader::new(stream);
-            let mut head = |reader: &mut BufReader<TcpStream>| {
+            let head = |reader: &mut BufReader<TcpStream>| {
                 let mut lines = Vec::new();
                 loop {
                     let mut line = String::new();
