@@ -299,3 +299,14 @@ fn https_proxy_and_no_proxy_are_honoured() {
     assert_eq!(got.json()["choices"][0]["message"]["content"], "direct");
     assert!(connects.try_recv().is_err());
 }
+
+#[test]
+fn admin_paths_stay_local_even_when_they_refuse() {
+    // The upstream has no admin paths: forwarded, the bad post would be its 404, not our 400.
+    let upstream = start(|c| c.no_admin = true);
+    let proxy = proxy(&upstream, |_| {});
+    let got = post(&format!("{}/_oaimock/fixtures", proxy.url()), "not json");
+    assert_eq!(got.status, 400, "{}", got.body);
+    assert_eq!(got.error()["code"], "invalid_fixture");
+    assert_eq!(proxy.requests().len(), 0);
+}

@@ -139,7 +139,7 @@ pub(crate) fn answer(
     }
     let handled = catch_unwind(AssertUnwindSafe(|| api::handle(app, &route, head, &body)));
     let forwarded = match (&handled, &app.upstream) {
-        (Ok(Err(e)), Some(upstream)) if forwards(e) => {
+        (Ok(Err(e)), Some(upstream)) if route.is_api() && forwards(e) => {
             Some(upstream.forward(head, route.endpoint(), &body))
         }
         _ => None,
