@@ -257,3 +257,34 @@ fn record_without_an_upstream_is_refused_at_start() {
     let error = refused.err().expect("refused").to_string();
     assert!(error.contains("--record needs --upstream"), "{error}");
 }
+
+#[test]
+fn a_stream_the_upstream_breaks_reaches_the_client_broken_and_is_not_recorded() {
+    let dir = temp_dir("broken");
+    let upstream = start(|_| {});
+    upstream
+        .mount_json(
+            r#"[{"reply": {"text": "one two three four", "fault": {"disconnect_after": 2}}}]"#,
+        )
+        .unwrap();
+    let (base, record) = (upstream.url(), dir.to_path_buf());
+    let proxy = start(move |c| {
+        c.upstream = Some(base);
+        c.record = Some(record);
+    });
+    let request = chat_body("hi", r#""stream":true"#);
+    let raw = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{request}",
+        request.len()
+    );
+    let answer = common::raw(proxy.addr(), raw.as_bytes(), Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("oaimock-upstream-broke\r\n"), "{answer}");
+    assert!(
+        !answer.contains("[DONE]") && !answer.ends_with("0\r\n\r\n"),
+        "{answer}"
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.as_path()).map_or(Vec::new(), |d| d.collect());
+    assert!(files.is_empty(), "a broken stream was recorded: {files:?}");
+}
