@@ -19,8 +19,8 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,15 +29,22 @@ const GROWTH_LIMIT_KIB: i64 = 2048;
 
 fn flag(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn number(name: &str, default: u64) -> u64 {
-    flag(name).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}: {v}")))
+    flag(name).map_or(default, |v| {
+        v.parse().unwrap_or_else(|_| panic!("{name}: {v}"))
+    })
 }
 
 fn addr(name: &str) -> SocketAddr {
-    flag(name).unwrap_or_else(|| panic!("{name} ADDR")).parse().expect("HOST:PORT")
+    flag(name)
+        .unwrap_or_else(|| panic!("{name} ADDR"))
+        .parse()
+        .expect("HOST:PORT")
 }
 
 /// Sends `request` and returns the status and the raw answer (read to the close).
@@ -62,10 +69,15 @@ fn post(path: &str, body: &str) -> Vec<u8> {
 
 /// The arrival of each `data:` event of one streamed chat, from the request's last byte.
 fn arrivals(addr: SocketAddr) -> Vec<Duration> {
-    let body = r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"time me"}]}"#;
+    let body =
+        r#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"time me"}]}"#;
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    stream.write_all(&post("/v1/chat/completions", body)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+        .write_all(&post("/v1/chat/completions", body))
+        .unwrap();
     let sent = Instant::now();
     let mut times = Vec::new();
     for line in BufReader::new(stream).lines() {
@@ -95,7 +107,11 @@ fn timing() -> ExitCode {
     for _ in 0..streams {
         let direct = arrivals(upstream);
         let relayed = arrivals(proxy);
-        assert_eq!(direct.len(), relayed.len(), "the proxy changed the event count");
+        assert_eq!(
+            direct.len(),
+            relayed.len(),
+            "the proxy changed the event count"
+        );
         events = direct.len();
         first.push((relayed[0].as_secs_f64() - direct[0].as_secs_f64()).abs());
         for i in 1..direct.len() {
@@ -106,9 +122,17 @@ fn timing() -> ExitCode {
     }
     let worst = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
     println!("streams {streams} events_per_stream {events}");
-    for (name, v) in [("first_event_extra_ms", &first), ("gap_difference_ms", &gaps)] {
+    for (name, v) in [
+        ("first_event_extra_ms", &first),
+        ("gap_difference_ms", &gaps),
+    ] {
         let q = |q| ms(quantile(v.clone(), q));
-        println!("{name} median {} p95 {} worst {}", q(0.5), q(0.95), ms(worst(v)));
+        println!(
+            "{name} median {} p95 {} worst {}",
+            q(0.5),
+            q(0.95),
+            ms(worst(v))
+        );
     }
     ExitCode::SUCCESS
 }
@@ -130,17 +154,37 @@ fn sample(pid: u32) -> (i64, i64, i64) {
 /// One request of the mix: what to send, the status and a marker the answer must hold.
 fn request(n: usize) -> (Vec<u8>, u16, &'static str) {
     let chat = |extra: &str, text: &str| {
-        format!(r#"{{"model":"gpt-4o-mini"{extra},"messages":[{{"role":"user","content":"{text}"}}]}}"#)
+        format!(
+            r#"{{"model":"gpt-4o-mini"{extra},"messages":[{{"role":"user","content":"{text}"}}]}}"#
+        )
     };
     match n % 5 {
-        0 => (post("/v1/chat/completions", &chat("", "plain")), 200, "chat.completion"),
-        1 => (post("/v1/chat/completions", &chat(r#","stream":true"#, "streamed")), 200, "data: [DONE]"),
+        0 => (
+            post("/v1/chat/completions", &chat("", "plain")),
+            200,
+            "chat.completion",
+        ),
+        1 => (
+            post(
+                "/v1/chat/completions",
+                &chat(r#","stream":true"#, "streamed"),
+            ),
+            200,
+            "data: [DONE]",
+        ),
         2 => (
-            post("/v1/responses", r#"{"model":"gpt-4o","input":"hi","stream":true}"#),
+            post(
+                "/v1/responses",
+                r#"{"model":"gpt-4o","input":"hi","stream":true}"#,
+            ),
             200,
             "response.completed",
         ),
-        3 => (post("/v1/chat/completions", &chat("", "limit")), 429, "retry-after: 2"),
+        3 => (
+            post("/v1/chat/completions", &chat("", "limit")),
+            429,
+            "retry-after: 2",
+        ),
         _ => (
             b"GET /v1/files HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".to_vec(),
             404,
@@ -186,16 +230,30 @@ fn soak() -> ExitCode {
     let mut bad = run(proxy, warmup, clients);
     thread::sleep(settle);
     let base = sample(pid);
-    println!("baseline threads {} fds {} rss_kib {}", base.0, base.1, base.2);
+    println!(
+        "baseline threads {} fds {} rss_kib {}",
+        base.0, base.1, base.2
+    );
     bad += run(proxy, requests, clients);
     thread::sleep(settle);
     let end = sample(pid);
     println!("end threads {} fds {} rss_kib {}", end.0, end.1, end.2);
     let growth = end.2 - base.2;
-    println!("requests {} mismatches {bad} seconds {:.1}", warmup + requests, started.elapsed().as_secs_f64());
+    println!(
+        "requests {} mismatches {bad} seconds {:.1}",
+        warmup + requests,
+        started.elapsed().as_secs_f64()
+    );
     let pass = bad == 0 && end.0 <= base.0 && end.1 <= base.1 && growth < GROWTH_LIMIT_KIB;
-    println!("verdict {} (rss growth {growth} KiB, limit {GROWTH_LIMIT_KIB})", if pass { "pass" } else { "FAIL" });
-    if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    println!(
+        "verdict {} (rss growth {growth} KiB, limit {GROWTH_LIMIT_KIB})",
+        if pass { "pass" } else { "FAIL" }
+    );
+    if pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn main() -> ExitCode {
@@ -203,7 +261,9 @@ fn main() -> ExitCode {
         Some("timing") => timing(),
         Some("soak") => soak(),
         _ => {
-            eprintln!("usage: proxybench timing --upstream ADDR --proxy ADDR | soak --proxy ADDR --pid PID");
+            eprintln!(
+                "usage: proxybench timing --upstream ADDR --proxy ADDR | soak --proxy ADDR --pid PID"
+            );
             ExitCode::from(2)
         }
     }
