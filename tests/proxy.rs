@@ -310,3 +310,18 @@ fn admin_paths_stay_local_even_when_they_refuse() {
     assert_eq!(got.error()["code"], "invalid_fixture");
     assert_eq!(proxy.requests().len(), 0);
 }
+
+#[test]
+fn an_upstream_ca_file_without_certificates_stops_the_start() {
+    let path = std::env::temp_dir().join(format!("oaimock-not-a-ca-{}.pem", std::process::id()));
+    std::fs::write(&path, "not a certificate\n").unwrap();
+    let started = oaimock::Server::builder()
+        .config(|c| {
+            c.upstream = Some("https://localhost:1".into());
+            c.upstream_ca = Some(path.clone());
+        })
+        .start();
+    let _ = std::fs::remove_file(&path);
+    let error = started.err().expect("refused").to_string();
+    assert!(error.contains("no PEM certificate in the file"), "{error}");
+}
