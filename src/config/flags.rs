@@ -28,12 +28,14 @@ pub fn help() -> String {
         "oaimock: a mock of the OpenAI HTTP API (echoes, scripted replies, faults)\n\n\
          usage: oaimock [FLAGS]\n       oaimock check PATH   validate fixture files and exit\n       oaimock drift DIR    compare recordings (--record) with the built-in answers\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
     );
+    let left = |flag: &table::Flag| match flag.value {
+        Some(v) => format!("--{} {}", flag.name, v),
+        None => format!("--{}", flag.name),
+    };
+    // One column for the flags, as wide as the longest.
+    let width = FLAGS.iter().map(|f| left(f).len()).max().unwrap_or(0);
     for flag in FLAGS {
-        let left = match flag.value {
-            Some(v) => format!("--{} {}", flag.name, v),
-            None => format!("--{}", flag.name),
-        };
-        out.push_str(&format!("  {left:<26} {}\n", flag.help));
+        out.push_str(&format!("  {:<width$} {}\n", left(flag), flag.help));
     }
     out
 }

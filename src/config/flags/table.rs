@@ -121,27 +121,27 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         name: "upstream",
         value: Some("URL"),
-        help: "forward requests no fixture rule answers to this OpenAI-compatible base URL",
+        help: "forward what no fixture rule answers to this OpenAI-compatible base",
     },
     Flag {
         name: "upstream-key",
         value: Some("KEY"),
-        help: "send `Authorization: Bearer KEY` upstream instead of the client's own",
+        help: "send `Authorization: Bearer KEY` upstream, not the client's",
     },
     Flag {
         name: "upstream-ca",
         value: Some("FILE"),
-        help: "PEM file of root certificates for an HTTPS upstream [default: Mozilla's]",
+        help: "PEM root certificates for HTTPS [default: Mozilla's]",
     },
     Flag {
         name: "upstream-connect-timeout-ms",
         value: Some("MS"),
-        help: "504 when the upstream takes longer to connect [default: 10000, at most 600000]",
+        help: "504 when connecting upstream takes longer [default: 10000]",
     },
     Flag {
         name: "upstream-timeout-ms",
         value: Some("MS"),
-        help: "504 when the upstream is silent this long [default: 60000, at most 600000]",
+        help: "504 when the upstream is silent this long [default: 60000]",
     },
     Flag {
         name: "record",
@@ -156,7 +156,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         name: "strict",
         value: None,
-        help: "a request no fixture rule matches is a 400 naming the closest rules",
+        help: "an unmatched request is a 400 naming the closest rules",
     },
     Flag {
         name: "quiet",
