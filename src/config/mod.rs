@@ -41,7 +41,8 @@ pub struct Config {
     pub journal_size: usize,
     /// `--no-admin`: no `/_oaimock/*` admin paths.
     pub no_admin: bool,
-    /// `--redact-header` (repeatable): more headers whose values the journal redacts, besides
+    /// `--redact-header` (repeatable): more headers whose values the journal redacts (and that
+    /// `--record` never writes, though it keeps only a fixed list of names anyway), besides
     /// `authorization`, `proxy-authorization`, `api-key`, `x-api-key`, `x-goog-api-key`,
     /// `cookie` and `set-cookie`.
     pub redact_headers: Vec<String>,

@@ -111,7 +111,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         name: "redact-header",
         value: Some("NAME"),
-        help: "redact this header's value in the journal too (repeatable)",
+        help: "also redact this header in the journal, never record it (repeatable)",
     },
     Flag {
         name: "no-admin",
