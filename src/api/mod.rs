@@ -6,6 +6,7 @@ pub(crate) mod chat;
 pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod logprobs;
 pub(crate) mod models;
 pub(crate) mod prompts;
 pub(crate) mod responses;
