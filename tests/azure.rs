@@ -289,3 +289,49 @@ fn responses_streams_get_no_filter_fields_and_keep_their_events() {
     );
     assert!(!got.body.contains("filter_results"));
 }
+
+#[test]
+fn through_an_upstream_azure_answers_are_relayed_as_they_came() {
+    // The upstream is an oaimock too: its Azure answer already carries the filter fields and
+    // headers, which the proxy must not add twice.
+    let upstream = start(|_| {});
+    let proxy = start(|c| c.upstream = Some(upstream.url()));
+    let got = post(
+        &url(
+            &proxy,
+            &format!("/openai/deployments/d/chat/completions?{VERSION}"),
+        ),
+        &chat_body("relayed", r#""stream":true"#),
+    );
+    assert_eq!(got.status, 200, "{}", got.body);
+    let chunks = got.chunks();
+    let leads = chunks.iter().filter(|c| c["object"] == "").count();
+    assert_eq!(leads, 1, "{}", got.body);
+    let apim = got
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "apim-request-id")
+        .count();
+    assert_eq!(apim, 1);
+    assert_eq!(
+        upstream.requests()[0].path,
+        "/openai/deployments/d/chat/completions"
+    );
+    let unknown = post(
+        &url(
+            &proxy,
+            &format!("/openai/deployments/d/extensions/chat?{VERSION}"),
+        ),
+        "{}",
+    );
+    assert_eq!(
+        unknown.json(),
+        json!({"error": {"code": "404", "message": "Resource not found"}})
+    );
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[1].answered_by, "upstream",
+        "the unknown Azure path went upstream"
+    );
+}

@@ -40,6 +40,8 @@ pub(crate) enum Route {
     Preflight,
     /// The journal, run-time fixtures and reset under `/_oaimock/`.
     Admin(Admin),
+    /// Any other method and path, with `--upstream`: forwarded as it is.
+    Upstream,
 }
 
 impl Route {
@@ -52,6 +54,7 @@ impl Route {
                 | Route::Embeddings
                 | Route::Responses
                 | Route::Admin(Admin::AddFixtures)
+                | Route::Upstream
         )
     }
 
@@ -70,7 +73,20 @@ impl Route {
                 | Route::Responses
                 | Route::ListModels
                 | Route::RetrieveModel(_)
+                | Route::Upstream
         )
+    }
+
+    /// The endpoint family the route belongs to, for the four that fixture rules answer.
+    pub(crate) fn endpoint(&self) -> Option<crate::conversation::Endpoint> {
+        use crate::conversation::Endpoint;
+        match self {
+            Route::ChatCompletions => Some(Endpoint::Chat),
+            Route::Completions => Some(Endpoint::Completions),
+            Route::Embeddings => Some(Endpoint::Embeddings),
+            Route::Responses => Some(Endpoint::Responses),
+            _ => None,
+        }
     }
 }
 
@@ -268,6 +284,13 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        // With --upstream, the models are the upstream's, and any other path is its to answer.
+        Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
+            if app.config.upstream.is_some() =>
+        {
+            Err(ApiError::unmatched())
+        }
+        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path)),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Answer::json(&Health {

@@ -132,7 +132,7 @@ pub(crate) fn apply(filter: Option<Filter>, answer: &mut Answer) {
                 stream.events.insert(0, Event::json(None, &lead, false));
             }
         }
-        Body::Data(..) | Body::Empty => {}
+        Body::Data(..) | Body::Empty | Body::Relay(_) => {}
     }
 }
 

@@ -103,6 +103,8 @@ fn admit_parsed(app: &App, head: &Head, parsed: Parsed<'_>) -> Result<(Route, Ca
     let route = match api::route(&head.method, parsed.rest) {
         Ok(route) if route.is_api() || route == Route::Preflight => route,
         Ok(_) => return Err(errors::not_found()),
+        // With --upstream, an Azure path oaimock does not serve is the upstream's, as it came.
+        Err(e) if e.status == 404 && app.upstream.is_some() => Route::Upstream,
         Err(e) if e.status == 404 => return Err(errors::not_found()),
         Err(e) => return Err(Box::new(Answer::error(e))),
     };

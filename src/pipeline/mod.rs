@@ -79,7 +79,15 @@ pub(crate) fn admit(app: &App, head: &Head) -> Result<Admitted, Box<Answer>> {
         }
         None => {
             azure::refuse_outside(head).map_err(refuse)?;
-            (api::route(&head.method, &head.path).map_err(refuse)?, None)
+            let route = match api::route(&head.method, &head.path) {
+                Ok(route) => route,
+                // With --upstream, a path oaimock does not know is the upstream's (never an admin one).
+                Err(_) if app.upstream.is_some() && !head.path.starts_with("/_oaimock") => {
+                    Route::Upstream
+                }
+                Err(e) => return Err(refuse(e)),
+            };
+            (route, None)
         }
     };
     let admin = guards::is_admin(&route, head);
@@ -114,8 +122,8 @@ pub(crate) fn answer(
 ) -> (Answer, Exchange) {
     let call = admitted.azure.clone();
     let (mut answer, exchange) = answer_openai(app, head, admitted, body);
-    if let Some(call) = &call {
-        azure::finish(call, &mut answer);
+    if let Some(call) = call.filter(|_| answer.source.as_deref() != Some("upstream")) {
+        azure::finish(&call, &mut answer);
     }
     (answer, exchange)
 }
@@ -164,15 +172,22 @@ fn answer_openai(app: &App, head: &Head, admitted: Admitted, body: Vec<u8>) -> (
         exchange.body = body;
         return (answer, exchange);
     }
-    // On a deployment route the family reads the deployment's model; the journal keeps the body
-    // as it was sent.
+    // On a deployment route the family reads the deployment's model; the upstream and the journal
+    // get the body as it was sent.
     let rewritten = azure.as_ref().and_then(|call| azure::body(call, &body));
     let input = rewritten.as_deref().unwrap_or(&body);
     let handled = catch_unwind(AssertUnwindSafe(|| api::handle(app, &route, head, input)));
+    let forwarded = match (&handled, &app.upstream) {
+        (Ok(Err(e)), Some(upstream)) if route.is_api() && forwards(e) => {
+            Some(upstream.forward(head, route.endpoint(), &body))
+        }
+        _ => None,
+    };
     if exchange.journaled {
         exchange.body = body;
     }
     let mut answer = match handled {
+        _ if forwarded.is_some() => forwarded.expect("just checked"),
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) => Answer::error(e),
         Err(panic) => {
@@ -184,13 +199,24 @@ fn answer_openai(app: &App, head: &Head, admitted: Admitted, body: Vec<u8>) -> (
             Answer::error(ApiError::internal(&detail))
         }
     };
-    if let Some(call) = &azure {
+    // An upstream's answer (--upstream) is relayed as it came, Azure's fields included.
+    if let Some(call) = azure
+        .as_ref()
+        .filter(|_| answer.source.as_deref() != Some("upstream"))
+    {
         azure::filter::apply(call.filter, &mut answer);
     }
     faults.stream.apply(&mut answer, seed);
     answer.headers.extend(limit_headers);
     answer.cors = !admin;
     (answer, exchange)
+}
+
+/// Whether a handler's error sends the request upstream: no fixture rule matched it, or the
+/// handler refused it before any rule was tried (the upstream is the judge of what it accepts).
+/// A rule's own error or recording is answered here.
+fn forwards(error: &ApiError) -> bool {
+    error.forward || (error.source.is_none() && error.replay.is_none())
 }
 
 /// Records the request in the journal before its answer is written; the entry's number, if kept.
