@@ -146,3 +146,34 @@ fn fixture_rules_filter_the_prompt_or_the_completion() {
     assert_eq!(choice["message"]["content"], "partial");
     assert_eq!(choice["content_filter_results"], completion_results(true));
 }
+
+#[test]
+fn the_prompt_filter_covers_chat_completions_and_responses_not_embeddings() {
+    let server = start(|_| {});
+    let prompt = [("x-oaimock-azure-filter", "prompt")];
+    let responses = post_with(
+        &url(&server, &format!("/openai/responses?{VERSION}")),
+        r#"{"model": "gpt-4o", "input": "x"}"#,
+        &prompt,
+    );
+    assert_eq!(responses.status, 400);
+    assert_eq!(responses.json()["error"]["code"], "content_filter");
+    let completions = post_with(
+        &url(
+            &server,
+            &format!("/openai/deployments/d/completions?{VERSION}"),
+        ),
+        r#"{"prompt": "x"}"#,
+        &prompt,
+    );
+    assert_eq!(completions.status, 400);
+    let embeddings = post_with(
+        &url(
+            &server,
+            &format!("/openai/deployments/d/embeddings?{VERSION}"),
+        ),
+        r#"{"input": "x"}"#,
+        &prompt,
+    );
+    assert_eq!(embeddings.status, 200, "{}", embeddings.body);
+}

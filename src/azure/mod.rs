@@ -239,10 +239,14 @@ pub(crate) fn finish(call: &Call, answer: &mut Answer) {
     }
 }
 
-/// The filtered prompt's 400 when `x-oaimock-azure-filter: prompt` asks for it on a route that
-/// reads a body.
+/// The filtered prompt's 400 when `x-oaimock-azure-filter: prompt` asks for it on a route whose
+/// prompt Azure filters (chat, completions, responses); elsewhere the header changes nothing.
 pub(crate) fn refuse_prompt(call: &Call, route: &Route) -> Option<Answer> {
-    if call.filter != Some(Filter::Prompt) || !route.has_body() {
+    let filtered = matches!(
+        route,
+        Route::ChatCompletions | Route::Completions | Route::Responses
+    );
+    if call.filter != Some(Filter::Prompt) || !filtered {
         return None;
     }
     let mut answer = Answer::new(
