@@ -47,6 +47,7 @@ mod faults;
 mod fixtures;
 mod http;
 mod ids;
+mod imaging;
 mod journal;
 mod pipeline;
 mod rule;
