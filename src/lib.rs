@@ -38,6 +38,8 @@
 
 mod api;
 mod app;
+mod audio;
+mod base64;
 #[doc(hidden)]
 pub mod cli;
 mod config;
@@ -49,6 +51,7 @@ mod http;
 mod ids;
 mod imaging;
 mod journal;
+mod multipart;
 mod pipeline;
 mod rule;
 mod schema;
