@@ -38,6 +38,8 @@ pub(crate) struct App {
     pub journal: Journal,
     /// Whether the `/_oaimock/*` admin paths answer.
     pub admin: bool,
+    /// The images `url` answers point to, bounded in count, bytes and age.
+    pub images: crate::imaging::store::Gallery,
 }
 
 impl App {
@@ -67,6 +69,7 @@ impl App {
             journal: Journal::new(config.journal_size, &config.redact_headers),
             admin: !config.no_admin && (loopback || config.api_key.is_some()),
             runtime_rules: Mutex::new(Vec::new()),
+            images: Default::default(),
             sequences,
             fingerprint: crate::ids::hex("fp_", 10),
             rules,
@@ -127,6 +130,7 @@ impl App {
         self.limits.reset(scope);
         if scope.is_none() {
             self.chaos.reset();
+            self.images.clear();
         }
         self.journal.clear(scope);
     }

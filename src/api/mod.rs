@@ -8,6 +8,7 @@ pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
 pub(crate) mod form;
+pub(crate) mod images;
 pub(crate) mod models;
 pub(crate) mod prompts;
 pub(crate) mod responses;
@@ -34,6 +35,12 @@ pub(crate) enum Route {
     Responses,
     Transcriptions,
     Translations,
+    ImageGenerations,
+    ImageEdits,
+    ImageVariations,
+    /// `GET /_oaimock/images/{id}`: an image a `url` answer points to (no API key: the API's
+    /// image URLs are signed links anyone holding them may fetch).
+    ImageFile(String),
     ListModels,
     RetrieveModel(String),
     Health,
@@ -63,8 +70,12 @@ impl Route {
             | Route::Completions
             | Route::Embeddings
             | Route::Responses
+            | Route::ImageGenerations
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
-            Route::Transcriptions | Route::Translations => BodyKind::Form,
+            Route::Transcriptions
+            | Route::Translations
+            | Route::ImageEdits
+            | Route::ImageVariations => BodyKind::Form,
             _ => BodyKind::None,
         }
     }
@@ -76,7 +87,7 @@ impl Route {
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub(crate) fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight)
+        !matches!(self, Route::Health | Route::Preflight | Route::ImageFile(_))
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
@@ -89,6 +100,9 @@ impl Route {
                 | Route::Responses
                 | Route::Transcriptions
                 | Route::Translations
+                | Route::ImageGenerations
+                | Route::ImageEdits
+                | Route::ImageVariations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
         )
@@ -104,6 +118,9 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/responses", "POST", Route::Responses),
     ("/audio/transcriptions", "POST", Route::Transcriptions),
     ("/audio/translations", "POST", Route::Translations),
+    ("/images/generations", "POST", Route::ImageGenerations),
+    ("/images/edits", "POST", Route::ImageEdits),
+    ("/images/variations", "POST", Route::ImageVariations),
     ("/models", "GET", Route::ListModels),
     ("/health", "GET", Route::Health),
     ("/_oaimock/panic", "POST", Route::Panic),
@@ -139,7 +156,18 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         bare
     };
     let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
+    // Image files live at oaimock's own path only, without `/v1`.
+    let image = path
+        .strip_prefix("/_oaimock/images/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    if let Some(id) = image {
+        return match method {
+            "OPTIONS" => Ok(Route::Preflight),
+            "GET" | "HEAD" => Ok(Route::ImageFile(id.to_string())),
+            _ => Err(ApiError::method_not_allowed(method, path, "GET")),
+        };
+    }
     if model.is_none() && known().next().is_none() {
         return Err(ApiError::unknown_url(method, path));
     }
@@ -305,6 +333,10 @@ pub(crate) fn handle(
             let translate = *route == Route::Translations;
             audio::transcribe(app, &form, translate, headers)
         }
+        Route::ImageGenerations => images::generations(app, info, body),
+        Route::ImageEdits => images::edits(app, info, &form::parse(info, body)?),
+        Route::ImageVariations => images::variations(app, info, &form::parse(info, body)?),
+        Route::ImageFile(id) => images::file(app, id),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Answer::json(&Health {

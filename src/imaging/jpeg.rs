@@ -39,7 +39,10 @@ pub(crate) fn encode(
         (0x01, &DC_CHROMA),
         (0x11, &AC_CHROMA),
     ];
-    let dht_len: usize = 2 + tables.iter().map(|(_, t)| 17 + t.values.len()).sum::<usize>();
+    let dht_len: usize = 2 + tables
+        .iter()
+        .map(|(_, t)| 17 + t.values.len())
+        .sum::<usize>();
     out.extend_from_slice(&[0xFF, 0xC4]);
     out.extend_from_slice(&(dht_len as u16).to_be_bytes());
     for (class, table) in tables {
@@ -47,9 +50,7 @@ pub(crate) fn encode(
         out.extend_from_slice(table.counts);
         out.extend_from_slice(table.values);
     }
-    out.extend_from_slice(&[
-        0xFF, 0xDA, 0, 12, 3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0,
-    ]);
+    out.extend_from_slice(&[0xFF, 0xDA, 0, 12, 3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0]);
     let codes = [
         (DC_LUMA.codes(), AC_LUMA.codes()),
         (DC_CHROMA.codes(), AC_CHROMA.codes()),
@@ -75,30 +76,55 @@ pub(crate) fn encode(
                 rest[..stride].copy_from_slice(&done[(dy as usize - 1) * stride..]);
             }
         }
+        // A pattern repeats blocks along a row: the same pixels give the same coefficients.
+        let mut last: Option<([u8; 192], [[i32; 64]; 3])> = None;
         for bx in 0..blocks_wide {
-            let mut planes = [[0f32; 64]; 3];
+            let mut pixels = [0u8; 192];
             for dy in 0..8 {
                 for dx in 0..8 {
                     let x = (bx * 8 + dx).min(width as usize - 1);
-                    let px = &strip[dy * stride + x * 3..dy * stride + x * 3 + 3];
-                    let (r, g, b) = (f32::from(px[0]), f32::from(px[1]), f32::from(px[2]));
-                    let i = dy * 8 + dx;
-                    planes[0][i] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0;
-                    planes[1][i] = -0.168_736 * r - 0.331_264 * g + 0.5 * b;
-                    planes[2][i] = 0.5 * r - 0.418_688 * g - 0.081_312 * b;
+                    let at = dy * stride + x * 3;
+                    pixels[(dy * 8 + dx) * 3..][..3].copy_from_slice(&strip[at..at + 3]);
                 }
             }
-            for (c, plane) in planes.iter().enumerate() {
-                let table = if c == 0 { &luma } else { &chroma };
-                let coefficients = quantize(&dct(plane, &basis), table);
+            let coefficients = match &last {
+                Some((seen, done)) if *seen == pixels => *done,
+                _ => {
+                    let done = transform(&pixels, &basis, &luma, &chroma);
+                    last = Some((pixels, done));
+                    done
+                }
+            };
+            for (c, z) in coefficients.iter().enumerate() {
                 let (dc_codes, ac_codes) = &codes[usize::from(c > 0)];
-                writer.block(&coefficients, &mut dc[c], dc_codes, ac_codes);
+                writer.block(z, &mut dc[c], dc_codes, ac_codes);
             }
         }
     }
     let mut out = writer.finish();
     out.extend_from_slice(&[0xFF, 0xD9]);
     out
+}
+
+/// The quantized coefficients of one block of RGB pixels (row by row), per component.
+fn transform(
+    pixels: &[u8; 192],
+    basis: &[[f32; 8]; 8],
+    luma: &[u16; 64],
+    chroma: &[u16; 64],
+) -> [[i32; 64]; 3] {
+    let mut planes = [[0f32; 64]; 3];
+    for (i, px) in pixels.chunks_exact(3).enumerate() {
+        let (r, g, b) = (f32::from(px[0]), f32::from(px[1]), f32::from(px[2]));
+        planes[0][i] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0;
+        planes[1][i] = -0.168_736 * r - 0.331_264 * g + 0.5 * b;
+        planes[2][i] = 0.5 * r - 0.418_688 * g - 0.081_312 * b;
+    }
+    [
+        quantize(&dct(&planes[0], basis), luma),
+        quantize(&dct(&planes[1], basis), chroma),
+        quantize(&dct(&planes[2], basis), chroma),
+    ]
 }
 
 /// A quantization table scaled as the IJG library scales it (`jpeg_quality_scaling`).

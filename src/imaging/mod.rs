@@ -76,7 +76,11 @@ pub(crate) fn encode(
 /// The width and height of a PNG, JPEG or WebP file, read from its header; `None` for anything
 /// else (or a header cut short).
 pub(crate) fn dimensions(data: &[u8]) -> Option<(Format, u32, u32)> {
-    let be16 = |at: usize| Some(u32::from(u16::from_be_bytes(data.get(at..at + 2)?.try_into().ok()?)));
+    let be16 = |at: usize| {
+        Some(u32::from(u16::from_be_bytes(
+            data.get(at..at + 2)?.try_into().ok()?,
+        )))
+    };
     if data.starts_with(b"\x89PNG\r\n\x1a\n") && data.get(12..16) == Some(b"IHDR") {
         let w = u32::from_be_bytes(data.get(16..20)?.try_into().ok()?);
         let h = u32::from_be_bytes(data.get(20..24)?.try_into().ok()?);
@@ -91,10 +95,18 @@ pub(crate) fn dimensions(data: &[u8]) -> Option<(Format, u32, u32)> {
         return match chunk {
             b"VP8L" => {
                 let bits = u32::from_le_bytes(data.get(21..25)?.try_into().ok()?);
-                Some((Format::Webp, (bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+                Some((
+                    Format::Webp,
+                    (bits & 0x3fff) + 1,
+                    ((bits >> 14) & 0x3fff) + 1,
+                ))
             }
             b"VP8X" => Some((Format::Webp, le(24)? + 1, le(27)? + 1)),
-            b"VP8 " => Some((Format::Webp, be16_le(data, 26)? & 0x3fff, be16_le(data, 28)? & 0x3fff)),
+            b"VP8 " => Some((
+                Format::Webp,
+                be16_le(data, 26)? & 0x3fff,
+                be16_le(data, 28)? & 0x3fff,
+            )),
             _ => None,
         };
     }
@@ -118,25 +130,9 @@ pub(crate) fn dimensions(data: &[u8]) -> Option<(Format, u32, u32)> {
 
 /// A little-endian 16-bit value.
 fn be16_le(data: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from(u16::from_le_bytes(data.get(at..at + 2)?.try_into().ok()?)))
-}
-
-/// Standard base64 (`+/` alphabet, `=` padding).
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let at = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (at(0) << 16) | (at(1) << 8) | at(2);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]
-            } else {
-                b'='
-            });
-        }
-    }
-    String::from_utf8(out).expect("base64 is ASCII")
+    Some(u32::from(u16::from_le_bytes(
+        data.get(at..at + 2)?.try_into().ok()?,
+    )))
 }
 
 #[cfg(test)]
@@ -152,13 +148,5 @@ mod tests {
         }
         assert_eq!(dimensions(b"GIF89a"), None);
         assert_eq!(dimensions(b"\x89PNG\r\n\x1a\n"), None);
-    }
-
-    #[test]
-    fn base64_pads() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
     }
 }

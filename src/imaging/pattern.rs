@@ -42,33 +42,47 @@ impl Pattern {
         self
     }
 
-    /// Fills row `y`: RGB (3 bytes a pixel) or RGBA (4).
+    /// Fills row `y`: RGB (3 bytes a pixel) or RGBA (4). Each cell's colour is worked out once.
     pub(crate) fn row(&self, y: u32, line: &mut [u8]) {
         let unit = line.len() / self.width as usize;
         let band = y / self.cell;
-        for (x, px) in line.chunks_exact_mut(unit).enumerate() {
+        let cell_bytes = self.cell as usize * unit;
+        for (column, run) in line.chunks_mut(cell_bytes).enumerate() {
             let shade = if y < self.drawn {
-                (x as u32 / self.cell + band * self.shift) % self.shades
+                (column as u32 + band * self.shift) % self.shades
             } else {
                 0
             };
-            let mut rgba = [0, 0, 0, 0];
-            if !(self.transparent && shade == 0) {
-                let t = shade * 255 / (self.shades - 1);
-                for c in 0..3 {
-                    let (a, b) = (u32::from(self.from[c]), u32::from(self.to[c]));
-                    rgba[c] = ((a * (255 - t) + b * t) / 255) as u8;
-                }
-                rgba[3] = 255;
+            let rgba = self.colour(shade);
+            for px in run.chunks_exact_mut(unit) {
+                px.copy_from_slice(&rgba[..unit]);
             }
-            px.copy_from_slice(&rgba[..unit]);
         }
+    }
+
+    /// The colour of a shade: a step from `from` to `to`; shade 0 is clear when transparent.
+    fn colour(&self, shade: u32) -> [u8; 4] {
+        let mut rgba = [0, 0, 0, 0];
+        if !(self.transparent && shade == 0) {
+            let t = shade * 255 / (self.shades - 1);
+            for ((out, &a), &b) in rgba.iter_mut().zip(&self.from).zip(&self.to) {
+                let (a, b) = (u32::from(a), u32::from(b));
+                *out = ((a * (255 - t) + b * t) / 255) as u8;
+            }
+            rgba[3] = 255;
+        }
+        rgba
     }
 }
 
 /// A 64-bit FNV-1a hash: the seed of a prompt's pattern.
 pub(crate) fn seed(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    seed_bytes(text.as_bytes())
+}
+
+/// [`seed`] of any bytes (an uploaded image).
+pub(crate) fn seed_bytes(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }

@@ -110,5 +110,8 @@ fn every_length_and_distance_code_is_reachable() {
     z.line(&line);
     z.line(&[5; 300]);
     z.finish();
-    assert_eq!(inflate(&out), [&line[..], &line[..], &[5; 300][..]].concat());
+    assert_eq!(
+        inflate(&out),
+        [&line[..], &line[..], &[5; 300][..]].concat()
+    );
 }
