@@ -9,6 +9,7 @@ pub(crate) mod embeddings;
 pub(crate) mod fields;
 pub(crate) mod form;
 pub(crate) mod models;
+pub(crate) mod moderations;
 pub(crate) mod prompts;
 pub(crate) mod responses;
 pub(crate) mod sampling;
@@ -32,6 +33,8 @@ pub(crate) enum Route {
     Completions,
     Embeddings,
     Responses,
+    Moderations,
+    Speech,
     Transcriptions,
     Translations,
     ListModels,
@@ -63,6 +66,8 @@ impl Route {
             | Route::Completions
             | Route::Embeddings
             | Route::Responses
+            | Route::Moderations
+            | Route::Speech
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
             Route::Transcriptions | Route::Translations => BodyKind::Form,
             _ => BodyKind::None,
@@ -87,6 +92,8 @@ impl Route {
                 | Route::Completions
                 | Route::Embeddings
                 | Route::Responses
+                | Route::Moderations
+                | Route::Speech
                 | Route::Transcriptions
                 | Route::Translations
                 | Route::ListModels
@@ -102,6 +109,8 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
+    ("/moderations", "POST", Route::Moderations),
+    ("/audio/speech", "POST", Route::Speech),
     ("/audio/transcriptions", "POST", Route::Transcriptions),
     ("/audio/translations", "POST", Route::Translations),
     ("/models", "GET", Route::ListModels),
@@ -300,6 +309,8 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        Route::Moderations => moderations::handle(app, body, headers),
+        Route::Speech => audio::speech(app, body, headers),
         Route::Transcriptions | Route::Translations => {
             let form = form::parse(info, body)?;
             let translate = *route == Route::Translations;
