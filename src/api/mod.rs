@@ -10,6 +10,7 @@ pub(crate) mod fields;
 pub(crate) mod form;
 pub(crate) mod images;
 pub(crate) mod models;
+pub(crate) mod moderations;
 pub(crate) mod prompts;
 pub(crate) mod responses;
 pub(crate) mod sampling;
@@ -33,6 +34,8 @@ pub(crate) enum Route {
     Completions,
     Embeddings,
     Responses,
+    Moderations,
+    Speech,
     Transcriptions,
     Translations,
     ImageGenerations,
@@ -71,6 +74,8 @@ impl Route {
             | Route::Embeddings
             | Route::Responses
             | Route::ImageGenerations
+            | Route::Moderations
+            | Route::Speech
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
             Route::Transcriptions
             | Route::Translations
@@ -98,6 +103,8 @@ impl Route {
                 | Route::Completions
                 | Route::Embeddings
                 | Route::Responses
+                | Route::Moderations
+                | Route::Speech
                 | Route::Transcriptions
                 | Route::Translations
                 | Route::ImageGenerations
@@ -116,6 +123,8 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
+    ("/moderations", "POST", Route::Moderations),
+    ("/audio/speech", "POST", Route::Speech),
     ("/audio/transcriptions", "POST", Route::Transcriptions),
     ("/audio/translations", "POST", Route::Translations),
     ("/images/generations", "POST", Route::ImageGenerations),
@@ -328,6 +337,8 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        Route::Moderations => moderations::handle(app, body, headers),
+        Route::Speech => audio::speech(app, body, headers),
         Route::Transcriptions | Route::Translations => {
             let form = form::parse(info, body)?;
             let translate = *route == Route::Translations;

@@ -41,6 +41,14 @@ NOT_COLLECTED = {}
 if not HAS_RESPONSES:
     for _name in ("test_responses.py", "test_responses_tools.py"):
         NOT_COLLECTED[_name] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
+# Streamed transcriptions, `include`, speech `instructions` and `stream_format` (the gpt-4o audio
+# models) arrived in openai 1.68.0: test_audio_gpt4o.py is not collected for older SDKs.
+from openai.resources.audio.transcriptions import Transcriptions as _Transcriptions  # noqa: E402
+
+if "stream" not in __import__("inspect").signature(_Transcriptions.create).parameters:
+    NOT_COLLECTED["test_audio_gpt4o.py"] = (
+        f"openai {openai.__version__} has no streamed transcriptions nor speech instructions (they came in 1.68.0)"
+    )
 collect_ignore = list(NOT_COLLECTED)
 
 
@@ -394,10 +402,35 @@ def validate_stream_event(event):
     validate(name, event)
 
 
+# Audio streams are data-only; each event is validated against the schema its `type` names.
+AUDIO_EVENTS = {
+    "speech.audio.delta": "SpeechAudioDeltaEvent",
+    "speech.audio.done": "SpeechAudioDoneEvent",
+    "transcript.text.delta": "TranscriptTextDeltaEvent",
+    "transcript.text.done": "TranscriptTextDoneEvent",
+}
+# What a non-JSON answer may be: speech's audio, and transcripts as text, SRT or WebVTT.
+NON_JSON = {
+    "/audio/speech": re.compile(r"audio/(mpeg|ogg|aac|flac|wav|pcm)"),
+    "/audio/transcriptions": re.compile(r"text/(plain|vtt); charset=utf-8"),
+    "/audio/translations": re.compile(r"text/(plain|vtt); charset=utf-8"),
+}
+
+
 def schema_for(method, path, status, streamed):
     bare = path[len("/v1"):] if path.startswith("/v1/") else path
     if status >= 400:
         return "ErrorResponse"
+    if bare == "/moderations" and not streamed:
+        return "CreateModerationResponse"
+    if bare in ("/audio/speech", "/audio/transcriptions") and streamed:
+        return "AUDIO_EVENTS"
+    if bare == "/audio/speech":
+        return None  # audio bytes, checked by their Content-Type and length
+    if bare == "/audio/transcriptions":
+        return "CreateTranscriptionResponseJson"
+    if bare == "/audio/translations" and not streamed:
+        return "CreateTranslationResponseJson"
     if bare == "/chat/completions":
         return "CreateChatCompletionStreamResponse" if streamed else "CreateChatCompletionResponse"
     if bare == "/completions":
@@ -487,8 +520,16 @@ def check_exchange(exchange):
                 # A mid-stream error is the error envelope as an event, not a chunk.
                 validate("ErrorResponse", event)
                 _stream_error_ends(where, events, i)
+            elif name == "AUDIO_EVENTS":
+                assert event.get("type") in AUDIO_EVENTS, f"{where}: unknown audio event {event.get('type')!r}"
+                validate(AUDIO_EVENTS[event["type"]], event)
             else:
                 validate(name, event)
+    elif exchange.status < 400 and not exchange.content_type.startswith("application/json"):
+        bare = exchange.path[len("/v1"):] if exchange.path.startswith("/v1/") else exchange.path
+        allowed = NON_JSON.get(bare)
+        assert allowed and allowed.fullmatch(exchange.content_type), f"{where}: Content-Type {exchange.content_type!r}"
+        assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
     else:
         assert re.fullmatch(r"application/json(; *charset=utf-8)?", exchange.content_type, re.I), (
             f"{where}: Content-Type {exchange.content_type!r}"
@@ -496,6 +537,10 @@ def check_exchange(exchange):
         body = json.loads(bytes(exchange.body))
         if name == "CreateEmbeddingResponse":
             body = embeddings_as_floats(body, (exchange.request_json or {}).get("encoding_format", "float"))
+        if name in ("CreateTranscriptionResponseJson", "CreateTranslationResponseJson") and "duration" in body:
+            # A multipart request body is streamed, so its response_format is not recorded; the
+            # verbose form is the one with a `duration` (which it requires).
+            name = name.replace("Json", "VerboseJson")
         validate(name, body)
 
 
