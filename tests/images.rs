@@ -470,3 +470,56 @@ fn strict_models_and_hostile_sizes_are_refused_before_any_drawing() {
     }
     assert_eq!(generate(&base, json!({"prompt": "still here"})).status, 200);
 }
+
+#[test]
+fn fixture_rules_script_errors_and_usage_for_image_requests() {
+    let server = oaimock::Server::builder()
+        .rule(
+            oaimock::Rule::new()
+                .endpoint("images")
+                .user_contains("forbidden")
+                .reply_error(400, "Your request was rejected by the safety system."),
+        )
+        .rule(
+            oaimock::Rule::new()
+                .endpoint("images")
+                .user_contains("counted")
+                .reply_text("ignored: the image is drawn from the prompt")
+                .reply_with("usage", json!({"prompt_tokens": 7, "completion_tokens": 9})),
+        )
+        .rule(
+            oaimock::Rule::new()
+                .endpoint("chat")
+                .reply_error(500, "chat only"),
+        )
+        .start()
+        .unwrap();
+    let base = server.url();
+    let got = generate(&base, json!({"prompt": "something forbidden"}));
+    assert_eq!(got.status, 400);
+    assert_eq!(
+        got.error()["message"],
+        "Your request was rejected by the safety system."
+    );
+    let got = generate(&base, json!({"prompt": "counted", "model": "gpt-image-1"}));
+    let usage = &got.json()["usage"];
+    assert_eq!(
+        (
+            &usage["input_tokens"],
+            &usage["output_tokens"],
+            &usage["total_tokens"]
+        ),
+        (&json!(7), &json!(9), &json!(16))
+    );
+    // An edit is matched on its prompt too; a rule for another endpoint does not apply.
+    let png = common::pictures::png_header(64, 64);
+    let got = common::post_form(
+        &format!("{base}/v1/images/edits"),
+        &[
+            common::field("prompt", "forbidden edit"),
+            common::file("image", "a.png", &png),
+        ],
+    );
+    assert_eq!(got.status, 400, "{}", got.body);
+    assert_eq!(generate(&base, json!({"prompt": "fine"})).status, 200);
+}

@@ -9,32 +9,40 @@ mod upload;
 
 use std::borrow::Cow;
 
+use serde_json::{Map, Value};
+
+use crate::api::{self, form};
 use crate::app::App;
+use crate::conversation::{self, Content, Said, View};
 use crate::error::ApiError;
 use crate::http::{Answer, Body, Event, Head};
 use crate::imaging::{self, Pattern, pattern};
 use crate::multipart::Form;
+use crate::script;
 use crate::text;
 use objects::{Image, ImagesResponse, InputDetails, StreamEvent, Usage};
 use request::{Endpoint, Job};
 
 /// `POST /v1/images/generations` (a JSON body).
 pub(crate) fn generations(app: &App, head: &Head, body: &[u8]) -> Result<Answer, ApiError> {
-    let obj = crate::api::fields::parse_object(body)?;
+    let obj = api::fields::parse_object(body)?;
     let job = request::read(&obj, Endpoint::Generations)?;
     app.check_model(&job.model)?;
+    let said = scripted(app, head, &job, &obj)?;
     let seed = pattern::seed(&job.prompt);
-    Ok(render(app, head, &job, seed, 0, "image_generation"))
+    Ok(render(app, head, &said, &job, seed, 0, "image_generation"))
 }
 
 /// `POST /v1/images/edits` (a multipart form: `image` or `image[]`, optional `mask`).
 pub(crate) fn edits(app: &App, head: &Head, form: &Form) -> Result<Answer, ApiError> {
     let upload = upload::read(form, Endpoint::Edits)?;
     app.check_model(&upload.job.model)?;
+    let said = scripted(app, head, &upload.job, &form::to_json(form))?;
     let seed = pattern::seed(&upload.job.prompt) ^ upload.seed;
     Ok(render(
         app,
         head,
+        &said,
         &upload.job,
         seed,
         upload.image_tokens,
@@ -46,7 +54,37 @@ pub(crate) fn edits(app: &App, head: &Head, form: &Form) -> Result<Answer, ApiEr
 pub(crate) fn variations(app: &App, head: &Head, form: &Form) -> Result<Answer, ApiError> {
     let upload = upload::read(form, Endpoint::Variations)?;
     app.check_model(&upload.job.model)?;
-    Ok(render(app, head, &upload.job, upload.seed, 0, "image_edit"))
+    let said = scripted(app, head, &upload.job, &form::to_json(form))?;
+    Ok(render(
+        app,
+        head,
+        &said,
+        &upload.job,
+        upload.seed,
+        0,
+        "image_edit",
+    ))
+}
+
+/// What a fixture rule says about an image request (`endpoint: images`, the prompt as the user's
+/// text): its error, its delays, faults and `usage`; the image itself is always drawn here.
+fn scripted(
+    app: &App,
+    head: &Head,
+    job: &Job,
+    body: &Map<String, Value>,
+) -> Result<Said, ApiError> {
+    let view = View::prompt(
+        conversation::Endpoint::Images,
+        &job.model,
+        &job.prompt,
+        body,
+        &head.headers,
+    );
+    match script::scripted(&app.script(), &view) {
+        Some(said) => said,
+        None => Ok(Said::plain(Content::Text(String::new()))),
+    }
 }
 
 /// `GET /_oaimock/images/{id}`: an image a `url` answer pointed to, while it is kept.
@@ -75,6 +113,7 @@ pub(crate) fn file(app: &App, id: &str) -> Result<Answer, ApiError> {
 fn render(
     app: &App,
     head: &Head,
+    said: &Said,
     job: &Job,
     seed: u64,
     image_tokens: u64,
@@ -96,10 +135,13 @@ fn render(
         |p: &Pattern| imaging::encode(p, job.width, job.height, job.format, alpha, job.compression);
     let usage = job.family.is_gpt().then(|| {
         let text_tokens = text::count_words(&job.prompt);
-        let input = text_tokens + image_tokens;
-        let output = u64::from(job.n) * objects::output_tokens(job);
+        let (input, output, total) = conversation::UsageOverride::apply(
+            said.usage,
+            text_tokens + image_tokens,
+            u64::from(job.n) * objects::output_tokens(job),
+        );
         Usage {
-            total_tokens: input + output,
+            total_tokens: total,
             input_tokens: input,
             output_tokens: output,
             input_tokens_details: InputDetails {
@@ -147,7 +189,7 @@ fn render(
             };
             events.push(Event::json(Some(completed), &event, true));
         }
-        return Answer::stream(events, app.config.token_delay);
+        return api::said_stream(app, said, events);
     }
     let data = (0..job.n)
         .map(|i| {
@@ -173,15 +215,18 @@ fn render(
         })
         .collect();
     let gpt = job.family.is_gpt();
-    Answer::json(&ImagesResponse {
-        created,
-        data,
-        background: gpt.then_some(background),
-        output_format: gpt.then_some(job.format.name()),
-        size: gpt.then_some(size),
-        quality: gpt.then_some(job.quality),
-        usage,
-    })
+    api::said_json(
+        said,
+        &ImagesResponse {
+            created,
+            data,
+            background: gpt.then_some(background),
+            output_format: gpt.then_some(job.format.name()),
+            size: gpt.then_some(size),
+            quality: gpt.then_some(job.quality),
+            usage,
+        },
+    )
 }
 
 /// Where the client reached this server: its `Host` header when it is a plain host and port,

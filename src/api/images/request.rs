@@ -267,8 +267,7 @@ fn size(f: &Fields, family: Family) -> Result<(u32, u32), ApiError> {
         _ => &["1024x1024", "1536x1024", "1024x1536", "auto"],
     };
     let text = match given {
-        None | Some("auto") if family.is_gpt() => return Ok((1024, 1024)),
-        None => return Ok((1024, 1024)),
+        None | Some("auto") => return Ok((1024, 1024)),
         Some(s) => s,
     };
     if standard.contains(&text) {

@@ -128,3 +128,11 @@ fn the_pixel_budget_counts_images_and_partial_images() {
         "{message}"
     );
 }
+
+#[test]
+fn auto_is_1024_square_for_every_model() {
+    for model in ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-2"] {
+        let j = job(json!({"prompt": "x", "model": model, "size": "auto"})).unwrap();
+        assert_eq!((j.width, j.height), (1024, 1024), "{model}");
+    }
+}
