@@ -75,3 +75,25 @@ pub(crate) fn named_events(body: &str) -> Vec<(String, serde_json::Value)> {
         })
         .collect()
 }
+
+/// A real PNG made by the server at `base`, `size` (`WxH`), as a dall-e-2 answer.
+pub(crate) fn real_png(base: &str, size: &str) -> Vec<u8> {
+    let body =
+        format!(r#"{{"prompt": "source", "size": "{size}", "response_format": "b64_json"}}"#);
+    let got = super::post(&format!("{base}/v1/images/generations"), &body);
+    unbase64(got.json()["data"][0]["b64_json"].as_str().unwrap())
+}
+
+/// A file part with its own content type.
+pub(crate) fn typed<'a>(
+    name: &'a str,
+    filename: &'a str,
+    content_type: &'a str,
+    data: &'a [u8],
+) -> super::FormPart<'a> {
+    super::FormPart {
+        name,
+        file: Some((filename, content_type)),
+        data,
+    }
+}
