@@ -267,3 +267,20 @@ fn fixture_rules_script_errors_and_usage_for_image_requests() {
     assert_eq!(got.status, 400, "{}", got.body);
     assert_eq!(generate(&base, json!({"prompt": "fine"})).status, 200);
 }
+
+#[test]
+fn without_a_host_header_the_url_names_the_bound_address() {
+    let server = start(|_| {});
+    let request =
+        b"POST /v1/images/generations HTTP/1.0\r\nContent-Length: 15\r\n\r\n{\"prompt\": \"x\"}";
+    let answer = common::raw(server.addr(), request, std::time::Duration::from_secs(10));
+    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    let v: Value = serde_json::from_str(body).unwrap();
+    let url = v["data"][0]["url"].as_str().unwrap();
+    let base = server.url();
+    assert!(
+        url.starts_with(&format!("{base}/_oaimock/images/")),
+        "{url}"
+    );
+    assert_eq!(get(url).status, 200);
+}
