@@ -12,7 +12,7 @@ pub(crate) struct Pattern {
     shades: u32,
     /// How far each band of cells is shifted from the one above: 0 stripes, 1 checks, 2 steps.
     shift: u32,
-    /// The lightest shade is transparent.
+    /// The first shade is transparent.
     transparent: bool,
     /// Only bands above this row are drawn (a partial image); below, one flat shade.
     drawn: u32,
