@@ -284,3 +284,32 @@ fn without_a_host_header_the_url_names_the_bound_address() {
     );
     assert_eq!(get(url).status, 200);
 }
+
+#[test]
+fn output_compression_is_the_jpeg_quality() {
+    let server = start(|_| {});
+    let base = server.url();
+    let jpeg = |compression: u32| {
+        let body = json!({"model": "gpt-image-1", "prompt": "same", "output_format": "jpeg",
+            "output_compression": compression});
+        unbase64(
+            generate(&base, body).json()["data"][0]["b64_json"]
+                .as_str()
+                .unwrap(),
+        )
+    };
+    let (best, worst) = (jpeg(100), jpeg(5));
+    // The first quantization table follows its DQT marker, length and table id: all ones at
+    // quality 100; at 5 the IJG scaling of Annex K's 16 is 160.
+    let table = |file: &[u8]| {
+        let at = file.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap() + 5;
+        file[at]
+    };
+    assert_eq!((table(&best), table(&worst)), (1, 160));
+    assert!(
+        worst.len() < best.len(),
+        "{} vs {}",
+        worst.len(),
+        best.len()
+    );
+}
