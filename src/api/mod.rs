@@ -9,6 +9,7 @@ pub(crate) mod embeddings;
 pub(crate) mod fields;
 pub(crate) mod form;
 pub(crate) mod images;
+pub(crate) mod logprobs;
 pub(crate) mod models;
 pub(crate) mod moderations;
 pub(crate) mod prompts;
