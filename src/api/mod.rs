@@ -8,6 +8,7 @@ pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
 pub(crate) mod form;
+pub(crate) mod logprobs;
 pub(crate) mod models;
 pub(crate) mod moderations;
 pub(crate) mod prompts;

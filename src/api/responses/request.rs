@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::api::Request;
 use crate::api::fields::Fields;
+use crate::api::logprobs::MAX_TOP;
 use crate::api::tools::{self, Shape};
 use crate::conversation::{Conversation, Message, Role};
 use crate::error::ApiError;
@@ -29,7 +30,14 @@ pub(super) struct ResponseRequest {
     pub tool_choice: Value,
     /// `text.format` as sent, echoed in the response.
     pub text_format: Option<Value>,
+    /// `top_logprobs` as asked (0 by default), echoed in the response.
+    pub top_logprobs: usize,
+    /// `include` holds `message.output_text.logprobs`: how many `top_logprobs` each token lists.
+    pub logprobs: Option<usize>,
 }
+
+/// The `include` value that asks for the logprobs of output text.
+const LOGPROBS: &str = "message.output_text.logprobs";
 
 impl Request for ResponseRequest {
     fn model(&self) -> &str {
@@ -39,12 +47,20 @@ impl Request for ResponseRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
-        let messages = parse_input(&f)?;
+        let (messages, called) = parse_input(&f)?;
         let instructions = f.string("instructions")?.map(str::to_string);
         let max_output_tokens = f.integer("max_output_tokens", 16, i64::MAX)?;
         let temperature = f.number("temperature", 0.0, 2.0)?.unwrap_or(1.0);
         let top_p = f.number("top_p", 0.0, 1.0)?.unwrap_or(1.0);
-        f.integer("top_logprobs", 0, 20)?;
+        let top = f.integer("top_logprobs", 0, MAX_TOP as i64)?.unwrap_or(0) as usize;
+        let mut logprobs = None;
+        for (i, item) in f.array("include")?.into_iter().flatten().enumerate() {
+            match item {
+                Value::String(s) if s == LOGPROBS => logprobs = Some(top),
+                Value::String(_) => {}
+                other => return Err(f.wrong_type(&format!("include[{i}]"), "a string", other)),
+            }
+        }
         f.integer("max_tool_calls", 1, i64::MAX)?;
         f.object("reasoning")?;
         f.object("text")?;
@@ -104,6 +120,7 @@ impl Request for ResponseRequest {
             model,
             conversation: Conversation {
                 messages,
+                called,
                 tools: functions,
                 tool_choice: choice,
                 format,
@@ -121,23 +138,32 @@ impl Request for ResponseRequest {
             tools,
             tool_choice,
             text_format,
+            top_logprobs: top,
+            logprobs,
         })
     }
 }
 
-/// `input`: a string (one user message) or a list of items.
-fn parse_input(f: &Fields) -> Result<Vec<Message>, ApiError> {
+/// `input`: a string (one user message) or a list of items; with the names of the functions
+/// its `function_call` items called, in order.
+fn parse_input(f: &Fields) -> Result<(Vec<Message>, Vec<String>), ApiError> {
     match f.get("input") {
         None => Err(f.missing("input")),
-        Some(Value::String(s)) => Ok(vec![Message::new(Role::User, s.as_str())]),
+        Some(Value::String(s)) => Ok((vec![Message::new(Role::User, s.as_str())], Vec::new())),
         Some(Value::Array(items)) => {
             let mut texts = Vec::with_capacity(items.len());
+            let mut called = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if let Some(text) = parse_item(f, i, item)? {
+                    if text.role == Role::Call
+                        && let Some(name) = item.get("name").and_then(Value::as_str)
+                    {
+                        called.push(name.to_string());
+                    }
                     texts.push(text);
                 }
             }
-            Ok(texts)
+            Ok((texts, called))
         }
         Some(other) => Err(f.wrong_type("input", "a string or an array of input items", other)),
     }
