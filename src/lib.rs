@@ -38,6 +38,8 @@
 
 mod api;
 mod app;
+mod audio;
+mod base64;
 #[doc(hidden)]
 pub mod cli;
 mod config;
@@ -48,7 +50,9 @@ mod faults;
 mod fixtures;
 mod http;
 mod ids;
+mod imaging;
 mod journal;
+mod multipart;
 mod pipeline;
 mod recorded;
 mod rule;
