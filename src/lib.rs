@@ -38,7 +38,9 @@
 
 mod api;
 mod app;
+mod audio;
 mod azure;
+mod base64;
 #[doc(hidden)]
 pub mod cli;
 mod config;
@@ -49,7 +51,9 @@ mod faults;
 mod fixtures;
 mod http;
 mod ids;
+mod imaging;
 mod journal;
+mod multipart;
 mod pipeline;
 mod recorded;
 mod rule;

@@ -2,12 +2,16 @@
 //! key check, and dispatch from a parsed request to a `Answer`.
 
 pub(crate) mod admin;
+pub(crate) mod audio;
 pub(crate) mod chat;
 pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod form;
+pub(crate) mod images;
 pub(crate) mod logprobs;
 pub(crate) mod models;
+pub(crate) mod moderations;
 pub(crate) mod prompts;
 pub(crate) mod responses;
 pub(crate) mod sampling;
@@ -31,6 +35,16 @@ pub(crate) enum Route {
     Completions,
     Embeddings,
     Responses,
+    Moderations,
+    Speech,
+    Transcriptions,
+    Translations,
+    ImageGenerations,
+    ImageEdits,
+    ImageVariations,
+    /// `GET /_oaimock/images/{id}`: an image a `url` answer points to (no API key: the API's
+    /// image URLs are signed links anyone holding them may fetch).
+    ImageFile(String),
     ListModels,
     RetrieveModel(String),
     Health,
@@ -44,23 +58,45 @@ pub(crate) enum Route {
     Upstream,
 }
 
+/// What a route reads as its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    None,
+    /// A JSON object, which the family parses itself (chat has a fast path of its own).
+    Json,
+    /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
+    Form,
+}
+
 impl Route {
-    /// Whether the route reads a JSON body.
-    pub(crate) fn has_body(&self) -> bool {
-        matches!(
-            self,
+    /// What kind of body the route reads.
+    pub(crate) fn body(&self) -> BodyKind {
+        match self {
             Route::ChatCompletions
-                | Route::Completions
-                | Route::Embeddings
-                | Route::Responses
-                | Route::Admin(Admin::AddFixtures)
-                | Route::Upstream
-        )
+            | Route::Completions
+            | Route::Embeddings
+            | Route::Responses
+            | Route::ImageGenerations
+            | Route::Moderations
+            | Route::Speech
+            | Route::Admin(Admin::AddFixtures)
+            | Route::Upstream => BodyKind::Json,
+            Route::Transcriptions
+            | Route::Translations
+            | Route::ImageEdits
+            | Route::ImageVariations => BodyKind::Form,
+            _ => BodyKind::None,
+        }
+    }
+
+    /// Whether the route reads a body at all.
+    pub(crate) fn has_body(&self) -> bool {
+        self.body() != BodyKind::None
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub(crate) fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight)
+        !matches!(self, Route::Health | Route::Preflight | Route::ImageFile(_))
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
@@ -71,6 +107,13 @@ impl Route {
                 | Route::Completions
                 | Route::Embeddings
                 | Route::Responses
+                | Route::Moderations
+                | Route::Speech
+                | Route::Transcriptions
+                | Route::Translations
+                | Route::ImageGenerations
+                | Route::ImageEdits
+                | Route::ImageVariations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
                 | Route::Upstream
@@ -97,6 +140,13 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
+    ("/moderations", "POST", Route::Moderations),
+    ("/audio/speech", "POST", Route::Speech),
+    ("/audio/transcriptions", "POST", Route::Transcriptions),
+    ("/audio/translations", "POST", Route::Translations),
+    ("/images/generations", "POST", Route::ImageGenerations),
+    ("/images/edits", "POST", Route::ImageEdits),
+    ("/images/variations", "POST", Route::ImageVariations),
     ("/models", "GET", Route::ListModels),
     ("/health", "GET", Route::Health),
     ("/_oaimock/panic", "POST", Route::Panic),
@@ -132,7 +182,18 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         bare
     };
     let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
+    // Image files live at oaimock's own path only, without `/v1`.
+    let image = path
+        .strip_prefix("/_oaimock/images/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    if let Some(id) = image {
+        return match method {
+            "OPTIONS" => Ok(Route::Preflight),
+            "GET" | "HEAD" => Ok(Route::ImageFile(id.to_string())),
+            _ => Err(ApiError::method_not_allowed(method, path, "GET")),
+        };
+    }
     if model.is_none() && known().next().is_none() {
         return Err(ApiError::unknown_url(method, path));
     }
@@ -255,6 +316,14 @@ pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer 
     stamp(said, answer)
 }
 
+/// A complete answer of another type than JSON (text, audio), with the reply's time to first
+/// token, source and scripted faults.
+pub(crate) fn said_data(said: &Said, content_type: &'static str, bytes: Vec<u8>) -> Answer {
+    let mut answer = Answer::new(200, Body::Data(content_type.into(), bytes));
+    answer.delay = said.ttft.unwrap_or_default();
+    stamp(said, answer)
+}
+
 /// Stamps an answer with the reply's source and its scripted faults.
 fn stamp(said: &Said, mut answer: Answer) -> Answer {
     if let Some(fault) = &said.fault {
@@ -270,8 +339,9 @@ struct Health {
     version: &'static str,
 }
 
-/// Answers one routed request. `body` is the request body for routes that read one; `info`
-/// carries the headers fixture rules match on.
+/// Answers one routed request. `body` is the request body for routes that read one (a form is
+/// parsed here, so a family that reads one gets its parts); `info` carries the headers fixture
+/// rules match on.
 pub(crate) fn handle(
     app: &App,
     route: &Route,
@@ -284,6 +354,17 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        Route::Moderations => moderations::handle(app, body, headers),
+        Route::Speech => audio::speech(app, body, headers),
+        Route::Transcriptions | Route::Translations => {
+            let form = form::parse(info, body)?;
+            let translate = *route == Route::Translations;
+            audio::transcribe(app, &form, translate, headers)
+        }
+        Route::ImageGenerations => images::generations(app, info, body),
+        Route::ImageEdits => images::edits(app, info, &form::parse(info, body)?),
+        Route::ImageVariations => images::variations(app, info, &form::parse(info, body)?),
+        Route::ImageFile(id) => images::file(app, id),
         // With --upstream, the models are the upstream's, and any other path is its to answer.
         Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
             if app.config.upstream.is_some() =>
@@ -317,54 +398,4 @@ pub(crate) fn handle(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_work_with_and_without_v1() {
-        assert_eq!(
-            route("POST", "/v1/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("POST", "/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("GET", "/models/ft%3Agpt-4o%2Fx"),
-            Ok(Route::RetrieveModel("ft:gpt-4o/x".into()))
-        );
-        assert_eq!(route("HEAD", "/v1/models"), Ok(Route::ListModels));
-        assert_eq!(route("POST", "/v1/completions"), Ok(Route::Completions));
-        assert_eq!(route("POST", "/embeddings"), Ok(Route::Embeddings));
-        assert_eq!(route("POST", "/v1/responses/"), Ok(Route::Responses));
-        assert_eq!(route("GET", "/v1/responses").unwrap_err().status, 405);
-        assert_eq!(
-            route("GET", "/v1/chat/completions").unwrap_err().status,
-            405
-        );
-        assert_eq!(
-            route("POST", "/v1/foo").unwrap_err().code.as_deref(),
-            Some("unknown_url")
-        );
-        assert_eq!(
-            route("POST", "/v1x/chat/completions").unwrap_err().status,
-            404
-        );
-    }
-
-    #[test]
-    fn percent_decoding_tolerates_bad_escapes() {
-        assert_eq!(percent_decode("a%2Fb"), "a/b");
-        assert_eq!(percent_decode("a%2"), "a%2");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
-    }
-
-    #[test]
-    fn constant_time_eq_compares_whole_inputs() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-    }
-}
+mod tests;
