@@ -335,3 +335,27 @@ fn through_an_upstream_azure_answers_are_relayed_as_they_came() {
         "the unknown Azure path went upstream"
     );
 }
+
+#[test]
+fn a_form_on_a_deployment_gets_the_deployment_s_model() {
+    let server = start(|c| c.azure_deployments = vec![("dalle2".into(), "dall-e-2".into())]);
+    let png = common::pictures::real_png(&server.url(), "256x256");
+    let edit = |path: &str| {
+        common::post_form(
+            &url(&server, &format!("{path}?{VERSION}")),
+            &[
+                common::field("model", "dalle2"),
+                common::field("prompt", "a hat"),
+                common::pictures::typed("image", "a.png", "image/png", &png),
+                common::field("size", "256x256"),
+            ],
+        )
+    };
+    let got = edit("/openai/deployments/dalle2/images/edits");
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.header("x-ms-deployment-name"), Some("dalle2"));
+    // Without a deployment in the path the form's own model is read, and refused.
+    let got = edit("/openai/images/edits");
+    assert_eq!(got.status, 400, "{}", got.body);
+    assert_eq!(got.error()["param"], "model");
+}

@@ -5,10 +5,9 @@
 //! puts the deployment's model into the body, and turns answers into Azure's: its error bodies,
 //! its headers, its rate-limit headers, and the content-filter results of [`filter`].
 
+mod body;
 mod errors;
 pub(crate) mod filter;
-
-use serde_json::Value;
 
 use crate::api::{self, Route};
 use crate::app::App;
@@ -200,18 +199,15 @@ fn authorize(app: &App, head: &Head) -> Result<(), Box<Answer>> {
 }
 
 /// The body the family reads: on a deployment route, its `model` is the deployment's model
-/// (Azure ignores the body's). A body that is not a JSON object (a multipart upload), or is over
-/// the parse budget, goes to the family unchanged.
-pub(crate) fn body(call: &Call, body: &[u8]) -> Option<Vec<u8>> {
-    let model = call.model.as_ref()?;
-    if !body.trim_ascii_start().starts_with(b"{") || api::fields::check_budget(body).is_err() {
-        return None;
-    }
-    let mut value: Value = serde_json::from_slice(body).ok()?;
-    value
-        .as_object_mut()?
-        .insert("model".into(), Value::String(model.clone()));
-    serde_json::to_vec(&value).ok()
+/// (Azure ignores the client's), in a JSON object or a multipart form; any other body goes to
+/// the family unchanged.
+pub(crate) fn body(call: &Call, head: &Head, body: &[u8]) -> Option<Vec<u8>> {
+    let content_type = head
+        .headers
+        .iter()
+        .find(|(n, _)| n == "content-type")
+        .map(|(_, v)| v.as_str());
+    body::with_model(content_type, body, call.model.as_ref()?)
 }
 
 /// Makes an answer Azure's: its error bodies (401, 404 and 429 are Azure's own; a 400 with code

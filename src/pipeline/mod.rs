@@ -174,7 +174,9 @@ fn answer_openai(app: &App, head: &Head, admitted: Admitted, body: Vec<u8>) -> (
     }
     // On a deployment route the family reads the deployment's model; the upstream and the journal
     // get the body as it was sent.
-    let rewritten = azure.as_ref().and_then(|call| azure::body(call, &body));
+    let rewritten = azure
+        .as_ref()
+        .and_then(|call| azure::body(call, head, &body));
     let input = rewritten.as_deref().unwrap_or(&body);
     let handled = catch_unwind(AssertUnwindSafe(|| api::handle(app, &route, head, input)));
     let forwarded = match (&handled, &app.upstream) {
