@@ -120,6 +120,26 @@ const FLAGS: &[Flag] = &[
         help: "scopes remembered per table, least recently used out [default: 10000]",
     },
     Flag {
+        name: "store-objects",
+        value: Some("N"),
+        help: "stored objects kept over all scopes, oldest out [default: 10000]",
+    },
+    Flag {
+        name: "store-bytes",
+        value: Some("N"),
+        help: "bytes of stored objects over all scopes, oldest out [default: 67108864]",
+    },
+    Flag {
+        name: "store-scope-objects",
+        value: Some("N"),
+        help: "stored objects kept per scope, oldest out [default: 1000]",
+    },
+    Flag {
+        name: "store-scope-bytes",
+        value: Some("N"),
+        help: "bytes of stored objects per scope, oldest out [default: 16777216]",
+    },
+    Flag {
         name: "journal-size",
         value: Some("N"),
         help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
@@ -314,6 +334,10 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "tpm" => config.tpm = Some(positive(number(value, "a count")?)?),
         "journal-size" => config.journal_size = number(value, "a count")?,
         "max-scopes" => config.max_scopes = positive(number(value, "a count")?)?,
+        "store-objects" => config.store_objects = positive(number(value, "a count")?)?,
+        "store-bytes" => config.store_bytes = positive(number(value, "a count")?)?,
+        "store-scope-objects" => config.store_scope_objects = positive(number(value, "a count")?)?,
+        "store-scope-bytes" => config.store_scope_bytes = positive(number(value, "a count")?)?,
         "no-admin" => config.no_admin = value == "true",
         "redact-header" => {
             // Several names at once are comma-separated (the only way a variable gives several).

@@ -48,6 +48,13 @@ pub struct Config {
     /// `--max-scopes`: the most scopes each per-scope table (rate-limit windows, sequence
     /// counters) remembers; the least recently used are forgotten and start over.
     pub max_scopes: usize,
+    /// `--store-objects` / `--store-bytes`: the most objects and bytes the stateful API keeps
+    /// (stored responses, conversations, chat completions) over all scopes; the oldest go first.
+    pub store_objects: usize,
+    pub store_bytes: usize,
+    /// `--store-scope-objects` / `--store-scope-bytes`: the same caps for one scope.
+    pub store_scope_objects: usize,
+    pub store_scope_bytes: usize,
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
@@ -92,6 +99,10 @@ impl Default for Config {
             no_admin: false,
             redact_headers: Vec::new(),
             max_scopes: crate::faults::scopes::MAX_SCOPES,
+            store_objects: crate::store::DEFAULT_LIMITS.objects,
+            store_bytes: crate::store::DEFAULT_LIMITS.bytes,
+            store_scope_objects: crate::store::DEFAULT_LIMITS.scope_objects,
+            store_scope_bytes: crate::store::DEFAULT_LIMITS.scope_bytes,
         }
     }
 }
