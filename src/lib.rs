@@ -54,8 +54,6 @@ mod schema;
 mod script;
 mod server;
 mod stderr;
-// Its first users (stored responses, conversations, chat completions) follow on this branch.
-#[allow(dead_code)]
 mod store;
 mod sync;
 mod text;

@@ -4,12 +4,17 @@
 pub(crate) mod admin;
 pub(crate) mod chat;
 pub(crate) mod completions;
+pub(crate) mod conversations;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod items;
 pub(crate) mod models;
+pub(crate) mod pages;
+pub(crate) mod paths;
 pub(crate) mod prompts;
 pub(crate) mod responses;
 pub(crate) mod sampling;
+pub(crate) mod stored;
 pub(crate) mod tools;
 pub(crate) mod usage;
 
@@ -17,6 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub(crate) use admin::Admin;
+pub(crate) use paths::State;
 
 use crate::app::App;
 use crate::conversation::Said;
@@ -39,6 +45,8 @@ pub(crate) enum Route {
     Preflight,
     /// The journal, run-time fixtures and reset under `/_oaimock/`.
     Admin(Admin),
+    /// Stored responses, chat completions and conversations.
+    State(State),
 }
 
 impl Route {
@@ -51,7 +59,7 @@ impl Route {
                 | Route::Embeddings
                 | Route::Responses
                 | Route::Admin(Admin::AddFixtures)
-        )
+        ) || matches!(self, Route::State(op) if op.has_body())
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
@@ -69,6 +77,7 @@ impl Route {
                 | Route::Responses
                 | Route::ListModels
                 | Route::RetrieveModel(_)
+                | Route::State(_)
         )
     }
 }
@@ -77,6 +86,12 @@ impl Route {
 /// One table gives both the route and, for a 405, the methods a path answers.
 const ROUTES: &[(&str, &str, Route)] = &[
     ("/chat/completions", "POST", Route::ChatCompletions),
+    ("/chat/completions", "GET", Route::State(State::ListChats)),
+    (
+        "/conversations",
+        "POST",
+        Route::State(State::CreateConversation),
+    ),
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
@@ -116,13 +131,19 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     };
     let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    let wanted = if method == "HEAD" { "GET" } else { method };
     if model.is_none() && known().next().is_none() {
-        return Err(ApiError::unknown_url(method, path));
+        return match paths::match_path(wanted, bare) {
+            None => Err(ApiError::unknown_url(method, path)),
+            Some(_) if method == "OPTIONS" => Ok(Route::Preflight),
+            Some(found) => found
+                .map(Route::State)
+                .map_err(|allow| ApiError::method_not_allowed(method, path, allow)),
+        };
     }
     if method == "OPTIONS" {
         return Ok(Route::Preflight);
     }
-    let wanted = if method == "HEAD" { "GET" } else { method };
     if let Some(id) = model {
         return match wanted {
             "GET" => Ok(Route::RetrieveModel(percent_decode(id))),
@@ -277,13 +298,26 @@ pub(crate) fn handle(
             Err(ApiError::unknown_url(&info.method, &info.path))
         }
         Route::Admin(admin) => admin::handle(app, *admin, info, body),
+        Route::State(op) => match op {
+            State::GetResponse(_)
+            | State::DeleteResponse(_)
+            | State::CancelResponse(_)
+            | State::InputItems(_)
+            | State::InputTokens => responses::stored(app, op, info, body),
+            State::ListChats
+            | State::GetChat(_)
+            | State::UpdateChat(_)
+            | State::DeleteChat(_)
+            | State::ChatMessages(_) => chat::stored(app, op, info, body),
+            _ => conversations::handle(app, op, info, body),
+        },
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Answer::empty(
             204,
             vec![
                 (
                     "Access-Control-Allow-Methods".into(),
-                    "GET, POST, OPTIONS".into(),
+                    "GET, POST, DELETE, OPTIONS".into(),
                 ),
                 ("Access-Control-Allow-Headers".into(), "*".into()),
                 ("Access-Control-Max-Age".into(), "86400".into()),
@@ -316,9 +350,24 @@ mod tests {
         assert_eq!(route("POST", "/v1/responses/"), Ok(Route::Responses));
         assert_eq!(route("GET", "/v1/responses").unwrap_err().status, 405);
         assert_eq!(
-            route("GET", "/v1/chat/completions").unwrap_err().status,
-            405
+            route("GET", "/v1/chat/completions"),
+            Ok(Route::State(State::ListChats))
         );
+        assert_eq!(
+            route("GET", "/v1/responses/resp_1"),
+            Ok(Route::State(State::GetResponse("resp_1".into())))
+        );
+        assert_eq!(
+            route("POST", "/v1/responses/input_tokens"),
+            Ok(Route::State(State::InputTokens))
+        );
+        assert_eq!(
+            route("DELETE", "/v1/conversations/c%2F1/items/i"),
+            Ok(Route::State(State::DeleteItem("c/1".into(), "i".into())))
+        );
+        let e = route("PUT", "/v1/responses/resp_1").unwrap_err();
+        assert_eq!((e.status, e.headers[0].1.as_str()), (405, "GET, DELETE"));
+        assert_eq!(route("GET", "/v1/responses//x").unwrap_err().status, 404);
         assert_eq!(
             route("POST", "/v1/foo").unwrap_err().code.as_deref(),
             Some("unknown_url")

@@ -5,6 +5,7 @@
 mod events;
 mod objects;
 mod request;
+mod stored;
 
 use serde_json::Map;
 
@@ -17,6 +18,8 @@ use crate::script::{self, Plan};
 use events::{Frame, stream_events};
 use objects::{Choice, Completion, message};
 use request::ChatRequest;
+
+pub(crate) use stored::handle as stored;
 
 /// What one streamed word costs at most as a chunk event (its JSON frame and the word): a stream
 /// is decided in full before it is written, so its events share the response budget.

@@ -5,6 +5,7 @@
 mod events;
 mod objects;
 mod request;
+mod stored;
 
 use crate::api;
 use crate::app::App;
@@ -17,6 +18,9 @@ use objects::{
     CallIds, Frame, OutputItem, ResponseUsage, call_item, message, refusal_part, text_part,
 };
 use request::ResponseRequest;
+use stored::{StoredResponse, Timeline};
+
+pub(crate) use stored::handle as stored;
 
 pub(crate) fn handle(
     app: &App,
@@ -24,10 +28,27 @@ pub(crate) fn handle(
     headers: &[(String, String)],
 ) -> Result<Answer, ApiError> {
     let (obj, rq) = api::read::<ResponseRequest>(app, body)?;
+    let scope = crate::faults::scope_of(headers).unwrap_or("");
+    if rq.background && !rq.store {
+        return Err(ApiError::invalid(
+            "background",
+            "invalid_value",
+            "Background mode requires 'store' to be true.",
+        ));
+    }
+    // The stored turns come first: the script reads the whole history, the echo its newest input.
+    let mut whole = rq.conversation.clone();
+    let context = stored::context(
+        app,
+        scope,
+        rq.previous_response_id.as_deref(),
+        rq.conversation_id.as_deref(),
+    )?;
+    whole.messages.splice(0..0, context);
     let view = View::conversation(
         Endpoint::Responses,
         &rq.model,
-        &rq.conversation,
+        &whole,
         rq.instructions.as_deref(),
         &obj,
         headers,
@@ -45,7 +66,7 @@ pub(crate) fn handle(
         Some(_) => ("incomplete", "incomplete"),
         None => ("completed", "completed"),
     };
-    let input_tokens = prompt_tokens(&rq.conversation.messages, rq.instructions.as_deref());
+    let input_tokens = prompt_tokens(&whole.messages, rq.instructions.as_deref());
     let usage = ResponseUsage::new(said.usage, input_tokens, output_tokens);
     let frame = Frame {
         rq: &rq,
@@ -53,12 +74,12 @@ pub(crate) fn handle(
         created_at: crate::ids::unix_now(),
         reason: reason.unwrap_or("max_output_tokens"),
     };
-    // Streamed, the response completes once every paced piece has been written.
-    let streamed_secs = if rq.stream {
-        let delay = said.token_delay.unwrap_or(app.config.token_delay);
-        (delay.saturating_mul(output_tokens.min(u64::from(u32::MAX)) as u32)
-            + said.ttft.unwrap_or_default())
-        .as_secs()
+    // Streamed or in the background, the response completes once every paced piece is due.
+    let delay = said.token_delay.unwrap_or(app.config.token_delay);
+    let ttft = said.ttft.unwrap_or_default();
+    let natural = delay.saturating_mul(output_tokens.min(u64::from(u32::MAX)) as u32) + ttft;
+    let streamed_secs = if rq.stream || rq.background {
+        natural.as_secs()
     } else {
         0
     };
@@ -88,15 +109,61 @@ pub(crate) fn handle(
             .collect(),
     };
     let done = frame.response(status, &output, Some(usage), completed_at);
-    if !rq.stream {
-        return Ok(api::said_json(&said, &done));
-    }
-    let events = match &plan {
+    let events = rq.stream.then(|| match &plan {
         Plan::Calls(calls) => call_events(&frame, calls, &call_ids, &output, &done),
         Plan::Text(t) | Plan::Refusal(t) => {
             let refusal = matches!(plan, Plan::Refusal(_));
             message_events(&frame, &output[0], &message_id, t, refusal, &done)
         }
-    };
-    Ok(api::said_stream(app, &said, events))
+    });
+    let mut kept = None;
+    if rq.store {
+        let body = serde_json::to_value(&done).map_err(|e| ApiError::internal(&e.to_string()))?;
+        let produced: Vec<serde_json::Value> =
+            body["output"].as_array().cloned().unwrap_or_default();
+        let mut context = whole.messages;
+        context.extend(produced.iter().filter_map(crate::api::items::message_of));
+        let now = crate::ids::unix_millis();
+        let response = StoredResponse {
+            body,
+            input_items: rq.input_items.clone(),
+            context,
+            background: rq.background.then(|| Timeline {
+                running_at: now + ttft.as_millis() as u64,
+                done_at: now + natural.as_millis() as u64,
+                cancelled: false,
+            }),
+            events: match (&events, rq.background) {
+                (Some(events), true) => events
+                    .iter()
+                    .map(|e| (e.name, e.data.clone(), e.paced))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            token_delay_ms: delay.as_millis() as u64,
+        };
+        let size = response.size();
+        app.store.put(
+            scope,
+            crate::api::stored::RESPONSE,
+            &frame.id,
+            response.clone(),
+            size,
+        )?;
+        if let Some(id) = &rq.conversation_id {
+            let mut added = rq.input_items.clone();
+            added.extend(produced);
+            crate::api::stored::append(app, scope, id, added)?;
+        }
+        kept = Some(response);
+    }
+    match (events, kept) {
+        (Some(events), _) => Ok(api::said_stream(app, &said, events)),
+        (None, Some(response)) if rq.background => {
+            let mut answer = api::said_json(&said, &response.at(crate::ids::unix_millis()));
+            answer.delay = std::time::Duration::ZERO;
+            Ok(answer)
+        }
+        _ => Ok(api::said_json(&said, &done)),
+    }
 }
