@@ -117,10 +117,6 @@ impl Store {
         }
     }
 
-    pub(crate) fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// The 400 for an object of `bytes` bytes that no scope could hold.
     pub(crate) fn check_size(&self, kind: Kind, bytes: usize) -> Result<(), ApiError> {
         let most = self.limits.scope_bytes.min(self.limits.bytes);
@@ -296,6 +292,7 @@ impl Store {
     }
 
     /// Objects and bytes stored: in `scope`, and in total.
+    #[cfg(test)]
     pub(crate) fn usage(&self, scope: &str) -> ((usize, usize), (usize, usize)) {
         let inner = lock(&self.inner);
         let own = inner

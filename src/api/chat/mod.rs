@@ -98,10 +98,6 @@ pub(crate) fn handle(
         fingerprint: &app.fingerprint,
         usage: rq.include_usage,
     };
-    if rq.stream {
-        let events = stream_events(&frame, rq.n, &plan, finish, &call_ids, usage);
-        return Ok(api::said_stream(app, &said, events));
-    }
     let choices = call_ids
         .iter()
         .zip(0..)
@@ -112,17 +108,23 @@ pub(crate) fn handle(
             finish_reason: finish,
         })
         .collect();
-    Ok(api::said_json(
-        &said,
-        &Completion {
-            id: &id,
-            object: "chat.completion",
-            created,
-            model: &rq.model,
-            choices,
-            usage,
-            service_tier: "default",
-            system_fingerprint: &app.fingerprint,
-        },
-    ))
+    let completion = Completion {
+        id: &id,
+        object: "chat.completion",
+        created,
+        model: &rq.model,
+        choices,
+        usage,
+        service_tier: "default",
+        system_fingerprint: &app.fingerprint,
+    };
+    if rq.store {
+        let scope = crate::faults::scope_of(headers).unwrap_or("");
+        stored::keep(app, scope, &completion, &rq, &obj)?;
+    }
+    if rq.stream {
+        let events = stream_events(&frame, rq.n, &plan, finish, &call_ids, usage);
+        return Ok(api::said_stream(app, &said, events));
+    }
+    Ok(api::said_json(&said, &completion))
 }

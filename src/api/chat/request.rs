@@ -23,6 +23,9 @@ pub(super) struct ChatRequest {
     pub stop: Vec<String>,
     pub stream: bool,
     pub include_usage: bool,
+    /// `store: true`: the completion is kept for `GET /v1/chat/completions`.
+    pub store: bool,
+    pub metadata: Option<Map<String, Value>>,
 }
 
 /// The body most clients send: a model and messages of plain text, and nothing else. Read with
@@ -87,6 +90,8 @@ impl Request for ChatRequest {
             stop,
             stream,
             include_usage,
+            store: f.boolean("store")?.unwrap_or(false),
+            metadata: crate::api::items::metadata(&f)?,
         })
     }
 }
@@ -124,6 +129,8 @@ impl ChatRequest {
             stop: Vec::new(),
             stream: false,
             include_usage: false,
+            store: false,
+            metadata: None,
         })
     }
 }
