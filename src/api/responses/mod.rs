@@ -75,8 +75,18 @@ pub(crate) fn handle(
         reason: reason.unwrap_or("max_output_tokens"),
     };
     // Streamed or in the background, the response completes once every paced piece is due.
-    let delay = said.token_delay.unwrap_or(app.config.token_delay);
-    let ttft = said.ttft.unwrap_or_default();
+    // The request's `x-oaimock-ttft-ms` / `-token-delay-ms` first, as the stream's writer reads them.
+    let asked = crate::faults::RequestFaults::from_headers(headers).unwrap_or_default();
+    let ms = std::time::Duration::from_millis;
+    let delay = (asked.stream.token_delay_ms.map(ms))
+        .or(said.token_delay)
+        .unwrap_or(app.config.token_delay);
+    let ttft = asked
+        .stream
+        .ttft_ms
+        .map(ms)
+        .or(said.ttft)
+        .unwrap_or_default();
     let natural = delay.saturating_mul(output_tokens.min(u64::from(u32::MAX)) as u32) + ttft;
     let streamed_secs = if rq.stream || rq.background {
         natural.as_secs()
