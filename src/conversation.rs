@@ -57,6 +57,10 @@ pub(crate) enum Endpoint {
     Completions,
     Responses,
     Embeddings,
+    Moderations,
+    Speech,
+    Transcriptions,
+    Translations,
 }
 
 /// A function tool the request offers.

@@ -38,6 +38,8 @@
 
 mod api;
 mod app;
+mod audio;
+mod base64;
 #[doc(hidden)]
 pub mod cli;
 mod config;
@@ -48,6 +50,7 @@ mod fixtures;
 mod http;
 mod ids;
 mod journal;
+mod multipart;
 mod pipeline;
 mod rule;
 mod schema;

@@ -2,11 +2,13 @@
 //! key check, and dispatch from a parsed request to a `Answer`.
 
 pub(crate) mod admin;
+pub(crate) mod audio;
 pub(crate) mod chat;
 pub(crate) mod completions;
 pub(crate) mod conversations;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod form;
 pub(crate) mod items;
 pub(crate) mod models;
 pub(crate) mod pages;
@@ -36,6 +38,8 @@ pub(crate) enum Route {
     Completions,
     Embeddings,
     Responses,
+    Transcriptions,
+    Translations,
     ListModels,
     RetrieveModel(String),
     Health,
@@ -49,17 +53,34 @@ pub(crate) enum Route {
     State(State),
 }
 
+/// What a route reads as its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    None,
+    /// A JSON object, which the family parses itself (chat has a fast path of its own).
+    Json,
+    /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
+    Form,
+}
+
 impl Route {
-    /// Whether the route reads a JSON body.
-    pub(crate) fn has_body(&self) -> bool {
-        matches!(
-            self,
+    /// What kind of body the route reads.
+    pub(crate) fn body(&self) -> BodyKind {
+        match self {
             Route::ChatCompletions
-                | Route::Completions
-                | Route::Embeddings
-                | Route::Responses
-                | Route::Admin(Admin::AddFixtures)
-        ) || matches!(self, Route::State(op) if op.has_body())
+            | Route::Completions
+            | Route::Embeddings
+            | Route::Responses
+            | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
+            Route::State(op) if op.has_body() => BodyKind::Json,
+            Route::Transcriptions | Route::Translations => BodyKind::Form,
+            _ => BodyKind::None,
+        }
+    }
+
+    /// Whether the route reads a body at all.
+    pub(crate) fn has_body(&self) -> bool {
+        self.body() != BodyKind::None
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
@@ -75,6 +96,8 @@ impl Route {
                 | Route::Completions
                 | Route::Embeddings
                 | Route::Responses
+                | Route::Transcriptions
+                | Route::Translations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
                 | Route::State(_)
@@ -95,6 +118,8 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
+    ("/audio/transcriptions", "POST", Route::Transcriptions),
+    ("/audio/translations", "POST", Route::Translations),
     ("/models", "GET", Route::ListModels),
     ("/health", "GET", Route::Health),
     ("/_oaimock/panic", "POST", Route::Panic),
@@ -259,6 +284,14 @@ pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer 
     stamp(said, answer)
 }
 
+/// A complete answer of another type than JSON (text, audio), with the reply's time to first
+/// token, source and scripted faults.
+pub(crate) fn said_data(said: &Said, content_type: &'static str, bytes: Vec<u8>) -> Answer {
+    let mut answer = Answer::new(200, Body::Data(content_type.into(), bytes));
+    answer.delay = said.ttft.unwrap_or_default();
+    stamp(said, answer)
+}
+
 /// Stamps an answer with the reply's source and its scripted faults.
 fn stamp(said: &Said, mut answer: Answer) -> Answer {
     if let Some(fault) = &said.fault {
@@ -274,8 +307,9 @@ struct Health {
     version: &'static str,
 }
 
-/// Answers one routed request. `body` is the request body for routes that read one; `info`
-/// carries the headers fixture rules match on.
+/// Answers one routed request. `body` is the request body for routes that read one (a form is
+/// parsed here, so a family that reads one gets its parts); `info` carries the headers fixture
+/// rules match on.
 pub(crate) fn handle(
     app: &App,
     route: &Route,
@@ -288,6 +322,11 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        Route::Transcriptions | Route::Translations => {
+            let form = form::parse(info, body)?;
+            let translate = *route == Route::Translations;
+            audio::transcribe(app, &form, translate, headers)
+        }
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Answer::json(&Health {
