@@ -50,6 +50,7 @@ mod fixtures;
 mod http;
 mod ids;
 mod journal;
+mod md5;
 mod multipart;
 mod pipeline;
 mod rule;

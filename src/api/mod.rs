@@ -3,11 +3,15 @@
 
 pub(crate) mod admin;
 pub(crate) mod audio;
+pub(crate) mod batches;
 pub(crate) mod chat;
 pub(crate) mod completions;
 pub(crate) mod conversations;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod file_paths;
+pub(crate) mod files;
+pub(crate) mod filestore;
 pub(crate) mod form;
 pub(crate) mod items;
 pub(crate) mod models;
@@ -24,6 +28,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub(crate) use admin::Admin;
+pub(crate) use file_paths::FileOp;
 pub(crate) use paths::State;
 
 use crate::app::App;
@@ -51,6 +56,8 @@ pub(crate) enum Route {
     Admin(Admin),
     /// Stored responses, chat completions and conversations.
     State(State),
+    /// Files, Uploads and Batches.
+    Files(FileOp),
 }
 
 /// What a route reads as its body.
@@ -73,6 +80,8 @@ impl Route {
             | Route::Responses
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
             Route::State(op) if op.has_body() => BodyKind::Json,
+            Route::Files(op) if op.is_json() => BodyKind::Json,
+            Route::Files(op) if op.is_form() => BodyKind::Form,
             Route::Transcriptions | Route::Translations => BodyKind::Form,
             _ => BodyKind::None,
         }
@@ -101,6 +110,7 @@ impl Route {
                 | Route::ListModels
                 | Route::RetrieveModel(_)
                 | Route::State(_)
+                | Route::Files(_)
         )
     }
 }
@@ -158,12 +168,14 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
     let wanted = if method == "HEAD" { "GET" } else { method };
     if model.is_none() && known().next().is_none() {
-        return match paths::match_path(wanted, bare) {
+        let found = match paths::match_path(wanted, bare) {
+            Some(found) => Some(found.map(Route::State)),
+            None => file_paths::match_path(wanted, bare).map(|f| f.map(Route::Files)),
+        };
+        return match found {
             None => Err(ApiError::unknown_url(method, path)),
             Some(_) if method == "OPTIONS" => Ok(Route::Preflight),
-            Some(found) => found
-                .map(Route::State)
-                .map_err(|allow| ApiError::method_not_allowed(method, path, allow)),
+            Some(found) => found.map_err(|allow| ApiError::method_not_allowed(method, path, allow)),
         };
     }
     if method == "OPTIONS" {
@@ -349,6 +361,13 @@ pub(crate) fn handle(
             | State::DeleteChat(_)
             | State::ChatMessages(_) => chat::stored(app, op, info, body),
             _ => conversations::handle(app, op, info, body),
+        },
+        Route::Files(op) => match op {
+            FileOp::CreateBatch
+            | FileOp::ListBatches
+            | FileOp::GetBatch(_)
+            | FileOp::CancelBatch(_) => batches::handle(app, op, info, body),
+            _ => files::handle(app, op, info, body),
         },
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Answer::empty(

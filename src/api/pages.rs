@@ -35,16 +35,26 @@ pub(crate) struct PageQuery {
 
 /// Reads `after`, `limit` (1 to 100, default 20) and `order` (`asc` or `desc`).
 pub(crate) fn page_query(info: &Head, descending: bool) -> Result<PageQuery, ApiError> {
+    page_query_within(info, descending, 20, MAX_PAGE)
+}
+
+/// [`page_query`] for a listing whose `limit` has another default and maximum (files: 10,000).
+pub(crate) fn page_query_within(
+    info: &Head,
+    descending: bool,
+    default: usize,
+    max: usize,
+) -> Result<PageQuery, ApiError> {
     let limit = match query(info, "limit") {
-        None => 20,
+        None => default,
         Some(text) => match text.trim().parse::<usize>() {
-            Ok(n @ 1..=MAX_PAGE) => n,
+            Ok(n) if (1..=max).contains(&n) => n,
             _ => {
                 return Err(ApiError::invalid(
                     "limit",
                     "integer_above_max_value",
                     format!(
-                        "Invalid 'limit': expected an integer from 1 to {MAX_PAGE}, but got '{text}' instead."
+                        "Invalid 'limit': expected an integer from 1 to {max}, but got '{text}' instead."
                     ),
                 ));
             }

@@ -80,6 +80,11 @@ impl Got {
     }
 }
 
+/// A response read into a [`Got`] (for requests built with [`agent`] directly).
+pub(crate) fn got_of(resp: ureq::http::Response<ureq::Body>) -> Got {
+    got(resp)
+}
+
 fn got(mut resp: ureq::http::Response<ureq::Body>) -> Got {
     let status = resp.status().as_u16();
     let headers = resp
