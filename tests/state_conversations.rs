@@ -8,12 +8,7 @@ use common::{Got, agent, get, post, start};
 use serde_json::{Value, json};
 
 fn delete(url: &str) -> Got {
-    let mut resp = agent().delete(url).call().expect("request is sent");
-    Got {
-        status: resp.status().as_u16(),
-        headers: Vec::new(),
-        body: resp.body_mut().read_to_string().unwrap_or_default(),
-    }
+    common::got_of(agent().delete(url).call().expect("request is sent"))
 }
 
 fn ok(got: Got) -> Value {

@@ -14,12 +14,7 @@ fn delete(url: &str, headers: &[(&str, &str)]) -> Got {
     for (n, v) in headers {
         rq = rq.header(*n, *v);
     }
-    let mut resp = rq.call().expect("request is sent");
-    Got {
-        status: resp.status().as_u16(),
-        headers: Vec::new(),
-        body: resp.body_mut().read_to_string().unwrap_or_default(),
-    }
+    common::got_of(rq.call().expect("request is sent"))
 }
 
 fn create(base: &str, body: Value) -> Value {

@@ -140,6 +140,11 @@ const FLAGS: &[Flag] = &[
         help: "bytes of stored objects per scope, oldest out [default: 16777216]",
     },
     Flag {
+        name: "batch-ms",
+        value: Some("MS"),
+        help: "how long a batch takes to complete, at most 86400000 [default: 1000]",
+    },
+    Flag {
         name: "journal-size",
         value: Some("N"),
         help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
@@ -338,6 +343,16 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "store-bytes" => config.store_bytes = positive(number(value, "a count")?)?,
         "store-scope-objects" => config.store_scope_objects = positive(number(value, "a count")?)?,
         "store-scope-bytes" => config.store_scope_bytes = positive(number(value, "a count")?)?,
+        "batch-ms" => {
+            let ms = positive(number(value, "milliseconds")?)?;
+            if ms > crate::faults::MAX_BATCH_MS {
+                return Err(format!(
+                    "expected at most {} ms (24 hours), got '{value}'",
+                    crate::faults::MAX_BATCH_MS
+                ));
+            }
+            config.batch_ms = ms;
+        }
         "no-admin" => config.no_admin = value == "true",
         "redact-header" => {
             // Several names at once are comma-separated (the only way a variable gives several).

@@ -55,6 +55,9 @@ pub struct Config {
     /// `--store-scope-objects` / `--store-scope-bytes`: the same caps for one scope.
     pub store_scope_objects: usize,
     pub store_scope_bytes: usize,
+    /// `--batch-ms`: how long a batch takes from `validating` to `completed`, in milliseconds
+    /// (`x-oaimock-batch-ms` sets it per batch).
+    pub batch_ms: u64,
 }
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
@@ -103,6 +106,7 @@ impl Default for Config {
             store_bytes: crate::store::DEFAULT_LIMITS.bytes,
             store_scope_objects: crate::store::DEFAULT_LIMITS.scope_objects,
             store_scope_bytes: crate::store::DEFAULT_LIMITS.scope_bytes,
+            batch_ms: 1000,
         }
     }
 }
