@@ -56,6 +56,9 @@ if not HAS_STORED_CHAT:
     NOT_COLLECTED["test_state_chat.py"] = (
         f"openai {openai.__version__} has no stored chat completions (client.chat.completions.list)"
     )
+# The OpenAI Agents SDK (openai-agents) is installed in the latest SDK's venv only.
+if importlib.util.find_spec("agents") is None:
+    NOT_COLLECTED["test_agents.py"] = "the OpenAI Agents SDK (openai-agents) is not installed with this SDK"
 collect_ignore = list(NOT_COLLECTED)
 
 
@@ -322,6 +325,9 @@ def _nullable_to_null(node):
     return out
 
 
+# The stateful API's cursor lists: `first_id`/`last_id` are null exactly when `data` is empty.
+CURSOR_LISTS = ("ResponseItemList", "ConversationItemList", "ChatCompletionList", "ChatCompletionMessageList")
+
 # Legacy completion stream chunks: CreateCompletionResponse with the two nulls the spec's own text
 # puts on chunks (see _spec_text_over_schema).
 COMPLETION_CHUNK = "CreateCompletionResponse.stream_chunk"
@@ -360,6 +366,14 @@ def _spec_text_over_schema(schemas):
     message["properties"]["role"] = {"type": "string", "enum": ["developer", "system", "user", "assistant", "tool", "function"]}
     message["required"] = [r for r in message["required"] if r != "refusal"]
     schemas["ChatCompletionMessageList"]["properties"]["data"]["items"]["allOf"] = [message, own]
+    # The cursor lists of the stateful API type `first_id`/`last_id` as strings, but an empty page
+    # has no first or last item; the spec's newer cursor lists (VideoListResource,
+    # ThreadItemListResource, SkillListResource, ...) declare both nullable. Here they may be null
+    # only on an empty page (check_exchange asserts that).
+    for name in CURSOR_LISTS:
+        props = schemas[name]["properties"]
+        props["first_id"] = _or_null(props["first_id"])
+        props["last_id"] = _or_null(props["last_id"])
     return schemas
 
 
@@ -555,6 +569,9 @@ def check_exchange(exchange):
             f"{where}: Content-Type {exchange.content_type!r}"
         )
         body = json.loads(bytes(exchange.body))
+        if name in CURSOR_LISTS:
+            empty = body.get("data") == []
+            assert (body.get("first_id") is None, body.get("last_id") is None) == (empty, empty), f"{where}: {body}"
         if name == RESPONSE_DELETED:
             assert body == {"id": body["id"], "object": "response", "deleted": True}, f"{where}: {body}"
             return
