@@ -189,7 +189,13 @@ fn a_background_stream_is_resumed_after_a_sequence_number() {
         plain["id"].as_str().unwrap()
     ));
     assert_eq!(
-        (refused.status, refused.error()["param"].clone()),
-        (400, json!("stream"))
+        (refused.status, refused.error()["message"].clone()),
+        (
+            404,
+            json!(format!(
+                "Response with id '{}' not found.",
+                plain["id"].as_str().unwrap()
+            ))
+        )
     );
 }

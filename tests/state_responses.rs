@@ -320,3 +320,26 @@ fn cancel_needs_a_background_response() {
         "Only responses created with background=true can be cancelled."
     );
 }
+
+#[test]
+fn the_journal_says_the_store_answered() {
+    let server = start(|_| {});
+    let base = server.url();
+    let made = create(&base, json!({"model": "m", "input": "x"}));
+    let id = made["id"].as_str().unwrap();
+    get(&format!("{base}/v1/responses/{id}"));
+    get(&format!("{base}/v1/responses/resp_unknown"));
+    let seen = server.requests();
+    let answered: Vec<(&str, &str, u16)> = seen
+        .iter()
+        .map(|r| (r.path.as_str(), r.answered_by.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        answered,
+        [
+            ("/v1/responses", "built-in", 200),
+            (format!("/v1/responses/{id}").as_str(), "store", 200),
+            ("/v1/responses/resp_unknown", "error", 404),
+        ]
+    );
+}

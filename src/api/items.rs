@@ -10,8 +10,8 @@ use crate::conversation::{Message, Role};
 use crate::error::ApiError;
 
 /// One input item: the message it is in the conversation model, and the item as stored and
-/// listed (`None` for item types the mock accepts and does not keep: `reasoning`,
-/// `item_reference`, ...).
+/// listed. Item types the mock accepts and does not keep (`reasoning`, `item_reference`, ...)
+/// give no `Item`.
 pub(crate) struct Item {
     pub message: Message,
     pub stored: Value,

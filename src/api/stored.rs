@@ -83,7 +83,7 @@ pub(crate) fn append(app: &App, scope: &str, id: &str, items: Vec<Value>) -> Res
     let done =
         app.store
             .update::<Conversation, ()>(scope, CONVERSATION, id, Conversation::size, |c| {
-                c.items.extend(items);
+                c.items.extend(items.iter().cloned());
                 Ok(())
             })?;
     done.ok_or_else(|| not_found("Conversation", id))

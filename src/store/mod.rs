@@ -45,6 +45,9 @@ struct Entry {
     bytes: usize,
     /// Creation order: what listings sort by and eviction takes from.
     seq: u64,
+    /// Changes with every write of this id: an update copied outside the lock is stored only if
+    /// no other write came in between.
+    stamp: u64,
 }
 
 #[derive(Default)]
@@ -164,12 +167,11 @@ impl Store {
         value: Object,
         bytes: usize,
     ) {
+        inner.next += 1;
+        let stamp = inner.next;
         let seq = match inner.remove(scope, &key) {
             Some(old) => old.seq,
-            None => {
-                inner.next += 1;
-                inner.next
-            }
+            None => stamp,
         };
         let limits = self.limits;
         loop {
@@ -188,7 +190,15 @@ impl Store {
         let s = inner.scopes.entry(scope.to_string()).or_default();
         s.order.insert(seq, key.clone());
         s.bytes += bytes;
-        s.objects.insert(key, Entry { value, bytes, seq });
+        s.objects.insert(
+            key,
+            Entry {
+                value,
+                bytes,
+                seq,
+                stamp,
+            },
+        );
         inner.bytes += bytes;
         inner.order.insert(seq, scope.to_string());
     }
@@ -210,33 +220,46 @@ impl Store {
     }
 
     /// Changes a copy of the object and stores it in its place, re-counted with `size`; returns
-    /// what `change` returns, or `None` when it is not stored. Done under the lock, so two
-    /// changes never lose one another (`change` and `size` must be quick: no I/O, no sleep). A
-    /// change that fails, or would outgrow a scope, leaves the object as it was.
+    /// what `change` returns, or `None` when it is not stored. The copy is made and changed
+    /// outside the lock (a large conversation costs its own request the copy, not everyone the
+    /// wait) and stored only if no other write of the object came in between; otherwise the
+    /// change is made again on the newer object, so two changes never lose one another. A change
+    /// that fails, or would outgrow a scope, leaves the object as it was.
     pub(crate) fn update<T: Any + Send + Sync + Clone, R>(
         &self,
         scope: &str,
         kind: Kind,
         id: &str,
         size: impl Fn(&T) -> usize,
-        change: impl FnOnce(&mut T) -> Result<R, ApiError>,
+        mut change: impl FnMut(&mut T) -> Result<R, ApiError>,
     ) -> Result<Option<R>, ApiError> {
         let key = (kind, id.to_string());
-        let mut inner = lock(&self.inner);
-        let Some(current) = inner
-            .scopes
-            .get(scope)
-            .and_then(|s| s.objects.get(&key))
-            .and_then(|e| e.value.downcast_ref::<T>())
-        else {
-            return Ok(None);
-        };
-        let mut value = current.clone();
-        let out = change(&mut value)?;
-        let bytes = size(&value);
-        self.check_size(kind, bytes)?;
-        self.insert(&mut inner, scope, key, Arc::new(value), bytes);
-        Ok(Some(out))
+        loop {
+            let (current, stamp) = {
+                let inner = lock(&self.inner);
+                let Some(entry) = inner.scopes.get(scope).and_then(|s| s.objects.get(&key)) else {
+                    return Ok(None);
+                };
+                (entry.value.clone(), entry.stamp)
+            };
+            let Some(current) = current.downcast_ref::<T>() else {
+                return Ok(None);
+            };
+            let mut value = current.clone();
+            let out = change(&mut value)?;
+            let bytes = size(&value);
+            self.check_size(kind, bytes)?;
+            let mut inner = lock(&self.inner);
+            let now = inner.scopes.get(scope).and_then(|s| s.objects.get(&key));
+            match now {
+                None => return Ok(None),
+                Some(entry) if entry.stamp == stamp => {
+                    self.insert(&mut inner, scope, key, Arc::new(value), bytes);
+                    return Ok(Some(out));
+                }
+                Some(_) => continue,
+            }
+        }
     }
 
     /// Removes `kind`/`id` from `scope`; whether it was stored.

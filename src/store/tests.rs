@@ -119,3 +119,33 @@ fn updates_keep_the_creation_order_and_recount() {
 fn json_size_counts_compact_bytes() {
     assert_eq!(json_size(&serde_json::json!({"a": [1, 2]})), 11);
 }
+
+#[test]
+fn concurrent_updates_lose_nothing() {
+    let s = Arc::new(store(100, 1000, 10, 100));
+    s.put("a", "n", "x", 0u32, 4).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let s = Arc::clone(&s);
+            std::thread::spawn(move || {
+                for _ in 0..200 {
+                    let r = s.update::<u32, ()>(
+                        "a",
+                        "n",
+                        "x",
+                        |_| 4,
+                        |v| {
+                            *v += 1;
+                            Ok(())
+                        },
+                    );
+                    assert_eq!(r.unwrap(), Some(()));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(*s.get::<u32>("a", "n", "x").unwrap(), 1600);
+}

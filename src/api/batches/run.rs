@@ -210,7 +210,7 @@ pub(crate) fn advance(app: &App, scope: &str, id: &str) -> Result<(), ApiError> 
         let stored = app
             .store
             .update::<Batch, ()>(scope, BATCH, id, Batch::size, |b| {
-                b.results.extend(results);
+                b.results.extend(results.iter().cloned());
                 b.running -= count;
                 Ok(())
             });
@@ -308,8 +308,8 @@ fn finish(app: &App, scope: &str, id: &str, now: u64) -> Result<(), ApiError> {
             b.done = Some(Done {
                 status: end,
                 at_ms: at,
-                output_file_id,
-                error_file_id,
+                output_file_id: output_file_id.clone(),
+                error_file_id: error_file_id.clone(),
             });
             Ok(())
         })?;

@@ -122,7 +122,7 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
             let updated =
                 app.store
                     .update::<StoredChat, Value>(scope, CHAT, id, StoredChat::size, |c| {
-                        c.body["metadata"] = Value::Object(metadata);
+                        c.body["metadata"] = Value::Object(metadata.clone());
                         Ok(c.body.clone())
                     })?;
             let updated = updated.ok_or_else(|| not_found("Chat completion", id))?;

@@ -87,7 +87,7 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
                 id,
                 Conversation::size,
                 |c| {
-                    c.metadata = metadata;
+                    c.metadata = metadata.clone();
                     Ok(c.resource())
                 },
             )?;

@@ -116,7 +116,7 @@ fn change<R>(
     app: &App,
     scope: &str,
     id: &str,
-    f: impl FnOnce(&mut Upload) -> Result<R, ApiError>,
+    mut f: impl FnMut(&mut Upload) -> Result<R, ApiError>,
 ) -> Result<(Value, R), ApiError> {
     let now = crate::ids::unix_now();
     let done = app
@@ -289,7 +289,7 @@ fn complete(app: &App, scope: &str, id: &str, body: &[u8]) -> Result<Answer, Api
     let resource = filestore::put(app, scope, file)?;
     let (done, parts) = change(app, scope, id, |u| {
         u.status = "completed";
-        u.file = Some(resource);
+        u.file = Some(resource.clone());
         Ok(std::mem::take(&mut u.parts))
     })?;
     for part in parts {

@@ -225,12 +225,11 @@ fn conversation_id<'a>(f: &Fields<'a>) -> Result<Option<&'a str>, ApiError> {
 /// `GET /v1/responses/{id}?stream=true&starting_after=N`: the stream's events after the one
 /// numbered N, paced from now as the stream was.
 fn resume(found: &StoredResponse, info: &Head) -> Result<Answer, ApiError> {
+    // The live API answers a stream request for a response that was not streamed in the
+    // background with its 404, as if the response did not exist.
     if found.events.is_empty() {
-        return Err(ApiError::invalid(
-            "stream",
-            "invalid_value",
-            "This response was not created with background=true and stream=true, so it has no stream to resume.",
-        ));
+        let id = found.body["id"].as_str().unwrap_or_default();
+        return Err(not_found("Response", id));
     }
     let after = match query(info, "starting_after") {
         None => None,
