@@ -1,7 +1,5 @@
 //! Standard base64 (`+/` alphabet, `=` padding), for binary payloads inside JSON: audio deltas,
 //! `b64_json` images.
-// Speech's SSE deltas use it from the next commit on.
-#![allow(dead_code)]
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

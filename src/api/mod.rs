@@ -14,7 +14,9 @@ pub(crate) mod files;
 pub(crate) mod filestore;
 pub(crate) mod form;
 pub(crate) mod items;
+mod key;
 pub(crate) mod models;
+pub(crate) mod moderations;
 pub(crate) mod pages;
 pub(crate) mod paths;
 pub(crate) mod prompts;
@@ -29,6 +31,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use admin::Admin;
 pub(crate) use file_paths::FileOp;
+pub(crate) use key::authorize;
 pub(crate) use paths::State;
 
 use crate::app::App;
@@ -43,6 +46,8 @@ pub(crate) enum Route {
     Completions,
     Embeddings,
     Responses,
+    Moderations,
+    Speech,
     Transcriptions,
     Translations,
     ListModels,
@@ -78,6 +83,8 @@ impl Route {
             | Route::Completions
             | Route::Embeddings
             | Route::Responses
+            | Route::Moderations
+            | Route::Speech
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
             Route::State(op) if op.has_body() => BodyKind::Json,
             Route::Files(op) if op.is_json() => BodyKind::Json,
@@ -105,6 +112,8 @@ impl Route {
                 | Route::Completions
                 | Route::Embeddings
                 | Route::Responses
+                | Route::Moderations
+                | Route::Speech
                 | Route::Transcriptions
                 | Route::Translations
                 | Route::ListModels
@@ -128,6 +137,8 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
+    ("/moderations", "POST", Route::Moderations),
+    ("/audio/speech", "POST", Route::Speech),
     ("/audio/transcriptions", "POST", Route::Transcriptions),
     ("/audio/translations", "POST", Route::Translations),
     ("/models", "GET", Route::ListModels),
@@ -222,30 +233,6 @@ pub(crate) fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Checks `Authorization: Bearer KEY` against `--api-key`, comparing in constant time.
-pub(crate) fn authorize(app: &App, info: &Head) -> Result<(), ApiError> {
-    let Some(expected) = &app.config.api_key else {
-        return Ok(());
-    };
-    let given = info.authorization.as_deref().and_then(|v| {
-        let (scheme, token) = v.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    match given {
-        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
-        Some(_) => Err(ApiError::unauthorized(true)),
-        None => Err(ApiError::unauthorized(info.authorization.is_some())),
-    }
-}
-
-/// Equal-length inputs take the same time whatever they hold; the length itself is not secret.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A request body an endpoint validates into typed fields.
 pub(crate) trait Request: Sized {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError>;
@@ -334,6 +321,8 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        Route::Moderations => moderations::handle(app, body, headers),
+        Route::Speech => audio::speech(app, body, headers),
         Route::Transcriptions | Route::Translations => {
             let form = form::parse(info, body)?;
             let translate = *route == Route::Translations;

@@ -1,5 +1,6 @@
 //! Unit tests of routing, percent-decoding and the key comparison.
 
+use super::key::constant_time_eq;
 use super::*;
 
 #[test]

@@ -73,8 +73,8 @@ pub(super) fn flac(samples: usize) -> Vec<u8> {
         let block = left.min(BLOCK);
         let start = out.len();
         out.extend_from_slice(&[0xff, 0xf8]); // sync, fixed block size
-        // Block size code (12: 4096, 7: 16-bit size - 1 at the end), rate code 6: 24 kHz.
-        let code = if block == BLOCK { 0xc6 } else { 0x76 };
+        // Block size code (12: 4096, 7: 16-bit size - 1 at the end), rate code 7: 24 kHz.
+        let code = if block == BLOCK { 0xc7 } else { 0x77 };
         out.push(code);
         out.push(0x08); // mono, 16 bits per sample
         utf8_number(number, &mut out);

@@ -73,3 +73,16 @@ fn mp3_headers_of_other_encoders_are_read() {
     wav[40..44].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(close(probe(&wav).seconds, 1.0, 1e-9));
 }
+
+#[test]
+fn flac_frames_say_24_khz_and_16_bits_in_their_own_headers() {
+    // 0.5 s: two frames of 4096 samples (11 bytes each), then one of 3808 carrying its size.
+    let flac = silence(Format::Flac, 0.5);
+    let frame = &flac[42..];
+    assert_eq!(&frame[..2], &[0xff, 0xf8]);
+    // Rate code 7 is 24 kHz (6 would be 22.05 kHz); block size code 12 is 4096.
+    assert_eq!((frame[2], frame[3]), (0xc7, 0x08));
+    let frame = &flac[42 + 22..];
+    assert_eq!(frame.len(), 13);
+    assert_eq!((frame[2], frame[3]), (0x77, 0x08));
+}

@@ -59,6 +59,14 @@ if not HAS_STORED_CHAT:
 # The OpenAI Agents SDK (openai-agents) is installed in the latest SDK's venv only.
 if importlib.util.find_spec("agents") is None:
     NOT_COLLECTED["test_agents.py"] = "the OpenAI Agents SDK (openai-agents) is not installed with this SDK"
+# Streamed transcriptions, `include`, speech `instructions` and `stream_format` (the gpt-4o audio
+# models) arrived in openai 1.68.0: test_audio_gpt4o.py is not collected for older SDKs.
+from openai.resources.audio.transcriptions import Transcriptions as _Transcriptions  # noqa: E402
+
+if "stream" not in __import__("inspect").signature(_Transcriptions.create).parameters:
+    NOT_COLLECTED["test_audio_gpt4o.py"] = (
+        f"openai {openai.__version__} has no streamed transcriptions nor speech instructions (they came in 1.68.0)"
+    )
 collect_ignore = list(NOT_COLLECTED)
 
 
@@ -431,12 +439,37 @@ def validate_stream_event(event):
     validate(name, event)
 
 
+# Audio streams are data-only; each event is validated against the schema its `type` names.
+AUDIO_EVENTS = {
+    "speech.audio.delta": "SpeechAudioDeltaEvent",
+    "speech.audio.done": "SpeechAudioDoneEvent",
+    "transcript.text.delta": "TranscriptTextDeltaEvent",
+    "transcript.text.done": "TranscriptTextDoneEvent",
+}
+# What a non-JSON answer may be: speech's audio, and transcripts as text, SRT or WebVTT.
+NON_JSON = {
+    "/audio/speech": re.compile(r"audio/(mpeg|ogg|aac|flac|wav|pcm)"),
+    "/audio/transcriptions": re.compile(r"text/(plain|vtt); charset=utf-8"),
+    "/audio/translations": re.compile(r"text/(plain|vtt); charset=utf-8"),
+}
+
+
 def schema_for(method, path, status, streamed):
     bare = path[len("/v1"):] if path.startswith("/v1/") else path
     if status >= 400:
         return "ErrorResponse"
     if bare == "/chat/completions" and method == "GET":
         return "ChatCompletionList"
+    if bare == "/moderations" and not streamed:
+        return "CreateModerationResponse"
+    if bare in ("/audio/speech", "/audio/transcriptions") and streamed:
+        return "AUDIO_EVENTS"
+    if bare == "/audio/speech":
+        return None  # audio bytes, checked by their Content-Type and length
+    if bare == "/audio/transcriptions":
+        return "CreateTranscriptionResponseJson"
+    if bare == "/audio/translations" and not streamed:
+        return "CreateTranslationResponseJson"
     if bare == "/chat/completions":
         return "CreateChatCompletionStreamResponse" if streamed else "CreateChatCompletionResponse"
     if bare == "/completions":
@@ -562,8 +595,16 @@ def check_exchange(exchange):
                 # A mid-stream error is the error envelope as an event, not a chunk.
                 validate("ErrorResponse", event)
                 _stream_error_ends(where, events, i)
+            elif name == "AUDIO_EVENTS":
+                assert event.get("type") in AUDIO_EVENTS, f"{where}: unknown audio event {event.get('type')!r}"
+                validate(AUDIO_EVENTS[event["type"]], event)
             else:
                 validate(name, event)
+    elif exchange.status < 400 and not exchange.content_type.startswith("application/json"):
+        bare = exchange.path[len("/v1"):] if exchange.path.startswith("/v1/") else exchange.path
+        allowed = NON_JSON.get(bare)
+        assert allowed and allowed.fullmatch(exchange.content_type), f"{where}: Content-Type {exchange.content_type!r}"
+        assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
     else:
         assert re.fullmatch(r"application/json(; *charset=utf-8)?", exchange.content_type, re.I), (
             f"{where}: Content-Type {exchange.content_type!r}"
@@ -577,6 +618,10 @@ def check_exchange(exchange):
             return
         if name == "CreateEmbeddingResponse":
             body = embeddings_as_floats(body, (exchange.request_json or {}).get("encoding_format", "float"))
+        if name in ("CreateTranscriptionResponseJson", "CreateTranslationResponseJson") and "duration" in body:
+            # A multipart request body is streamed, so its response_format is not recorded; the
+            # verbose form is the one with a `duration` (which it requires).
+            name = name.replace("Json", "VerboseJson")
         validate(name, body)
 
 
