@@ -335,6 +335,8 @@ def _nullable_to_null(node):
 
 # The stateful API's cursor lists: `first_id`/`last_id` are null exactly when `data` is empty.
 CURSOR_LISTS = ("ResponseItemList", "ConversationItemList", "ChatCompletionList", "ChatCompletionMessageList")
+# Files and batches are listed with the same cursor fields (null on an empty page).
+CURSOR_LISTS += ("ListFilesResponse", "ListBatchesResponse")
 
 # Legacy completion stream chunks: CreateCompletionResponse with the two nulls the spec's own text
 # puts on chunks (see _spec_text_over_schema).
@@ -451,6 +453,7 @@ NON_JSON = {
     "/audio/speech": re.compile(r"audio/(mpeg|ogg|aac|flac|wav|pcm)"),
     "/audio/transcriptions": re.compile(r"text/(plain|vtt); charset=utf-8"),
     "/audio/translations": re.compile(r"text/(plain|vtt); charset=utf-8"),
+    "/files/{id}/content": re.compile(r"application/(octet-stream|jsonl)|text/plain"),
 }
 
 
@@ -466,6 +469,8 @@ def schema_for(method, path, status, streamed):
         return "AUDIO_EVENTS"
     if bare == "/audio/speech":
         return None  # audio bytes, checked by their Content-Type and length
+    if FILE_CONTENT.fullmatch(bare):
+        return None  # a file's bytes, with the content type it was uploaded with
     if bare == "/audio/transcriptions":
         return "CreateTranscriptionResponseJson"
     if bare == "/audio/translations" and not streamed:
@@ -511,6 +516,20 @@ _STATE_SCHEMAS = {
     ("conversations", "*", "items"): {"GET": "ConversationItemList", "POST": "ConversationItemList"},
     ("conversations", "*", "items", "*"): {"GET": "ConversationItem", "DELETE": "ConversationResource"},
 }
+
+# Files, Uploads and Batches, by the same shapes. A file's content is its bytes (see NON_JSON).
+FILE_CONTENT = re.compile(r"/files/[^/]+/content")
+_STATE_SCHEMAS.update({
+    ("files",): {"POST": "OpenAIFile", "GET": "ListFilesResponse"},
+    ("files", "*"): {"GET": "OpenAIFile", "DELETE": "DeleteFileResponse"},
+    ("uploads",): {"POST": "Upload"},
+    ("uploads", "*", "parts"): {"POST": "UploadPart"},
+    ("uploads", "*", "complete"): {"POST": "Upload"},
+    ("uploads", "*", "cancel"): {"POST": "Upload"},
+    ("batches",): {"POST": "Batch", "GET": "ListBatchesResponse"},
+    ("batches", "*"): {"GET": "Batch"},
+    ("batches", "*", "cancel"): {"POST": "Batch"},
+})
 
 
 def _state_schema(method, bare):
@@ -602,7 +621,7 @@ def check_exchange(exchange):
                 validate(name, event)
     elif exchange.status < 400 and not exchange.content_type.startswith("application/json"):
         bare = exchange.path[len("/v1"):] if exchange.path.startswith("/v1/") else exchange.path
-        allowed = NON_JSON.get(bare)
+        allowed = NON_JSON.get("/files/{id}/content" if FILE_CONTENT.fullmatch(bare) else bare)
         assert allowed and allowed.fullmatch(exchange.content_type), f"{where}: Content-Type {exchange.content_type!r}"
         assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
     else:
