@@ -359,3 +359,31 @@ fn create_errors_name_their_parameter_and_batches_are_listed_and_reset() {
     assert_eq!(get(&format!("{url}/{}", ids[0])).status, 404);
     assert_eq!(get(&url).json()["data"], json!([]));
 }
+
+#[test]
+fn a_streaming_line_is_an_error_line_and_other_endpoints_run_too() {
+    let server = start(|_| {});
+    let base = server.url();
+    let line = |id: &str, stream: bool| {
+        json!({"custom_id": id, "method": "POST", "url": "/v1/completions",
+               "body": {"model": "gpt-3.5-turbo-instruct", "prompt": "say this", "stream": stream}})
+        .to_string()
+    };
+    let file_id = upload_jsonl(&base, &[line("plain", false), line("streamed", true)], "");
+    let body = json!({"input_file_id": file_id, "endpoint": "/v1/completions", "completion_window": "24h"});
+    let created = post_with(
+        &format!("{base}/v1/batches"),
+        &body.to_string(),
+        &[("x-oaimock-batch-ms", "100")],
+    );
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let (done, _) = poll(&base, &id, "", |b| b["status"] == "completed");
+    let output = content_lines(&base, &done["output_file_id"], "");
+    assert_eq!(output[0]["response"]["body"]["object"], "text_completion");
+    let errors = content_lines(&base, &done["error_file_id"], "");
+    assert_eq!(errors[0]["custom_id"], "streamed");
+    assert_eq!(
+        errors[0]["response"]["body"]["error"]["param"],
+        "body.stream"
+    );
+}
