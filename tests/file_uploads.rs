@@ -117,9 +117,18 @@ fn a_cancelled_upload_takes_no_more_parts_and_unknown_ones_are_404s() {
         post(&format!("{base}/v1/uploads/upload_nope/cancel"), "").status,
         404
     );
+    let csv = post(
+        &format!("{base}/v1/uploads"),
+        &json!({"filename": "x.csv", "purpose": "batch", "bytes": 1, "mime_type": "text/csv"})
+            .to_string(),
+    );
+    assert_eq!(
+        csv.error()["message"],
+        "Invalid file format for Batch API. Must be .jsonl"
+    );
     let too_big = post(
         &format!("{base}/v1/uploads"),
-        &json!({"filename": "x", "purpose": "batch", "bytes": 1u64 << 40, "mime_type": "text/plain"}).to_string(),
+        &json!({"filename": "x.jsonl", "purpose": "batch", "bytes": 1u64 << 40, "mime_type": "text/plain"}).to_string(),
     );
     assert_eq!(
         (too_big.status, too_big.error()["param"].as_str()),

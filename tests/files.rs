@@ -93,6 +93,25 @@ fn expires_after_sets_expires_at_within_the_api_s_range() {
         f["expires_at"].as_u64().unwrap(),
         f["created_at"].as_u64().unwrap() + 3600
     );
+    let plain = common::post_form(
+        &url,
+        &[field("purpose", "batch"), file("file", "b.jsonl", b"{}\n")],
+    )
+    .json();
+    assert_eq!(
+        plain["expires_at"].as_u64().unwrap(),
+        plain["created_at"].as_u64().unwrap() + 2_592_000,
+        "a batch file expires after 30 days by default"
+    );
+    let named = common::post_form(
+        &url,
+        &[field("purpose", "batch"), file("file", "b.csv", b"x")],
+    );
+    assert_eq!(named.status, 400);
+    assert_eq!(
+        named.error()["message"],
+        "Invalid file format for Batch API. Must be .jsonl"
+    );
     let e = send("60");
     assert_eq!(e.status, 400);
     assert_eq!(e.error()["param"], "expires_after.seconds");

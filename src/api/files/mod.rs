@@ -33,6 +33,22 @@ const MAX_FILES_PAGE: usize = 10_000;
 const EXPIRES_MIN: i64 = 3600;
 const EXPIRES_MAX: i64 = 2_592_000;
 
+/// A file of purpose `batch` without `expires_after` expires after 30 days, as on the API.
+const BATCH_FILE_TTL: u64 = 2_592_000;
+
+/// The API's 400 for a batch input that is not named `.jsonl`.
+pub(crate) fn check_batch_name(purpose: &str, filename: &str) -> Result<(), ApiError> {
+    if purpose == "batch" && !filename.ends_with(".jsonl") {
+        return Err(ApiError::new(
+            400,
+            "invalid_request_error",
+            None,
+            "Invalid file format for Batch API. Must be .jsonl",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn handle(app: &App, op: &FileOp, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
     let scope = scope(info);
     let get = |id: &str| filestore::get(app, scope, id).ok_or_else(|| filestore::not_found(id));
@@ -132,11 +148,16 @@ fn create(app: &App, scope: &str, info: &Head, body: &[u8]) -> Result<Answer, Ap
     let seconds = f.integer("expires_after[seconds]", i64::MIN, i64::MAX)?;
     filestore::check_size(app, part.data.len())?;
     let filename = part.filename.as_deref().unwrap_or("");
+    check_batch_name(purpose, filename)?;
     let content_type = part
         .content_type
         .as_deref()
         .unwrap_or("application/octet-stream");
     let mut file = StoredFile::new(filename, purpose, content_type, part.data.to_vec());
     file.expires_at = expires_at(anchor, seconds, file.created_at)?;
+    if purpose == "batch" {
+        file.expires_at
+            .get_or_insert(file.created_at + BATCH_FILE_TTL);
+    }
     Ok(Answer::json(&filestore::put(app, scope, file)?))
 }

@@ -148,6 +148,7 @@ fn create(app: &App, scope: &str, body: &[u8]) -> Result<Answer, ApiError> {
     let filename = f.required_string("filename")?;
     let purpose = f.required_string("purpose")?;
     super::check_purpose(purpose)?;
+    super::check_batch_name(purpose, filename)?;
     let bytes = f
         .integer("bytes", 0, i64::MAX)?
         .ok_or_else(|| f.missing("bytes"))?;
