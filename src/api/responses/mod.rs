@@ -44,7 +44,7 @@ pub(crate) fn handle(
         rq.previous_response_id.as_deref(),
         rq.conversation_id.as_deref(),
     )?;
-    whole.messages.splice(0..0, context);
+    whole.messages.splice(0..0, context.iter().cloned());
     let view = View::conversation(
         Endpoint::Responses,
         &rq.model,
@@ -136,14 +136,12 @@ pub(crate) fn handle(
             Some(bytes) => bytes.to_vec(),
             None => crate::http::to_json(&done, 1024),
         };
-        let mut context = whole.messages;
-        context.extend(stored::reply_messages(&plan));
         let now = crate::ids::unix_millis();
         let response = StoredResponse {
             body,
             status,
             input_items: rq.input_items.clone(),
-            context,
+            earlier: context,
             background: rq.background.then(|| Timeline {
                 running_at: now + ttft.as_millis() as u64,
                 done_at: now + natural.as_millis() as u64,

@@ -13,10 +13,9 @@ use crate::api::pages::{page, page_query, query};
 use crate::api::stored::{self, RESPONSE, not_found};
 use crate::api::{State, items};
 use crate::app::App;
-use crate::conversation::{Message, Role, prompt_tokens};
+use crate::conversation::{Message, prompt_tokens};
 use crate::error::ApiError;
 use crate::http::{Answer, Body, Event, Head};
-use crate::script::Plan;
 use crate::store::json_size;
 
 /// A stored response.
@@ -27,8 +26,9 @@ pub(super) struct StoredResponse {
     /// Its final status: `completed` or `incomplete`.
     pub status: &'static str,
     pub input_items: Vec<Value>,
-    /// What the next turn reads: the earlier context, this input and this output.
-    pub context: Vec<Message>,
+    /// The context this response read (from `previous_response_id` or `conversation`); the next
+    /// turn reads it, then this input, then this response's output.
+    pub earlier: Vec<Message>,
     pub background: Option<Timeline>,
     /// A background stream's events (name, data, paced), for `?stream=true&starting_after=N`.
     pub events: Vec<(Option<&'static str>, Vec<u8>, bool)>,
@@ -50,12 +50,24 @@ impl StoredResponse {
     pub(super) fn size(&self) -> usize {
         self.body.len()
             + self.input_items.iter().map(json_size).sum::<usize>()
-            + self.context.iter().map(|m| m.text.len() + 8).sum::<usize>()
+            + self.earlier.iter().map(|m| m.text.len() + 8).sum::<usize>()
             + self
                 .events
                 .iter()
                 .map(|(_, d, _)| d.len() + 32)
                 .sum::<usize>()
+    }
+
+    /// What the turn after it reads: the earlier context, this input, this output (read back
+    /// from the stored body, so the reply is not kept twice).
+    pub(super) fn context(&self) -> Vec<Message> {
+        let input = self.input_items.iter().filter_map(items::message_of);
+        let body: Value = serde_json::from_slice(&self.body).unwrap_or_default();
+        let output = body["output"].as_array().into_iter().flatten();
+        let mut all: Vec<Message> = self.earlier.clone();
+        all.extend(input);
+        all.extend(output.filter_map(items::message_of));
+        all
     }
 
     /// Its status at `now` (ms): a background response's moves with the clock.
@@ -84,14 +96,6 @@ impl StoredResponse {
     }
 }
 
-/// What a reply adds to the context of the turns after it.
-pub(super) fn reply_messages(plan: &Plan) -> Vec<Message> {
-    match plan {
-        Plan::Text(t) | Plan::Refusal(t) => vec![Message::new(Role::Assistant, t.text.as_str())],
-        Plan::Calls(calls) => calls.iter().map(|_| Message::new(Role::Call, "")).collect(),
-    }
-}
-
 /// The context a new response reads: the stored turns of `previous_response_id`, or the items
 /// of `conversation`. Neither found is the API's error, naming the parameter.
 pub(super) fn context(
@@ -108,7 +112,7 @@ pub(super) fn context(
                 format!("Previous response with id '{id}' not found."),
             ));
         };
-        return Ok(stored.context.clone());
+        return Ok(stored.context());
     }
     if let Some(id) = conversation {
         let found = stored::conversation(app, scope, id).map_err(|e| e.with_param("conversation"));
