@@ -140,7 +140,7 @@ pub(crate) fn handle(
         let response = StoredResponse {
             body,
             status,
-            input_items: rq.input_items.clone(),
+            input_items: crate::http::to_json(&rq.input_items, 256),
             earlier: context,
             background: rq.background.then(|| Timeline {
                 running_at: now + ttft.as_millis() as u64,
@@ -170,7 +170,7 @@ pub(crate) fn handle(
             size,
         )?;
         if let Some(id) = &rq.conversation_id {
-            let mut added = rq.input_items.clone();
+            let mut added = rq.input_items;
             added.extend(
                 output
                     .iter()

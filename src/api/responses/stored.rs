@@ -16,7 +16,6 @@ use crate::app::App;
 use crate::conversation::{Message, prompt_tokens};
 use crate::error::ApiError;
 use crate::http::{Answer, Body, Event, Head};
-use crate::store::json_size;
 
 /// A stored response.
 #[derive(Clone)]
@@ -25,7 +24,9 @@ pub(super) struct StoredResponse {
     pub body: Vec<u8>,
     /// Its final status: `completed` or `incomplete`.
     pub status: &'static str,
-    pub input_items: Vec<Value>,
+    /// The input items as one JSON array: a stored object is a few buffers, not a tree of small
+    /// allocations that eviction frees on another thread (fragmenting the heaps).
+    pub input_items: Vec<u8>,
     /// The context this response read (from `previous_response_id` or `conversation`); the next
     /// turn reads it, then this input, then this response's output.
     pub earlier: Vec<Message>,
@@ -49,7 +50,7 @@ impl StoredResponse {
     /// The bytes the store counts it as.
     pub(super) fn size(&self) -> usize {
         self.body.len()
-            + self.input_items.iter().map(json_size).sum::<usize>()
+            + self.input_items.len()
             + self.earlier.iter().map(|m| m.text.len() + 8).sum::<usize>()
             + self
                 .events
@@ -58,10 +59,16 @@ impl StoredResponse {
                 .sum::<usize>()
     }
 
+    /// The input items, read back.
+    pub(super) fn input_values(&self) -> Vec<Value> {
+        serde_json::from_slice(&self.input_items).unwrap_or_default()
+    }
+
     /// What the turn after it reads: the earlier context, this input, this output (read back
     /// from the stored body, so the reply is not kept twice).
     pub(super) fn context(&self) -> Vec<Message> {
-        let input = self.input_items.iter().filter_map(items::message_of);
+        let input_items = self.input_values();
+        let input = input_items.iter().filter_map(items::message_of);
         let body: Value = serde_json::from_slice(&self.body).unwrap_or_default();
         let output = body["output"].as_array().into_iter().flatten();
         let mut all: Vec<Message> = self.earlier.clone();
@@ -187,9 +194,8 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
         }
         State::InputItems(id) => {
             let q = page_query(info, true)?;
-            let found = get(id)?;
-            let listed = found
-                .input_items
+            let values = get(id)?.input_values();
+            let listed = values
                 .iter()
                 .map(|item| (item["id"].as_str().unwrap_or("").to_string(), item))
                 .collect();
