@@ -343,3 +343,18 @@ fn the_journal_says_the_store_answered() {
         ]
     );
 }
+
+#[test]
+fn a_large_input_is_stored_within_the_default_caps_and_continued() {
+    let server = start(|_| {});
+    let base = server.url();
+    // 6 MB of input: stored once as input items, and once more in the echo's output.
+    let text = "word ".repeat(1_200_000);
+    let made = create(&base, json!({"model": "m", "input": text}));
+    let next = create(
+        &base,
+        json!({"model": "m", "input": "x", "previous_response_id": made["id"]}),
+    );
+    let out = made["usage"]["output_tokens"].as_u64().unwrap();
+    assert_eq!(next["usage"]["input_tokens"], 1_200_000 + out + 1);
+}

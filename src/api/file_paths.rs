@@ -1,5 +1,10 @@
 //! The paths of Files, Uploads and Batches (`/files`, `/files/{id}/content`,
-//! `/uploads/{id}/parts`, `/batches/{id}/cancel`, ...), each matched to one [`FileOp`].
+//! `/uploads/{id}/parts`, `/batches/{id}/cancel`, ...), each matched to one [`FileOp`], and the
+//! dispatch of an operation to its family.
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::http::{Answer, Head};
 
 /// One operation on files, uploads or batches; ids are percent-decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +84,21 @@ pub(crate) fn match_path(method: &str, bare: &str) -> Option<Result<FileOp, &'st
         ["batches", b, "cancel"] => post(FileOp::CancelBatch(id(b))),
         _ => None,
     }
+}
+
+/// Answers one operation: batches in `batches`, files and uploads in `files`; the journal says
+/// the store answered.
+pub(crate) fn handle(app: &App, op: &FileOp, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
+    use crate::api::{batches, files};
+    let mut answer = match op {
+        FileOp::CreateBatch
+        | FileOp::ListBatches
+        | FileOp::GetBatch(_)
+        | FileOp::CancelBatch(_) => batches::handle(app, op, info, body),
+        _ => files::handle(app, op, info, body),
+    }?;
+    answer.source = Some("store".into());
+    Ok(answer)
 }
 
 #[cfg(test)]

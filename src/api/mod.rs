@@ -338,35 +338,8 @@ pub(crate) fn handle(
             Err(ApiError::unknown_url(&info.method, &info.path))
         }
         Route::Admin(admin) => admin::handle(app, *admin, info, body),
-        Route::State(op) => {
-            let mut answer = match op {
-                State::GetResponse(_)
-                | State::DeleteResponse(_)
-                | State::CancelResponse(_)
-                | State::InputItems(_)
-                | State::InputTokens => responses::stored(app, op, info, body),
-                State::ListChats
-                | State::GetChat(_)
-                | State::UpdateChat(_)
-                | State::DeleteChat(_)
-                | State::ChatMessages(_) => chat::stored(app, op, info, body),
-                _ => conversations::handle(app, op, info, body),
-            }?;
-            // The journal says the store answered (`answered_by: "store"`).
-            answer.source = Some("store".into());
-            Ok(answer)
-        }
-        Route::Files(op) => {
-            let mut answer = match op {
-                FileOp::CreateBatch
-                | FileOp::ListBatches
-                | FileOp::GetBatch(_)
-                | FileOp::CancelBatch(_) => batches::handle(app, op, info, body),
-                _ => files::handle(app, op, info, body),
-            }?;
-            answer.source = Some("store".into());
-            Ok(answer)
-        }
+        Route::State(op) => paths::handle(app, op, info, body),
+        Route::Files(op) => file_paths::handle(app, op, info, body),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Answer::empty(
             204,

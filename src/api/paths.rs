@@ -1,5 +1,10 @@
 //! The stateful API's paths that carry ids (`/responses/{id}`, `/conversations/{id}/items/{item}`,
-//! ...): matched apart from the fixed route table, each to one [`State`] operation.
+//! ...): matched apart from the fixed route table, each to one [`State`] operation, and handed
+//! to the family that owns the objects.
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::http::{Answer, Head};
 
 /// One operation on stored objects; ids are percent-decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,4 +111,25 @@ pub(crate) fn match_path(method: &str, bare: &str) -> Option<Result<State, &'sta
         ),
         _ => None,
     }
+}
+
+/// Answers one operation on stored objects; the journal says the store answered
+/// (`answered_by: "store"`).
+pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
+    use crate::api::{chat, conversations, responses};
+    let mut answer = match op {
+        State::GetResponse(_)
+        | State::DeleteResponse(_)
+        | State::CancelResponse(_)
+        | State::InputItems(_)
+        | State::InputTokens => responses::stored(app, op, info, body),
+        State::ListChats
+        | State::GetChat(_)
+        | State::UpdateChat(_)
+        | State::DeleteChat(_)
+        | State::ChatMessages(_) => chat::stored(app, op, info, body),
+        _ => conversations::handle(app, op, info, body),
+    }?;
+    answer.source = Some("store".into());
+    Ok(answer)
 }

@@ -44,7 +44,7 @@ pub(crate) fn handle(
         rq.previous_response_id.as_deref(),
         rq.conversation_id.as_deref(),
     )?;
-    whole.messages.splice(0..0, context);
+    whole.messages.splice(0..0, context.iter().cloned());
     let view = View::conversation(
         Endpoint::Responses,
         &rq.model,
@@ -126,18 +126,22 @@ pub(crate) fn handle(
             message_events(&frame, &output[0], &message_id, t, refusal, &done)
         }
     });
-    let mut kept = None;
+    // Without a stream, the answer's bytes are also what is stored.
+    let mut answer = match &events {
+        None => Some(api::said_json(&said, &done)),
+        Some(_) => None,
+    };
     if rq.store {
-        let body = serde_json::to_value(&done).map_err(|e| ApiError::internal(&e.to_string()))?;
-        let produced: Vec<serde_json::Value> =
-            body["output"].as_array().cloned().unwrap_or_default();
-        let mut context = whole.messages;
-        context.extend(produced.iter().filter_map(crate::api::items::message_of));
+        let body = match answer.as_ref().and_then(|a| a.body.bytes()) {
+            Some(bytes) => bytes.to_vec(),
+            None => crate::http::to_json(&done, 1024),
+        };
         let now = crate::ids::unix_millis();
         let response = StoredResponse {
             body,
-            input_items: rq.input_items.clone(),
-            context,
+            status,
+            input_items: crate::http::to_json(&rq.input_items, 256),
+            earlier: context,
             background: rq.background.then(|| Timeline {
                 running_at: now + ttft.as_millis() as u64,
                 done_at: now + natural.as_millis() as u64,
@@ -152,28 +156,32 @@ pub(crate) fn handle(
             },
             token_delay_ms: delay.as_millis() as u64,
         };
+        // A background answer is the response as it is now: queued or in progress.
+        if let (Some(answer), true) = (&mut answer, rq.background) {
+            answer.body = response.at(now).body;
+            answer.delay = std::time::Duration::ZERO;
+        }
         let size = response.size();
         app.store.put(
             scope,
             crate::api::stored::RESPONSE,
             &frame.id,
-            response.clone(),
+            response,
             size,
         )?;
         if let Some(id) = &rq.conversation_id {
-            let mut added = rq.input_items.clone();
-            added.extend(produced);
+            let mut added = rq.input_items;
+            added.extend(
+                output
+                    .iter()
+                    .filter_map(|item| serde_json::to_value(item).ok()),
+            );
             crate::api::stored::append(app, scope, id, added)?;
         }
-        kept = Some(response);
     }
-    match (events, kept) {
+    match (events, answer) {
         (Some(events), _) => Ok(api::said_stream(app, &said, events)),
-        (None, Some(response)) if rq.background => {
-            let mut answer = api::said_json(&said, &response.at(crate::ids::unix_millis()));
-            answer.delay = std::time::Duration::ZERO;
-            Ok(answer)
-        }
-        _ => Ok(api::said_json(&said, &done)),
+        (None, Some(answer)) => Ok(answer),
+        (None, None) => unreachable!("an answer is made whenever there is no stream"),
     }
 }

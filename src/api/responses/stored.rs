@@ -15,17 +15,21 @@ use crate::api::{State, items};
 use crate::app::App;
 use crate::conversation::{Message, prompt_tokens};
 use crate::error::ApiError;
-use crate::http::{Answer, Event, Head};
-use crate::store::json_size;
+use crate::http::{Answer, Body, Event, Head};
 
 /// A stored response.
 #[derive(Clone)]
 pub(super) struct StoredResponse {
-    /// The response object as it ends (`completed` or `incomplete`).
-    pub body: Value,
-    pub input_items: Vec<Value>,
-    /// What the next turn reads: the earlier context, this input and this output.
-    pub context: Vec<Message>,
+    /// The response object as it ends, as sent: one buffer, answered as it is.
+    pub body: Vec<u8>,
+    /// Its final status: `completed` or `incomplete`.
+    pub status: &'static str,
+    /// The input items as one JSON array: a stored object is a few buffers, not a tree of small
+    /// allocations that eviction frees on another thread (fragmenting the heaps).
+    pub input_items: Vec<u8>,
+    /// The context this response read (from `previous_response_id` or `conversation`); the next
+    /// turn reads it, then this input, then this response's output.
+    pub earlier: Vec<Message>,
     pub background: Option<Timeline>,
     /// A background stream's events (name, data, paced), for `?stream=true&starting_after=N`.
     pub events: Vec<(Option<&'static str>, Vec<u8>, bool)>,
@@ -45,9 +49,9 @@ pub(super) struct Timeline {
 impl StoredResponse {
     /// The bytes the store counts it as.
     pub(super) fn size(&self) -> usize {
-        json_size(&self.body)
-            + self.input_items.iter().map(json_size).sum::<usize>()
-            + self.context.iter().map(|m| m.text.len() + 8).sum::<usize>()
+        self.body.len()
+            + self.input_items.len()
+            + self.earlier.iter().map(|m| m.text.len() + 8).sum::<usize>()
             + self
                 .events
                 .iter()
@@ -55,30 +59,47 @@ impl StoredResponse {
                 .sum::<usize>()
     }
 
+    /// The input items, read back.
+    pub(super) fn input_values(&self) -> Vec<Value> {
+        serde_json::from_slice(&self.input_items).unwrap_or_default()
+    }
+
+    /// What the turn after it reads: the earlier context, this input, this output (read back
+    /// from the stored body, so the reply is not kept twice).
+    pub(super) fn context(&self) -> Vec<Message> {
+        let input_items = self.input_values();
+        let input = input_items.iter().filter_map(items::message_of);
+        let body: Value = serde_json::from_slice(&self.body).unwrap_or_default();
+        let output = body["output"].as_array().into_iter().flatten();
+        let mut all: Vec<Message> = self.earlier.clone();
+        all.extend(input);
+        all.extend(output.filter_map(items::message_of));
+        all
+    }
+
     /// Its status at `now` (ms): a background response's moves with the clock.
-    pub(super) fn status(&self, now: u64) -> &str {
-        let last = self.body["status"].as_str().unwrap_or("completed");
+    pub(super) fn status(&self, now: u64) -> &'static str {
         match self.background {
             Some(t) if t.cancelled => "cancelled",
             Some(t) if now < t.running_at => "queued",
             Some(t) if now < t.done_at => "in_progress",
-            _ => last,
+            _ => self.status,
         }
     }
 
     /// The response object as it is at `now`: before its end, no output and no usage yet.
-    pub(super) fn at(&self, now: u64) -> Value {
+    pub(super) fn at(&self, now: u64) -> Answer {
         let status = self.status(now);
-        if status == self.body["status"] {
-            return self.body.clone();
+        if status == self.status {
+            return Answer::new(200, Body::Json(self.body.clone()));
         }
-        let mut body = self.body.clone();
+        let mut body: Value = serde_json::from_slice(&self.body).unwrap_or_default();
         body["status"] = json!(status);
         body["output"] = json!([]);
         body["usage"] = Value::Null;
         body["completed_at"] = Value::Null;
         body["incomplete_details"] = Value::Null;
-        body
+        Answer::json(&body)
     }
 }
 
@@ -98,7 +119,7 @@ pub(super) fn context(
                 format!("Previous response with id '{id}' not found."),
             ));
         };
-        return Ok(stored.context.clone());
+        return Ok(stored.context());
     }
     if let Some(id) = conversation {
         let found = stored::conversation(app, scope, id).map_err(|e| e.with_param("conversation"));
@@ -133,9 +154,9 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
         State::GetResponse(id) => {
             let found = get(id)?;
             if query(info, "stream").as_deref() == Some("true") {
-                return resume(&found, info);
+                return resume(id, &found, info);
             }
-            Ok(Answer::json(&found.at(now)))
+            Ok(found.at(now))
         }
         State::DeleteResponse(id) => match app.store.delete(scope, RESPONSE, id) {
             true => Ok(Answer::json(&Deleted {
@@ -155,7 +176,7 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
                 ));
             }
             // Under the store's lock: a response that has ended stays as it ended.
-            let cancelled = app.store.update::<StoredResponse, Value>(
+            let cancelled = app.store.update::<StoredResponse, Answer>(
                 scope,
                 RESPONSE,
                 id,
@@ -169,15 +190,12 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
                     Ok(r.at(now))
                 },
             )?;
-            cancelled
-                .map(|body| Answer::json(&body))
-                .ok_or_else(|| not_found("Response", id))
+            cancelled.ok_or_else(|| not_found("Response", id))
         }
         State::InputItems(id) => {
             let q = page_query(info, true)?;
-            let found = get(id)?;
-            let listed = found
-                .input_items
+            let values = get(id)?.input_values();
+            let listed = values
                 .iter()
                 .map(|item| (item["id"].as_str().unwrap_or("").to_string(), item))
                 .collect();
@@ -224,11 +242,10 @@ fn conversation_id<'a>(f: &Fields<'a>) -> Result<Option<&'a str>, ApiError> {
 
 /// `GET /v1/responses/{id}?stream=true&starting_after=N`: the stream's events after the one
 /// numbered N, paced from now as the stream was.
-fn resume(found: &StoredResponse, info: &Head) -> Result<Answer, ApiError> {
+fn resume(id: &str, found: &StoredResponse, info: &Head) -> Result<Answer, ApiError> {
     // The live API answers a stream request for a response that was not streamed in the
     // background with its 404, as if the response did not exist.
     if found.events.is_empty() {
-        let id = found.body["id"].as_str().unwrap_or_default();
         return Err(not_found("Response", id));
     }
     let after = match query(info, "starting_after") {
