@@ -144,6 +144,16 @@ fn gpt_4o_models_stream_deltas_then_done_with_token_usage_and_logprobs() {
         done["usage"],
         json!({"type": "tokens", "input_tokens": 12, "input_token_details": {"text_tokens": 2, "audio_tokens": 10}, "output_tokens": 10, "total_tokens": 22})
     );
+    // Not streamed, `text` is allowed for the gpt-4o models too.
+    let got = post_form(
+        &url,
+        &[
+            file("file", "a.wav", &audio),
+            field("model", "gpt-4o-transcribe"),
+            field("response_format", "text"),
+        ],
+    );
+    assert_eq!(got.body, format!("{DEFAULT}\n"));
     // whisper-1 ignores `stream`.
     let got = post_form(
         &url,

@@ -71,7 +71,7 @@ fn every_validation_error_names_its_parameter() {
                 field("response_format", "srt"),
             ],
             "response_format",
-            "not compatible with model 'gpt-4o-transcribe'",
+            "not compatible with model 'gpt-4o-transcribe'. Use 'json' or 'text' instead.",
         ),
         (
             vec![

@@ -45,7 +45,7 @@ const FORMATS: [(&str, ResponseFormat); 5] = [
 /// A validated request.
 pub(super) struct Transcription<'a> {
     pub model: &'a str,
-    /// The gpt-4o transcription models (token usage, logprobs, streaming, `json` only).
+    /// The gpt-4o transcription models (token usage, logprobs, streaming, `json` or `text`).
     pub gpt: bool,
     pub translate: bool,
     pub language: Option<&'a str>,
@@ -125,7 +125,8 @@ fn read<'a>(f: &FormFields<'_, 'a>, translate: bool) -> Result<Transcription<'a>
             }
         },
     };
-    if gpt && format != ResponseFormat::Json {
+    // The live API's rule and words (the spec says `json` only; the API takes `text` too).
+    if gpt && !matches!(format, ResponseFormat::Json | ResponseFormat::Text) {
         let name = FORMATS
             .iter()
             .find(|(_, v)| *v == format)
@@ -134,7 +135,7 @@ fn read<'a>(f: &FormFields<'_, 'a>, translate: bool) -> Result<Transcription<'a>
             "response_format",
             "unsupported_value",
             format!(
-                "response_format '{name}' is not compatible with model '{model}'. Use 'json' instead."
+                "response_format '{name}' is not compatible with model '{model}'. Use 'json' or 'text' instead."
             ),
         ));
     }
