@@ -36,6 +36,9 @@ pub(crate) struct Message {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Conversation {
     pub messages: Vec<Message>,
+    /// The names of the functions the assistant called earlier in the conversation, in order
+    /// (chat `tool_calls` and `function_call`, Responses `function_call` items).
+    pub called: Vec<String>,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
     pub format: Format,
@@ -97,6 +100,8 @@ pub(crate) struct View<'a> {
     pub system: String,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
+    /// The functions the assistant called earlier in the conversation, in order.
+    pub called: &'a [String],
     /// The texts of the tool results the conversation ends with (empty unless it ends so).
     pub trailing_results: Vec<&'a str>,
     pub has_tool_result: bool,
@@ -151,6 +156,7 @@ impl<'a> View<'a> {
             system: String::new(),
             tools: Vec::new(),
             tool_choice: ToolChoice::Auto,
+            called: &[],
             trailing_results: Vec::new(),
             has_tool_result: false,
             assistant_turns: 0,
@@ -251,6 +257,7 @@ impl<'a> View<'a> {
         let mut view = View::new(endpoint, model, body, headers);
         view.tools = conversation.tools.clone();
         view.tool_choice = conversation.tool_choice.clone();
+        view.called = &conversation.called;
         view.format = conversation.format.clone();
         let messages = conversation.messages.as_slice();
         let text_of = |m: Option<&'a Message>| m.map_or("", |m| m.text.as_str());

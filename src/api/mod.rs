@@ -8,6 +8,7 @@ pub(crate) mod conversations;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
 pub(crate) mod items;
+pub(crate) mod logprobs;
 pub(crate) mod models;
 pub(crate) mod pages;
 pub(crate) mod paths;
