@@ -1,4 +1,4 @@
-"""The OpenAI Agents SDK on oaimock's stateful API: a multi-turn run chained with
+"""The OpenAI Agents SDK (openai-agents) on oaimock's stateful API: a multi-turn run chained with
 previous_response_id, and one whose memory is an OpenAIConversationsSession. Collected only where
 the `agents` package is installed (the latest SDK's venv)."""
 
