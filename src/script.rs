@@ -11,7 +11,9 @@
 //! 4. `tool_choice` is `"auto"` and `--auto-tool-calls` is on → a call as for `"required"`
 //!    before any call;
 //! 5. otherwise the echo (or `--reply`), shaped as JSON when `response_format` / `text.format`
-//!    asks for `json_object` (`{"echo": ...}`) or `json_schema` (an instance of the schema).
+//!    asks for `json_schema` (an instance of the schema) or `json_object`: an instance of the
+//!    JSON Schema or of the example object the messages show (`schema::prompted`), else
+//!    `{"echo": ...}`.
 //!
 //! A call's arguments are generated from the tool's JSON Schema.
 
@@ -150,7 +152,7 @@ fn arguments(view: &View, tool: &Tool, seed: &str) -> Result<String, ApiError> {
     } else {
         (MAX_INSTANCE_BYTES, instance_bound())
     };
-    match schema::instance(&tool.parameters, seed, max) {
+    match schema::instance(&tool.parameters, Some(seed), max) {
         Ok(arguments) => Ok(arguments.to_string()),
         Err(limit) => Err(refusal(&tool_param(view, tool), &limit, &bound)),
     }
@@ -222,18 +224,38 @@ struct Echo<'a> {
 fn shape(view: &View, text: String, seed: &str) -> Result<String, ApiError> {
     Ok(match &view.format {
         Format::Text => text,
-        Format::JsonObject => serde_json::to_string(&Echo { echo: seed }).expect("serializes"),
-        Format::JsonSchema(schema) => match schema::instance(schema, seed, MAX_INSTANCE_BYTES) {
-            Ok(instance) => instance.to_string(),
-            Err(limit) => {
-                let param = match view.endpoint {
-                    Endpoint::Chat => "response_format",
-                    _ => "text.format",
-                };
-                return Err(refusal(param, &limit, &instance_bound()));
+        Format::JsonObject => prompted(view, seed)
+            .unwrap_or_else(|| serde_json::to_string(&Echo { echo: seed }).expect("serializes")),
+        Format::JsonSchema(schema) => {
+            match schema::instance(schema, Some(seed), MAX_INSTANCE_BYTES) {
+                Ok(instance) => instance.to_string(),
+                Err(limit) => {
+                    let param = match view.endpoint {
+                        Endpoint::Chat => "response_format",
+                        _ => "text.format",
+                    };
+                    return Err(refusal(param, &limit, &instance_bound()));
+                }
             }
-        },
+        }
     })
+}
+
+/// JSON mode's answer when the prompt shows a JSON Schema or an example object: an instance of
+/// it whose first free string is `seed` (less the schema, when `seed` is the message holding
+/// it). `None` when the prompt shows neither, or when its schema passes a generation limit: the
+/// prompt is not a parameter to refuse, so the echo object answers then.
+fn prompted(view: &View, seed: &str) -> Option<String> {
+    let scan = schema::prompted::scan(&view.prompts)?;
+    let rest = (scan.text == seed).then(|| scan.rest());
+    let text = match &rest {
+        Some(rest) if rest.is_empty() => None,
+        Some(rest) => Some(rest.as_str()),
+        None => Some(seed),
+    };
+    let schema = scan.found.schema();
+    let instance = schema::instance(&schema, text, MAX_INSTANCE_BYTES).ok()?;
+    Some(instance.to_string())
 }
 
 /// What a reply says once cut: a message's text or refusal (to `stop` and the token limit), or
