@@ -36,6 +36,9 @@ pub(crate) struct Message {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Conversation {
     pub messages: Vec<Message>,
+    /// The names of the functions the assistant called earlier in the conversation, in order
+    /// (chat `tool_calls` and `function_call`, Responses `function_call` items).
+    pub called: Vec<String>,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
     pub format: Format,
@@ -99,8 +102,14 @@ pub(crate) struct View<'a> {
     pub last_user: &'a str,
     /// System and developer messages (and Responses `instructions`), joined by newlines.
     pub system: String,
+    /// In JSON mode, the texts of the system, developer and user messages, newest first, then
+    /// Responses `instructions`: where the shape a prompt asks for is looked for (empty in
+    /// other formats).
+    pub prompts: Vec<&'a str>,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
+    /// The functions the assistant called earlier in the conversation, in order.
+    pub called: &'a [String],
     /// The texts of the tool results the conversation ends with (empty unless it ends so).
     pub trailing_results: Vec<&'a str>,
     pub has_tool_result: bool,
@@ -153,8 +162,10 @@ impl<'a> View<'a> {
             last: "",
             last_user: "",
             system: String::new(),
+            prompts: Vec::new(),
             tools: Vec::new(),
             tool_choice: ToolChoice::Auto,
+            called: &[],
             trailing_results: Vec::new(),
             has_tool_result: false,
             assistant_turns: 0,
@@ -255,6 +266,7 @@ impl<'a> View<'a> {
         let mut view = View::new(endpoint, model, body, headers);
         view.tools = conversation.tools.clone();
         view.tool_choice = conversation.tool_choice.clone();
+        view.called = &conversation.called;
         view.format = conversation.format.clone();
         let messages = conversation.messages.as_slice();
         let text_of = |m: Option<&'a Message>| m.map_or("", |m| m.text.as_str());
@@ -269,6 +281,18 @@ impl<'a> View<'a> {
             .chain(system)
             .collect::<Vec<_>>()
             .join("\n");
+        // Read only by JSON mode: not collected for other requests.
+        if view.format == Format::JsonObject {
+            let prompt =
+                |m: &&'a Message| matches!(m.role, Role::System | Role::Developer | Role::User);
+            view.prompts = messages
+                .iter()
+                .rev()
+                .filter(prompt)
+                .map(|m| m.text.as_str())
+                .chain(instructions)
+                .collect();
+        }
         view.has_tool_result = messages.iter().any(|m| m.role == Role::ToolResult);
         let trailing = messages
             .iter()

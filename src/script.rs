@@ -1,13 +1,21 @@
 //! What the "model" says to one request, decided once for every endpoint. Each endpoint reduces
 //! its request to a [`View`] of the conversation; [`decide`] then takes the first fixture rule that
 //! matches it, or else the built-in behaviour:
-//! 1. the conversation ends with tool results → the echo of them (or `--reply`): text, whatever
-//!    `tool_choice` says, so agent loops end;
-//! 2. `tool_choice` is `"required"` or names a function → a call whose arguments are generated
-//!    from the tool's JSON Schema (`"required"` picks the tool named in the last user message, else
-//!    the first); `"auto"` does the same only with `--auto-tool-calls`;
-//! 3. otherwise the echo (or `--reply`), shaped as JSON when `response_format` / `text.format`
-//!    asks for `json_object` (`{"echo": ...}`) or `json_schema` (an instance of the schema).
+//! 1. `tool_choice` names a function → a call of it, whatever the conversation holds;
+//! 2. `tool_choice` is `"required"` → a call: before any call, of the tool named in the last user
+//!    message, else the first; after one, of the first tool (in declaration order) not called yet
+//!    in the conversation, else the last declared. A forced choice is always a call, as the API's
+//!    is, even when the conversation ends with tool results;
+//! 3. the conversation ends with tool results → the echo of them (or `--reply`): text, so agent
+//!    loops with `"auto"` end;
+//! 4. `tool_choice` is `"auto"` and `--auto-tool-calls` is on → a call as for `"required"`
+//!    before any call;
+//! 5. otherwise the echo (or `--reply`), shaped as JSON when `response_format` / `text.format`
+//!    asks for `json_schema` (an instance of the schema) or `json_object`: an instance of the
+//!    JSON Schema or of the example object the messages show (`schema::prompted`), else
+//!    `{"echo": ...}`.
+//!
+//! A call's arguments are generated from the tool's JSON Schema.
 
 use std::sync::Arc;
 
@@ -86,7 +94,14 @@ pub(crate) fn as_text(content: &Content) -> String {
 
 fn built_in_content(script: &Script, view: &View) -> Result<Content, ApiError> {
     let fixed = script.reply;
-    if !view.trailing_results.is_empty() {
+    let ends_with_results = !view.trailing_results.is_empty();
+    let tool = match &view.tool_choice {
+        ToolChoice::Named(name) => view.tools.iter().find(|t| &t.name == name),
+        ToolChoice::Required => forced_tool(view),
+        ToolChoice::Auto if script.auto_tool_calls && !ends_with_results => mentioned_tool(view),
+        _ => None,
+    };
+    if tool.is_none() && ends_with_results {
         let quoted = view.trailing_results.join("\n");
         let text = match fixed {
             Some(text) => text.to_string(),
@@ -94,12 +109,6 @@ fn built_in_content(script: &Script, view: &View) -> Result<Content, ApiError> {
         };
         return Ok(Content::Text(shape(view, text, fixed.unwrap_or(&quoted))?));
     }
-    let tool = match &view.tool_choice {
-        ToolChoice::Named(name) => view.tools.iter().find(|t| &t.name == name),
-        ToolChoice::Required => mentioned_tool(view),
-        ToolChoice::Auto if script.auto_tool_calls => mentioned_tool(view),
-        _ => None,
-    };
     if let Some(tool) = tool {
         let seed = fixed.unwrap_or(view.last_user);
         return Ok(Content::Calls(vec![Call {
@@ -143,7 +152,7 @@ fn arguments(view: &View, tool: &Tool, seed: &str) -> Result<String, ApiError> {
     } else {
         (MAX_INSTANCE_BYTES, instance_bound())
     };
-    match schema::instance(&tool.parameters, seed, max) {
+    match schema::instance(&tool.parameters, Some(seed), max) {
         Ok(arguments) => Ok(arguments.to_string()),
         Err(limit) => Err(refusal(&tool_param(view, tool), &limit, &bound)),
     }
@@ -184,6 +193,18 @@ fn tool_param(view: &View, tool: &Tool) -> String {
     }
 }
 
+/// The tool `"required"` calls: before any call, the mentioned tool; after one, the first tool
+/// not called yet, else the last declared.
+fn forced_tool<'v>(view: &'v View) -> Option<&'v Tool> {
+    if view.called.is_empty() {
+        return mentioned_tool(view);
+    }
+    view.tools
+        .iter()
+        .find(|t| !view.called.contains(&t.name))
+        .or(view.tools.last())
+}
+
 /// The tool whose name the last user message mentions, else the first tool.
 fn mentioned_tool<'v>(view: &'v View) -> Option<&'v Tool> {
     view.tools
@@ -203,18 +224,38 @@ struct Echo<'a> {
 fn shape(view: &View, text: String, seed: &str) -> Result<String, ApiError> {
     Ok(match &view.format {
         Format::Text => text,
-        Format::JsonObject => serde_json::to_string(&Echo { echo: seed }).expect("serializes"),
-        Format::JsonSchema(schema) => match schema::instance(schema, seed, MAX_INSTANCE_BYTES) {
-            Ok(instance) => instance.to_string(),
-            Err(limit) => {
-                let param = match view.endpoint {
-                    Endpoint::Chat => "response_format",
-                    _ => "text.format",
-                };
-                return Err(refusal(param, &limit, &instance_bound()));
+        Format::JsonObject => prompted(view, seed)
+            .unwrap_or_else(|| serde_json::to_string(&Echo { echo: seed }).expect("serializes")),
+        Format::JsonSchema(schema) => {
+            match schema::instance(schema, Some(seed), MAX_INSTANCE_BYTES) {
+                Ok(instance) => instance.to_string(),
+                Err(limit) => {
+                    let param = match view.endpoint {
+                        Endpoint::Chat => "response_format",
+                        _ => "text.format",
+                    };
+                    return Err(refusal(param, &limit, &instance_bound()));
+                }
             }
-        },
+        }
     })
+}
+
+/// JSON mode's answer when the prompt shows a JSON Schema or an example object: an instance of
+/// it whose first free string is `seed` (less the schema, when `seed` is the message holding
+/// it). `None` when the prompt shows neither, or when its schema passes a generation limit: the
+/// prompt is not a parameter to refuse, so the echo object answers then.
+fn prompted(view: &View, seed: &str) -> Option<String> {
+    let scan = schema::prompted::scan(&view.prompts)?;
+    let rest = (scan.text == seed).then(|| scan.rest());
+    let text = match &rest {
+        Some(rest) if rest.is_empty() => None,
+        Some(rest) => Some(rest.as_str()),
+        None => Some(seed),
+    };
+    let schema = scan.found.schema();
+    let instance = schema::instance(&schema, text, MAX_INSTANCE_BYTES).ok()?;
+    Some(instance.to_string())
 }
 
 /// What a reply says once cut: a message's text or refusal (to `stop` and the token limit), or

@@ -158,6 +158,15 @@ impl Text {
             .map(|(a, b)| &self.text[a..b])
     }
 
+    /// Keeps the first `count` tokens; cutting any is a cut for length (a budget ran out).
+    pub(crate) fn keep(&mut self, count: usize) {
+        if count < self.ends.len() {
+            self.ends.truncate(count);
+            self.text.truncate(self.ends.last().copied().unwrap_or(0));
+            self.finish = Finish::Length;
+        }
+    }
+
     /// How many tokens `usage` reports for this text.
     pub(crate) fn count(&self) -> u64 {
         self.ends.len() as u64
@@ -209,6 +218,20 @@ mod tests {
         assert_eq!(t.finish, Finish::Length);
         let t = Text::plan("one two", &[], Some(2));
         assert_eq!((t.text.as_str(), t.finish), ("one two", Finish::Stop));
+    }
+
+    #[test]
+    fn keep_cuts_at_a_token_for_length() {
+        let mut t = Text::plan("one two three", &[], None);
+        t.keep(3);
+        assert_eq!((t.text.as_str(), t.finish), ("one two three", Finish::Stop));
+        t.keep(2);
+        assert_eq!(
+            (t.text.as_str(), t.finish, t.count()),
+            ("one two", Finish::Length, 2)
+        );
+        t.keep(0);
+        assert_eq!((t.text.as_str(), t.count()), ("", 0));
     }
 
     #[test]

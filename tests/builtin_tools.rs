@@ -47,7 +47,8 @@ fn tool_choice_required_or_named_calls_a_tool_with_schema_valid_arguments() {
         "the first free string carries the message"
     );
     assert_eq!(args["unit"], "celsius");
-    assert_eq!(args["days"], 1);
+    // Inside the bounds (1 to 7), off them: a value that looks chosen.
+    assert_eq!(args["days"], 6);
     assert_eq!(args.as_object().unwrap().len(), 3);
     // "required" picks the tool the message names, else the first.
     let mut body = body;
@@ -94,8 +95,9 @@ fn auto_answers_in_text_unless_auto_tool_calls_is_on() {
 
 #[test]
 fn a_tool_result_is_answered_with_text_that_quotes_it() {
+    // Even with --auto-tool-calls, "auto" answers a tool result in text, so agent loops end.
     let server = start(|c| c.auto_tool_calls = true);
-    let body = json!({"model": "m", "tools": weather_tools(), "tool_choice": "required", "messages": [
+    let body = json!({"model": "m", "tools": weather_tools(), "tool_choice": "auto", "messages": [
         {"role": "user", "content": "weather?"},
         {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\":21}"}

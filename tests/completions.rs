@@ -178,15 +178,23 @@ fn logprobs_give_a_plausible_object_per_choice() {
     let v = complete(json!("Hi"), json!({"logprobs": 2, "max_tokens": 3}));
     let choice = &v["choices"][0];
     assert_eq!(choice["text"], "As a mock");
-    assert_eq!(
-        choice["logprobs"],
-        json!({
-            "tokens": ["As", " a", " mock"],
-            "token_logprobs": [0.0, 0.0, 0.0],
-            "top_logprobs": [{"As": 0.0}, {" a": 0.0}, {" mock": 0.0}],
-            "text_offset": [2, 4, 6]
-        })
-    );
+    let lp = &choice["logprobs"];
+    assert_eq!(lp["tokens"], json!(["As", " a", " mock"]));
+    assert_eq!(lp["text_offset"], json!([2, 4, 6]));
+    // Each token's value is plausible (negative), and the top map lists it beside one
+    // alternative (`logprobs: 2`), the values summing to at most 1.
+    for (i, token) in ["As", " a", " mock"].iter().enumerate() {
+        let value = lp["token_logprobs"][i].as_f64().unwrap();
+        assert!((-2.5..0.0).contains(&value), "{lp}");
+        let top = lp["top_logprobs"][i].as_object().unwrap();
+        assert_eq!(top.len(), 2, "{lp}");
+        assert_eq!(top[*token].as_f64(), Some(value));
+        let mass: f64 = top.values().map(|v| v.as_f64().unwrap().exp()).sum();
+        assert!(mass <= 1.0 + 1e-6, "{lp}");
+    }
+    // Deterministic: the same text gets the same values.
+    let again = complete(json!("Hi"), json!({"logprobs": 2, "max_tokens": 3}));
+    assert_eq!(again["choices"][0]["logprobs"], *lp);
     let v = complete(
         json!("Hé"),
         json!({"logprobs": 0, "max_tokens": 1, "echo": true}),
@@ -319,9 +327,12 @@ fn streamed_logprobs_cover_each_chunk() {
         json!({"max_tokens": 2, "logprobs": 1}),
     );
     let chunks = got.chunks();
+    let plain = complete(json!("Hi"), json!({"max_tokens": 2, "logprobs": 1}));
+    let plain = &plain["choices"][0]["logprobs"];
+    let value = plain["token_logprobs"][1].clone();
     assert_eq!(
         chunks[1]["choices"][0]["logprobs"],
-        json!({"tokens": [" a"], "token_logprobs": [0.0], "top_logprobs": [{" a": 0.0}], "text_offset": [4]})
+        json!({"tokens": [" a"], "token_logprobs": [value], "top_logprobs": [{" a": value}], "text_offset": [4]})
     );
 }
 

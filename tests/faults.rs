@@ -91,19 +91,33 @@ fn a_mid_stream_error_is_an_error_event_and_the_end_of_the_stream() {
     let error: Value = serde_json::from_str(&events[2]).unwrap();
     assert_eq!(error["error"]["type"], "server_error");
     assert!(error["error"].get("code").is_some() && error["error"].get("param").is_some());
-    // The Responses API names the event and nests the error, as the live API does.
+    // The Responses API names the event, and sends the documented flat fields (`code`,
+    // `message`, `param`) and the live API's nested `error` object in one event.
     let got = post_with(
         &format!("{}/v1/responses", server.url()),
         r#"{"model":"m","input":"x","stream":true}"#,
         &[("x-oaimock-stream-error-after", "3")],
     );
-    assert!(
-        got.body
-            .contains("event: error\ndata: {\"type\":\"error\",\"error\":{"),
-        "{}",
-        got.body
+    let last = got.body.trim_end().rsplit("\n\n").next().unwrap();
+    let data = last
+        .strip_prefix("event: error\ndata: ")
+        .unwrap_or_else(|| panic!("not an error event: {last:?}"));
+    let event: Value = serde_json::from_str(data).unwrap();
+    let message = "The server had an error while processing your request. Sorry about that!";
+    let inner = serde_json::json!({
+        "message": message, "type": "server_error", "param": null, "code": null
+    });
+    assert_eq!(
+        event,
+        serde_json::json!({
+            "type": "error", "code": null, "message": message, "param": null,
+            "error": inner, "sequence_number": 3
+        })
     );
-    assert!(got.body.contains("\"sequence_number\":3"), "{}", got.body);
+    assert!(
+        data.starts_with(r#"{"type":"error","code":null,"message":"#),
+        "{data}"
+    );
     assert!(!got.body.contains("response.completed"));
 }
 

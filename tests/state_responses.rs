@@ -358,3 +358,27 @@ fn a_large_input_is_stored_within_the_default_caps_and_continued() {
     let out = made["usage"]["output_tokens"].as_u64().unwrap();
     assert_eq!(next["usage"]["input_tokens"], 1_200_000 + out + 1);
 }
+
+#[test]
+fn functions_called_in_earlier_turns_count_for_a_forced_choice() {
+    let server = start(|_| {});
+    let base = server.url();
+    let tools = json!([
+        {"type": "function", "name": "search", "parameters": {"type": "object"}},
+        {"type": "function", "name": "final_result", "parameters": {"type": "object"}}
+    ]);
+    let first = create(
+        &base,
+        json!({"model": "m", "input": "find it", "tools": tools, "tool_choice": "required"}),
+    );
+    assert_eq!(first["output"][0]["name"], "search");
+    let call_id = first["output"][0]["call_id"].clone();
+    // Only the tool's result is sent: the call itself is in the stored turn.
+    let second = create(
+        &base,
+        json!({"model": "m", "previous_response_id": first["id"], "tools": tools,
+               "tool_choice": "required",
+               "input": [{"type": "function_call_output", "call_id": call_id, "output": "found"}]}),
+    );
+    assert_eq!(second["output"][0]["name"], "final_result", "{second}");
+}

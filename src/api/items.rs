@@ -196,6 +196,18 @@ pub(crate) fn message_of(item: &Value) -> Option<Message> {
     Some(Message::new(role, text(item.get(field))))
 }
 
+/// The names of the functions that `function_call` items called, in order (what forced
+/// `tool_choice` rules read as `Conversation::called`).
+pub(crate) fn called(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .filter(|item| item["type"] == "function_call")
+        .filter_map(|item| item["name"].as_str())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The most keys `metadata` may have, and the longest key and value, as on the API.
 const METADATA_KEYS: usize = 16;
 const METADATA_KEY_CHARS: usize = 64;

@@ -14,6 +14,7 @@ pub(crate) mod files;
 pub(crate) mod filestore;
 pub(crate) mod form;
 pub(crate) mod items;
+pub(crate) mod logprobs;
 mod key;
 pub(crate) mod models;
 pub(crate) mod moderations;

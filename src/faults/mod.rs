@@ -223,11 +223,16 @@ struct ErrorEvent<'a> {
     error: ErrorObject<'a>,
 }
 
-/// The Responses API's stream error event: `{"type": "error", "error": {...}, "sequence_number"}`.
+/// The Responses API's stream error event in both its shapes at once: the documented
+/// `ResponseErrorEvent` (`code`, `message`, `param` at the top level, which clients typed on the
+/// spec require) and the live API's nested `error` object (which the official SDKs read).
 #[derive(Serialize)]
 struct NamedErrorEvent<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
+    code: Option<&'a str>,
+    message: &'a str,
+    param: Option<&'a str>,
     error: ErrorObject<'a>,
     sequence_number: usize,
 }
@@ -298,6 +303,9 @@ impl StreamFaults {
             events.push(if named {
                 let event = NamedErrorEvent {
                     kind: "error",
+                    code: error.code.as_deref(),
+                    message: &error.message,
+                    param: error.param.as_deref(),
                     error: fields,
                     sequence_number: n,
                 };

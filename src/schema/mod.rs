@@ -1,14 +1,22 @@
 //! Deterministic JSON instances of a JSON Schema: the content of structured outputs and the
 //! arguments of generated tool calls.
 //!
-//! The instance is the simplest value that validates: the first `enum` value, `const`, the first
-//! `anyOf`/`oneOf` branch, merged `allOf` parts, lower bounds rounded up to `multipleOf`, one array
-//! item unless `minItems` asks for more, every listed property (only the `required` ones deep in a
-//! recursive schema). Object keys come out in alphabetical order (serde_json's map), and the first
-//! free string in that order carries the caller's text, so a test still sees its input. Limits:
+//! The instance is a simple value that validates and looks like data: the first `enum` value
+//! (items of an array take them in turn), `const`, the first `anyOf`/`oneOf` branch, merged
+//! `allOf` parts, one array item unless `minItems` asks for more, every listed property (only the
+//! `required` ones deep in a recursive schema). Leaves are plausible ([`values`]): numbers small
+//! and inside their bounds (never on a bound when the range holds more), strings that fit their
+//! `format` and lengths, words chosen by the property name (`city` → a city, `email` → an email);
+//! all chosen by a hash of the property name and position, so the same schema always gives the
+//! same instance. Object keys come out in alphabetical order (serde_json's map), and the first
+//! free string in that order (no `format`, `pattern` or `enum`, and a name that implies no
+//! format) carries the caller's text, so a test still sees its input. Limits:
 //! `pattern` is honoured for simple patterns only (see [`pattern`]), `oneOf` branches are not
 //! checked for overlap, and `uniqueItems`, `minProperties` with `additionalProperties: false`,
 //! `not`, `if`/`then` and `contains` are not considered.
+//!
+//! JSON mode's answer comes from here too: [`prompted`] finds the schema or example object a
+//! prompt shows, by a bounded scan of the messages.
 //!
 //! Generation has one budget for the whole instance ([`budget`]): bytes of JSON text, values and
 //! steps of work, each charged before it is spent, so counts that multiply across levels
@@ -20,6 +28,8 @@ mod budget;
 mod node;
 mod numbers;
 pub(crate) mod pattern;
+pub(crate) mod prompted;
+mod values;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
@@ -37,13 +47,18 @@ const SOFT_DEPTH: usize = 6;
 /// Past this depth the generator gives up on following the schema (`null` or an empty value).
 const HARD_DEPTH: usize = 32;
 
-/// An instance of `schema` whose first free string is `text`, of at most `max_bytes` bytes of
-/// JSON text (and never more than [`MAX_INSTANCE_BYTES`]); a [`Limit`] when the schema passes
-/// a bound.
-pub(crate) fn instance(schema: &Value, text: &str, max_bytes: usize) -> Result<Value, Limit> {
+/// An instance of `schema` whose first free string is `text` (when there is one), of at most
+/// `max_bytes` bytes of JSON text (and never more than [`MAX_INSTANCE_BYTES`]); a [`Limit`] when
+/// the schema passes a bound.
+pub(crate) fn instance(
+    schema: &Value,
+    text: Option<&str>,
+    max_bytes: usize,
+) -> Result<Value, Limit> {
     let mut generator = Generator {
         root: schema,
-        text: Some(text),
+        text,
+        name: "",
         budget: Budget::new(max_bytes),
     };
     generator.value(schema, 0, 0)
@@ -53,6 +68,9 @@ struct Generator<'a> {
     root: &'a Value,
     /// The caller's text, until a free string takes it.
     text: Option<&'a str>,
+    /// The name of the property being generated (an array's items keep it): what plausible
+    /// values are chosen by.
+    name: &'a str,
     budget: Budget,
 }
 
@@ -153,13 +171,15 @@ impl<'a> Generator<'a> {
             return self.node(merged, depth + 1, variant);
         }
         self.type_steps(&s)?;
+        let p = || values::pick(self.name, variant);
+        let named = || values::kind(self.name);
         let value = match kind(&s) {
             "null" => Value::Null,
-            "boolean" => Value::Bool(true),
-            "integer" => integer(&s, variant)?,
-            "number" => number(&s, variant),
+            "boolean" => Value::Bool(values::boolean(p())),
+            "integer" => integer(&s, values::integer_target(named(), p()), p())?,
+            "number" => number(&s, values::number_target(named(), p()), p()),
             "array" => return self.array(&s, depth, variant),
-            "object" => return self.object(&s, depth),
+            "object" => return self.object(&s, depth, variant),
             _ => return self.string(&s, variant).map(Value::String),
         };
         self.budget.copy(&value)?;
@@ -188,12 +208,14 @@ impl<'a> Generator<'a> {
         Ok(part)
     }
 
-    /// The caller's text the first time, then `text`, `text 2`, ...
+    /// The caller's text the first time, then words chosen by the property name.
     fn free_text(&mut self, variant: usize) -> Cow<'a, str> {
         match self.text.take() {
             Some(text) => Cow::Borrowed(text),
-            None if variant == 0 => Cow::Borrowed("text"),
-            None => Cow::Owned(format!("text {}", variant + 1)),
+            None => {
+                let p = values::pick(self.name, variant);
+                Cow::Owned(values::words_for(values::kind(self.name), p))
+            }
         }
     }
 
@@ -204,10 +226,18 @@ impl<'a> Generator<'a> {
     }
 
     fn string(&mut self, s: &Node<'a>, variant: usize) -> Result<String, Limit> {
+        let p = values::pick(self.name, variant);
+        let min = count_of(s, "minLength").unwrap_or(0);
+        let max = count_of(s, "maxLength");
+        let fits = |t: &String| {
+            let n = t.chars().count();
+            n >= min && max.is_none_or(|max| n <= max)
+        };
         if let Some(example) = s
             .get("format")
             .and_then(Value::as_str)
-            .and_then(|f| format_example(f, variant))
+            .and_then(|f| values::format_example(f, p))
+            .filter(fits)
         {
             self.budget.string(&example)?;
             return Ok(example);
@@ -225,19 +255,47 @@ impl<'a> Generator<'a> {
                 Err(pattern::TooBig::Long(bytes)) => return Err(Limit::PatternExample(bytes)),
             }
         }
-        let text = self.free_text(variant);
+        let named = values::kind(self.name);
+        if !s.has("format")
+            && let Some(implied) = values::implied(named, p).filter(fits)
+        {
+            self.budget.string(&implied)?;
+            return Ok(implied);
+        }
+        // A string with a `format` whose example does not fit its lengths is not free: words.
+        let text = if s.has("format") {
+            Cow::Owned(values::words_for(named, p))
+        } else {
+            self.free_text(variant)
+        };
         let mut kept = text.as_ref();
-        if let Some(max) = count_of(s, "maxLength")
+        if let Some(max) = max
             && let Some((cut, _)) = kept.char_indices().nth(max)
         {
             kept = &kept[..cut];
         }
-        let min = count_of(s, "minLength").unwrap_or(0);
-        let pad = min.saturating_sub(kept.chars().count());
+        // Padded with words (ASCII, so their length is their escaped length) to `minLength`,
+        // then cut to `maxLength`: measured first, charged, then built.
+        let have = kept.chars().count();
+        let mut words = Vec::new();
+        let mut length = have;
+        while length < min {
+            let word = values::filler(p, words.len());
+            length += usize::from(length > 0) + word.len();
+            words.push(word);
+        }
+        let length = max.map_or(length, |max| length.min(max.max(have)));
+        let pad = length - have;
         self.budget.value(escaped_len(kept) + pad + 2)?;
         let mut out = String::with_capacity(kept.len() + pad);
         out.push_str(kept);
-        out.extend(std::iter::repeat_n('x', pad));
+        for word in words {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        out.truncate(kept.len() + pad);
         Ok(out)
     }
 
@@ -268,18 +326,21 @@ impl<'a> Generator<'a> {
         Ok(Value::Array(items))
     }
 
-    fn object(&mut self, s: &Node<'a>, depth: usize) -> Result<Value, Limit> {
+    fn object(&mut self, s: &Node<'a>, depth: usize, variant: usize) -> Result<Value, Limit> {
         let properties = s.properties();
         let required = s.required();
         self.budget.steps(properties.len() + required.len())?;
         self.budget.value(2)?;
         let wanted: BTreeSet<&str> = required.iter().copied().collect();
         let mut out = Map::new();
+        let parent = self.name;
         for (name, sub) in properties {
             if depth < SOFT_DEPTH || wanted.contains(name) {
                 self.budget.key(name)?;
-                let value = self.value(sub, depth + 1, 0)?;
-                out.insert(name.to_string(), value);
+                self.name = name;
+                let value = self.value(sub, depth + 1, variant);
+                self.name = parent;
+                out.insert(name.to_string(), value?);
             }
         }
         // `None`: no other property may be added; `Some(None)`: any may, as `{}`.
@@ -291,8 +352,10 @@ impl<'a> Generator<'a> {
         for name in required {
             if !out.contains_key(name) {
                 self.budget.key(name)?;
-                let value = self.item(extra.flatten(), depth + 1, 0)?;
-                out.insert(name.to_string(), value);
+                self.name = name;
+                let value = self.item(extra.flatten(), depth + 1, variant);
+                self.name = parent;
+                out.insert(name.to_string(), value?);
             }
         }
         if let Some(extra) = extra {
@@ -322,28 +385,6 @@ fn shallow(s: &Node) -> Value {
         "integer" | "number" => Value::from(0),
         _ => Value::String(String::new()),
     }
-}
-
-/// A fixed example of a string `format`; `None` for formats the generator does not know.
-fn format_example(format: &str, variant: usize) -> Option<String> {
-    let v = variant;
-    Some(match format {
-        "date-time" => format!("2024-01-{:02}T00:00:00Z", 1 + v % 28),
-        "date" => format!("2024-01-{:02}", 1 + v % 28),
-        "time" => format!("00:00:{:02}Z", v % 60),
-        "duration" => format!("P{}D", v + 1),
-        "email" | "idn-email" if v == 0 => "user@example.com".to_string(),
-        "email" | "idn-email" => format!("user{}@example.com", v + 1),
-        "uuid" => format!("00000000-0000-4000-8000-{:012x}", v),
-        "uri" | "iri" | "url" if v == 0 => "https://example.com/".to_string(),
-        "uri" | "iri" | "url" => format!("https://example.com/{v}"),
-        "uri-reference" | "iri-reference" => format!("/path/{v}"),
-        "hostname" | "idn-hostname" if v == 0 => "example.com".to_string(),
-        "hostname" | "idn-hostname" => format!("host{v}.example.com"),
-        "ipv4" => format!("192.0.2.{}", 1 + v % 254),
-        "ipv6" => format!("2001:db8::{:x}", v + 1),
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::objects::ChoiceLogprobs;
 use crate::api::usage::Usage;
 use crate::http::Event;
 use crate::script::{self, Plan};
@@ -25,7 +26,7 @@ struct Chunk<'a> {
 struct ChunkChoice<'a> {
     index: u32,
     delta: Delta<'a>,
-    logprobs: Option<()>,
+    logprobs: Option<ChoiceLogprobs<'a>>,
     finish_reason: Option<&'static str>,
 }
 
@@ -61,35 +62,49 @@ struct FunctionDelta<'a> {
     arguments: &'a str,
 }
 
-/// One choice's deltas after its first chunk: a word each for text and refusals; for each call,
-/// a fragment with its id, type and name and empty arguments, then its argument pieces.
-fn steps<'a>(plan: &'a Plan, ids: &'a [String]) -> Vec<Delta<'a>> {
-    match plan {
-        Plan::Text(t) => t
-            .tokens()
-            .map(|token| Delta {
-                content: Some(Some(token)),
-                ..Delta::default()
-            })
-            .collect(),
-        Plan::Refusal(t) => t
-            .tokens()
-            .map(|token| Delta {
+/// The tokens of a text or refusal answer and how many `top_logprobs` each lists, when the
+/// request asked for logprobs.
+pub(super) type Logprobs<'a> = Option<(&'a [&'a str], usize)>;
+
+/// One chunk's delta and, for a word of text or refusal when asked, that word's logprobs.
+type Step<'a> = (Delta<'a>, Option<ChoiceLogprobs<'a>>);
+
+/// One choice's deltas after its first chunk: a word each for text and refusals (with its
+/// logprobs); for each call, a fragment with its id, type and name and empty arguments, then
+/// its argument pieces.
+fn steps<'a>(plan: &'a Plan, ids: &'a [String], logprobs: Logprobs<'a>) -> Vec<Step<'a>> {
+    let word = |i: usize, token: &'a str| {
+        let lp = logprobs.map(|(tokens, top)| ChoiceLogprobs::of(plan, &tokens[i..=i], i, top));
+        let delta = match plan {
+            Plan::Refusal(_) => Delta {
                 refusal: Some(Some(token)),
                 ..Delta::default()
-            })
-            .collect(),
+            },
+            _ => Delta {
+                content: Some(Some(token)),
+                ..Delta::default()
+            },
+        };
+        (delta, lp)
+    };
+    match plan {
+        Plan::Text(t) | Plan::Refusal(t) => {
+            t.tokens().enumerate().map(|(i, w)| word(i, w)).collect()
+        }
         Plan::Calls(calls) => {
             let mut out = Vec::new();
             for ((k, call), id) in (0..).zip(calls.iter()).zip(ids) {
-                let fragment = |id, kind, name, arguments| Delta {
-                    tool_calls: Some(vec![ToolCallDelta {
-                        index: k,
-                        id,
-                        kind,
-                        function: FunctionDelta { name, arguments },
-                    }]),
-                    ..Delta::default()
+                let fragment = |id, kind, name, arguments| {
+                    let delta = Delta {
+                        tool_calls: Some(vec![ToolCallDelta {
+                            index: k,
+                            id,
+                            kind,
+                            function: FunctionDelta { name, arguments },
+                        }]),
+                        ..Delta::default()
+                    };
+                    (delta, None)
                 };
                 out.push(fragment(
                     Some(id.as_str()),
@@ -115,6 +130,7 @@ pub(super) fn stream_events(
     finish: &'static str,
     call_ids: &[Vec<String>],
     usage: Usage,
+    logprobs: Logprobs,
 ) -> Vec<Event> {
     let mut events = Vec::with_capacity((plan.tokens() as usize + 2) * n as usize + 2);
     for index in 0..n {
@@ -137,18 +153,18 @@ pub(super) fn stream_events(
                 ..Delta::default()
             },
         };
-        events.push(frame.event(index, first, None, false));
+        events.push(frame.event(index, (first, None), None, false));
     }
     let mut choices: Vec<_> = call_ids
         .iter()
-        .map(|ids| steps(plan, ids).into_iter())
+        .map(|ids| steps(plan, ids, logprobs).into_iter())
         .collect();
     loop {
         let mut any = false;
         for (index, deltas) in (0..).zip(choices.iter_mut()) {
-            if let Some(delta) = deltas.next() {
+            if let Some(step) = deltas.next() {
                 // The choices of one step share its pause: only the first is paced.
-                events.push(frame.event(index, delta, None, index == 0));
+                events.push(frame.event(index, step, None, index == 0));
                 any = true;
             }
         }
@@ -157,7 +173,8 @@ pub(super) fn stream_events(
         }
     }
     for index in 0..n {
-        events.push(frame.event(index, Delta::default(), Some(finish), false));
+        let last = (Delta::default(), None);
+        events.push(frame.event(index, last, Some(finish), false));
     }
     let usage = frame
         .usage
@@ -195,14 +212,14 @@ impl<'a> Frame<'a> {
     fn event(
         &self,
         index: u32,
-        delta: Delta<'_>,
+        (delta, logprobs): Step<'_>,
         finish: Option<&'static str>,
         paced: bool,
     ) -> Event {
         let choice = ChunkChoice {
             index,
             delta,
-            logprobs: None,
+            logprobs,
             finish_reason: finish,
         };
         let pending = if self.usage { Some(None) } else { None };

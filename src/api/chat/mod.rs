@@ -15,8 +15,9 @@ use crate::conversation::{Endpoint, View, prompt_tokens};
 use crate::error::ApiError;
 use crate::http::Answer;
 use crate::script::{self, Plan};
+use crate::text::MAX_RESPONSE_BYTES;
 use events::{Frame, stream_events};
-use objects::{Choice, Completion, message};
+use objects::{Choice, ChoiceLogprobs, Completion, message};
 use request::ChatRequest;
 
 pub(crate) use stored::handle as stored;
@@ -31,8 +32,22 @@ fn token_limit(rq: &ChatRequest) -> Option<u64> {
     if !rq.stream {
         return rq.max_tokens;
     }
-    let share = crate::text::MAX_RESPONSE_BYTES as u64 / STREAM_BYTES_PER_TOKEN / u64::from(rq.n);
+    let share = MAX_RESPONSE_BYTES as u64 / STREAM_BYTES_PER_TOKEN / u64::from(rq.n);
     Some(rq.max_tokens.map_or(share, |m| m.min(share)))
+}
+
+/// How many tokens of a choice's text keep their logprobs within the choice's share of the
+/// response budget: half of `MAX_RESPONSE_BYTES` for a body (it is held twice while it is
+/// serialized), a quarter for a stream, whose chunks cost `STREAM_BYTES_PER_TOKEN` more each.
+/// The text is cut there, with `finish_reason: "length"`.
+fn logprobs_fit(rq: &ChatRequest, text: &crate::text::Text, top: usize) -> usize {
+    let (share, per_token) = if rq.stream {
+        (MAX_RESPONSE_BYTES / 4, STREAM_BYTES_PER_TOKEN as usize)
+    } else {
+        (MAX_RESPONSE_BYTES / 2, 0)
+    };
+    let budget = share / rq.n as usize;
+    crate::api::logprobs::affordable(text.tokens(), top, 1, per_token, budget)
 }
 
 pub(crate) fn handle(
@@ -72,7 +87,17 @@ pub(crate) fn handle(
     } else {
         script::decide(&app.script(), &view)
     }?;
-    let plan = Plan::new(&said.content, &rq.stop, token_limit(&rq), rq.n.into())?;
+    let mut plan = Plan::new(&said.content, &rq.stop, token_limit(&rq), rq.n.into())?;
+    if let (Some(top), Plan::Text(text) | Plan::Refusal(text)) = (rq.logprobs, &mut plan) {
+        text.keep(logprobs_fit(&rq, text, top));
+    }
+    let tokens: Vec<&str> = match (&plan, rq.logprobs) {
+        (Plan::Text(t) | Plan::Refusal(t), Some(_)) => t.tokens().collect(),
+        _ => Vec::new(),
+    };
+    let logprobs = rq
+        .logprobs
+        .map(|top| ChoiceLogprobs::of(&plan, &tokens, 0, top));
     let finish = said.finish.map_or(plan.finish(), |f| f.as_str());
     let usage = Usage::new(
         said.usage,
@@ -104,7 +129,7 @@ pub(crate) fn handle(
         .map(|(ids, index)| Choice {
             index,
             message: message(&plan, ids),
-            logprobs: None,
+            logprobs,
             finish_reason: finish,
         })
         .collect();
@@ -123,7 +148,8 @@ pub(crate) fn handle(
         stored::keep(app, scope, &completion, &rq, &obj)?;
     }
     if rq.stream {
-        let events = stream_events(&frame, rq.n, &plan, finish, &call_ids, usage);
+        let logprobs = rq.logprobs.map(|top| (tokens.as_slice(), top));
+        let events = stream_events(&frame, rq.n, &plan, finish, &call_ids, usage, logprobs);
         return Ok(api::said_stream(app, &said, events));
     }
     Ok(api::said_json(&said, &completion))

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::api::logprobs::Entries;
 use crate::api::usage::Usage;
 use crate::script::Plan;
 
@@ -21,8 +22,38 @@ pub(super) struct Completion<'a> {
 pub(super) struct Choice<'a> {
     pub index: u32,
     pub message: ResponseMessage<'a>,
-    pub logprobs: Option<()>,
+    pub logprobs: Option<ChoiceLogprobs<'a>>,
     pub finish_reason: &'static str,
+}
+
+/// A choice's (or a chunk's) `logprobs`: the entries of its content tokens, or of its refusal's.
+#[derive(Serialize, Clone, Copy)]
+pub(super) struct ChoiceLogprobs<'a> {
+    pub content: Option<Entries<'a>>,
+    pub refusal: Option<Entries<'a>>,
+}
+
+impl<'a> ChoiceLogprobs<'a> {
+    /// The logprobs of `tokens` (starting at position `first`) of what `plan` says: content
+    /// entries for text, refusal entries for a refusal, an empty content list for calls.
+    pub(super) fn of(
+        plan: &Plan,
+        tokens: &'a [&'a str],
+        first: usize,
+        top: usize,
+    ) -> ChoiceLogprobs<'a> {
+        let entries = Some(Entries::new(tokens, first, top));
+        match plan {
+            Plan::Refusal(_) => ChoiceLogprobs {
+                content: None,
+                refusal: entries,
+            },
+            _ => ChoiceLogprobs {
+                content: entries,
+                refusal: None,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]

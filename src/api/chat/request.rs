@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::api::Request;
 use crate::api::fields::Fields;
+use crate::api::logprobs::MAX_TOP;
 use crate::api::sampling;
 use crate::api::tools::{self, Shape};
 use crate::conversation::{Conversation, Format, Message, Role, ToolChoice};
@@ -23,6 +24,8 @@ pub(super) struct ChatRequest {
     pub stop: Vec<String>,
     pub stream: bool,
     pub include_usage: bool,
+    /// `logprobs: true`: how many `top_logprobs` each token lists (0 unless asked).
+    pub logprobs: Option<usize>,
     /// `store: true`: the completion is kept for `GET /v1/chat/completions`.
     pub store: bool,
     pub metadata: Option<Map<String, Value>>,
@@ -52,20 +55,23 @@ impl Request for ChatRequest {
         if items.is_empty() {
             return Err(f.invalid_value("messages", "empty array. Expected an array with minimum length 1, but got an empty array instead."));
         }
+        let mut called = Vec::new();
         let messages = items
             .iter()
             .enumerate()
-            .map(|(i, m)| parse_message(&f, i, m))
+            .map(|(i, m)| parse_message(&f, i, m, &mut called))
             .collect::<Result<Vec<_>, _>>()?;
 
         sampling::check(&f)?;
         let logprobs = f.boolean("logprobs")?.unwrap_or(false);
-        if f.integer("top_logprobs", 0, 20)?.is_some() && !logprobs {
+        let top = f.integer("top_logprobs", 0, MAX_TOP as i64)?;
+        if top.is_some() && !logprobs {
             return Err(f.invalid_value(
                 "top_logprobs",
                 "'logprobs' must be set to true when 'top_logprobs' is used.",
             ));
         }
+        let logprobs = logprobs.then_some(top.unwrap_or(0) as usize);
         let n = f.integer("n", 1, 128)?.unwrap_or(1) as u32;
         let max_tokens = match f.integer("max_completion_tokens", 1, i64::MAX)? {
             Some(m) => Some(m),
@@ -81,6 +87,7 @@ impl Request for ChatRequest {
             model,
             conversation: Conversation {
                 messages,
+                called,
                 tools,
                 tool_choice,
                 format,
@@ -90,6 +97,7 @@ impl Request for ChatRequest {
             stop,
             stream,
             include_usage,
+            logprobs,
             store: f.boolean("store")?.unwrap_or(false),
             metadata: crate::api::items::metadata(&f)?,
         })
@@ -120,6 +128,7 @@ impl ChatRequest {
             model: plain.model.to_string(),
             conversation: Conversation {
                 messages,
+                called: Vec::new(),
                 tools: Vec::new(),
                 tool_choice: ToolChoice::None,
                 format: Format::Text,
@@ -129,6 +138,7 @@ impl ChatRequest {
             stop: Vec::new(),
             stream: false,
             include_usage: false,
+            logprobs: None,
             store: false,
             metadata: None,
         })
@@ -147,7 +157,13 @@ fn role(name: &str) -> Option<Role> {
     })
 }
 
-fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiError> {
+/// One message; the names of the functions an assistant message calls go into `called`.
+fn parse_message(
+    f: &Fields,
+    i: usize,
+    value: &Value,
+    called: &mut Vec<String>,
+) -> Result<Message, ApiError> {
     let Value::Object(obj) = value else {
         return Err(f.wrong_type(&format!("messages[{i}]"), "an object", value));
     };
@@ -173,7 +189,22 @@ fn parse_message(f: &Fields, i: usize, value: &Value) -> Result<Message, ApiErro
     if name == "tool" {
         m.required_string("tool_call_id")?;
     }
+    if role == Role::Assistant {
+        called.extend(call_names(obj));
+    }
     Ok(Message::new(role, text))
+}
+
+/// The function names an assistant message calls: each `tool_calls[].function.name`, and the
+/// deprecated `function_call.name`. Read leniently: only the names matter to the mock.
+fn call_names(obj: &Map<String, Value>) -> impl Iterator<Item = String> + '_ {
+    let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
+    let calls = obj.get("tool_calls").and_then(Value::as_array);
+    let tool_calls = calls
+        .into_iter()
+        .flatten()
+        .filter_map(move |c| c.get("function").and_then(name));
+    tool_calls.chain(obj.get("function_call").and_then(name))
 }
 
 /// Joins the text of `text` parts (and `refusal` parts); image, audio and file parts add nothing.

@@ -30,7 +30,7 @@ pub(super) fn stream_events(
                 paused |= paced;
                 let logprobs = rq
                     .logprobs
-                    .map(|_| Logprobs::of(std::slice::from_ref(piece)));
+                    .map(|top| Logprobs::of(std::slice::from_ref(piece), top));
                 let choice = Choice {
                     text: &piece.text,
                     index: p as u32 * rq.n + k,

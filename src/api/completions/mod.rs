@@ -64,7 +64,7 @@ pub(crate) fn handle(
             choices.push(Choice {
                 text: &plan.text,
                 index: p as u32 * rq.n + k,
-                logprobs: rq.logprobs.map(|_| Logprobs::of(&plan.pieces)),
+                logprobs: rq.logprobs.map(|top| Logprobs::of(&plan.pieces, top)),
                 finish_reason: Some(plan.finish),
             });
         }
@@ -75,8 +75,13 @@ pub(crate) fn handle(
     ))
 }
 
-/// A logprobs entry besides its token's bytes: `"",0.0,{"":0.0},` and an offset.
-const LOGPROB_ENTRY: usize = 24;
+/// A logprobs entry besides its token's bytes, listing `top` tokens a position: its quotes, a
+/// number of up to 24 characters, the chosen token's `{"":N}` and an offset of up to 20
+/// digits; then each alternative, a word of up to five bytes with its number.
+fn logprob_entry(top: u8) -> usize {
+    let alternatives = usize::from(top.max(1)) - 1;
+    80 + alternatives * 40
+}
 
 /// What an event costs besides its data: the `data: ` framing, and the event in memory until it
 /// is written.
@@ -92,7 +97,7 @@ fn costs(rq: &CompletionRequest, frame: &Frame) -> Costs {
         finish_reason: Some("length"),
     };
     let (token, copies) = match rq.logprobs {
-        Some(_) => (LOGPROB_ENTRY, 3),
+        Some(top) => (logprob_entry(top), 3),
         None => (0, 1),
     };
     if rq.stream {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::plan::Piece;
+use crate::api::logprobs::{self, TopMap};
 use crate::api::usage::Usage;
 
 #[derive(Serialize)]
@@ -29,18 +30,24 @@ pub(super) struct Choice<'a> {
     pub finish_reason: Option<&'static str>,
 }
 
-/// A plausible logprobs object for the tokens of some pieces: the mock is certain of every word,
-/// so each logprob is `0.0` and each `top_logprobs` entry holds only the chosen token.
-/// `text_offset` counts characters from the start of the prompt, as if it were echoed. Written
-/// straight from the pieces: a map per token would cost 500 bytes before a byte was sent.
+/// A plausible logprobs object for the tokens of some pieces: each token's logprob and its
+/// `top` most likely tokens (the chosen one among them, at least one) from the values chat and
+/// the Responses API give (`api::logprobs`), a token's position being its `text_offset`, which
+/// counts characters from the start of the prompt, as if it were echoed. Written straight from
+/// the pieces: a map per token would cost 500 bytes before a byte was sent.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Logprobs<'a> {
     pub pieces: &'a [Piece],
+    pub top: usize,
 }
 
 impl<'a> Logprobs<'a> {
-    pub(super) fn of(pieces: &'a [Piece]) -> Logprobs<'a> {
-        Logprobs { pieces }
+    /// The logprobs of `pieces`, listing `logprobs` (the request's, 0 to 5) tokens a position.
+    pub(super) fn of(pieces: &'a [Piece], logprobs: u8) -> Logprobs<'a> {
+        Logprobs {
+            pieces,
+            top: usize::from(logprobs.max(1)),
+        }
     }
 
     fn tokens(&self) -> impl Iterator<Item = &'a (String, usize)> + use<'a> {
@@ -62,21 +69,21 @@ where
     }
 }
 
-/// `{token: 0.0}`, one `top_logprobs` entry.
-struct Top<'a>(&'a str);
-
-impl Serialize for Top<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(std::iter::once((self.0, 0.0)))
-    }
-}
-
 impl Serialize for Logprobs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let top = self.top;
         let mut out = s.serialize_struct("Logprobs", 4)?;
         out.serialize_field("tokens", &List(|| self.tokens().map(|(t, _)| t)))?;
-        out.serialize_field("token_logprobs", &List(|| self.tokens().map(|_| 0.0)))?;
-        out.serialize_field("top_logprobs", &List(|| self.tokens().map(|(t, _)| Top(t))))?;
+        let values = || self.tokens().map(|(t, at)| logprobs::logprob(t, *at));
+        out.serialize_field("token_logprobs", &List(values))?;
+        let tops = || {
+            self.tokens().map(move |(token, position)| TopMap {
+                token,
+                position: *position,
+                top,
+            })
+        };
+        out.serialize_field("top_logprobs", &List(tops))?;
         out.serialize_field("text_offset", &List(|| self.tokens().map(|(_, o)| o)))?;
         out.end()
     }
@@ -114,7 +121,7 @@ mod tests {
 
     use super::*;
 
-    /// The logprobs object as it was built before it was written straight from the pieces.
+    /// The logprobs object as it would be built with a map per token.
     #[derive(Serialize, Default)]
     struct Built {
         tokens: Vec<String>,
@@ -124,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn logprobs_are_written_byte_for_byte_as_the_built_object_was() {
+    fn logprobs_are_written_as_a_built_object_would_be() {
         let pieces = [
             Piece {
                 text: "Hé \"x\"".into(),
@@ -140,16 +147,21 @@ mod tests {
         let mut built = Built::default();
         for (token, offset) in pieces.iter().flat_map(|p| &p.tokens) {
             built.tokens.push(token.clone());
-            built.token_logprobs.push(0.0);
-            built
-                .top_logprobs
-                .push(BTreeMap::from([(token.clone(), 0.0)]));
+            built.token_logprobs.push(logprobs::logprob(token, *offset));
+            let top = TopMap {
+                token,
+                position: *offset,
+                top: 3,
+            };
+            let top: BTreeMap<String, f64> =
+                serde_json::from_value(serde_json::to_value(top).unwrap()).unwrap();
+            assert_eq!(top.len(), 3);
+            assert_eq!(top[token], logprobs::logprob(token, *offset));
+            built.top_logprobs.push(top);
             built.text_offset.push(*offset);
         }
-        assert_eq!(
-            serde_json::to_string(&Logprobs::of(&pieces)).unwrap(),
-            serde_json::to_string(&built).unwrap()
-        );
+        let written: serde_json::Value = serde_json::to_value(Logprobs::of(&pieces, 3)).unwrap();
+        assert_eq!(written, serde_json::to_value(&built).unwrap());
         assert_eq!(
             serde_json::to_string(&Logprobs::default()).unwrap(),
             serde_json::to_string(&Built::default()).unwrap()

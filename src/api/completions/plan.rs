@@ -3,6 +3,7 @@
 //! may cost on the wire.
 
 use super::request::CompletionRequest;
+use crate::api::logprobs::json_len;
 use crate::app::App;
 use crate::text::{self, Text};
 
@@ -30,7 +31,7 @@ pub(super) struct Planned {
 /// half the response budget (`text::MAX_RESPONSE_BYTES`), as a body is held at up to twice its
 /// size while it is serialized; a stream half of that again, as its events are held whole until
 /// written, and the writer batches the unpaced ones. Counting text alone was not enough: a
-/// streamed token is a chunk of 200 bytes or more, a logprobs entry 24 more, whatever its size.
+/// streamed token is a chunk of 200 bytes or more, a logprobs entry 80 more, whatever its size.
 pub(super) fn budget(stream: bool) -> usize {
     if stream {
         text::MAX_RESPONSE_BYTES / 4
@@ -60,18 +61,6 @@ impl Costs {
         let piece = if own_piece { self.piece } else { 0 };
         piece + self.token + self.copies * json_len(token)
     }
-}
-
-/// The length of `s` as a JSON string's contents: quotes, backslashes and control characters
-/// are escaped.
-fn json_len(s: &str) -> usize {
-    s.bytes()
-        .map(|b| match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-            0..0x20 => 6,
-            _ => 1,
-        })
-        .sum()
 }
 
 /// One prompt's choices: the scripted text when a fixture rule answered, else `--reply` or the
@@ -144,17 +133,5 @@ pub(super) fn plan(
         pieces,
         finish,
         generated,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaped_bytes_count_as_sent() {
-        assert_eq!(json_len("ab"), 2);
-        assert_eq!(json_len("a\"\n"), 5);
-        assert_eq!(json_len("\u{1}é"), 8);
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::objects::{
     CallIds, Frame, OutputItem, Part, ResponseObject, call_item, message, refusal_part, text_part,
 };
+use crate::api::logprobs::Entries;
 use crate::conversation::Call;
 use crate::http::Event;
 use crate::script;
@@ -53,7 +54,8 @@ struct TextEvent<'a> {
     delta: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
-    logprobs: [(); 0],
+    /// A delta's own token's, without `bytes` (`ResponseLogProb`); none on the done event.
+    logprobs: Entries<'a>,
 }
 
 /// `response.refusal.delta` (with `delta`) and `response.refusal.done` (with `refusal`).
@@ -134,7 +136,7 @@ pub(super) fn message_events(
     frame: &Frame,
     item: &OutputItem,
     item_id: &str,
-    text: &Text,
+    (text, logprobs): (&Text, Option<Entries>),
     refusal: bool,
     done: &ResponseObject,
 ) -> Vec<Event> {
@@ -160,10 +162,11 @@ pub(super) fn message_events(
     let (empty, full) = if refusal {
         (refusal_part(""), refusal_part(&text.text))
     } else {
-        (text_part(""), text_part(&text.text))
+        (text_part("", None), text_part(&text.text, logprobs))
     };
     events.push(part("response.content_part.added", events.len(), &empty));
-    let piece = |kind: &'static str, n: usize, delta: Option<&str>, whole: Option<&str>| {
+    let none = Entries::new(&[], 0, 0);
+    let piece = |kind: &'static str, n: usize, delta: Option<&str>, whole: Option<&str>, lp| {
         let paced = delta.is_some();
         if refusal {
             let event = RefusalEvent {
@@ -185,7 +188,7 @@ pub(super) fn message_events(
                 content_index: 0,
                 delta,
                 text: whole,
-                logprobs: [],
+                logprobs: lp,
             };
             Event::json(Some(kind), &event, paced)
         }
@@ -195,10 +198,18 @@ pub(super) fn message_events(
     } else {
         ("response.output_text.delta", "response.output_text.done")
     };
-    for token in text.tokens() {
-        events.push(piece(delta_kind, events.len(), Some(token), None));
+    let tokens: Vec<&str> = match logprobs {
+        Some(_) => text.tokens().collect(),
+        None => Vec::new(),
+    };
+    for (i, token) in text.tokens().enumerate() {
+        let lp = match logprobs {
+            Some(all) => all.part(&tokens[i..=i], i).without_bytes(),
+            None => none,
+        };
+        events.push(piece(delta_kind, events.len(), Some(token), None, lp));
     }
-    events.push(piece(done_kind, events.len(), None, Some(&text.text)));
+    events.push(piece(done_kind, events.len(), None, Some(&text.text), none));
     events.push(part("response.content_part.done", events.len(), &full));
     item_event(&mut events, "response.output_item.done", 0, item);
     end_event(&mut events, done);

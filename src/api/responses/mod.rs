@@ -8,11 +8,13 @@ mod request;
 mod stored;
 
 use crate::api;
+use crate::api::logprobs::Entries;
 use crate::app::App;
 use crate::conversation::{Endpoint, FinishReason, View, prompt_tokens};
 use crate::error::ApiError;
 use crate::http::Answer;
 use crate::script::{self, Plan};
+use crate::text::{MAX_RESPONSE_BYTES, Text};
 use events::{call_events, message_events};
 use objects::{
     CallIds, Frame, OutputItem, ResponseUsage, call_item, message, refusal_part, text_part,
@@ -21,6 +23,23 @@ use request::ResponseRequest;
 use stored::{StoredResponse, Timeline};
 
 pub(crate) use stored::handle as stored;
+
+/// What one streamed word costs at most besides its logprobs: its delta event.
+const STREAM_BYTES_PER_TOKEN: usize = 256;
+
+/// How many tokens keep their logprobs within the response budget: half of
+/// `MAX_RESPONSE_BYTES` for a body, with one copy of each entry; a quarter for a stream, whose
+/// entries are sent four times (the delta, `content_part.done`, `output_item.done` and the
+/// final response) and whose words are events of their own. The text is cut there, and the
+/// response is `incomplete` for `max_output_tokens`.
+fn logprobs_fit(rq: &ResponseRequest, text: &Text, top: usize) -> usize {
+    let (budget, copies, per_token) = if rq.stream {
+        (MAX_RESPONSE_BYTES / 4, 4, STREAM_BYTES_PER_TOKEN)
+    } else {
+        (MAX_RESPONSE_BYTES / 2, 1, 0)
+    };
+    crate::api::logprobs::affordable(text.tokens(), top, copies, per_token, budget)
+}
 
 pub(crate) fn handle(
     app: &App,
@@ -44,7 +63,10 @@ pub(crate) fn handle(
         rq.previous_response_id.as_deref(),
         rq.conversation_id.as_deref(),
     )?;
-    whole.messages.splice(0..0, context.iter().cloned());
+    whole
+        .messages
+        .splice(0..0, context.messages.iter().cloned());
+    whole.called.splice(0..0, context.called.iter().cloned());
     let view = View::conversation(
         Endpoint::Responses,
         &rq.model,
@@ -54,7 +76,15 @@ pub(crate) fn handle(
         headers,
     );
     let said = script::decide(&app.script(), &view)?;
-    let plan = Plan::new(&said.content, &[], rq.max_output_tokens, 1)?;
+    let mut plan = Plan::new(&said.content, &[], rq.max_output_tokens, 1)?;
+    if let (Some(top), Plan::Text(text)) = (rq.logprobs, &mut plan) {
+        text.keep(logprobs_fit(&rq, text, top));
+    }
+    let tokens: Vec<&str> = match (&plan, rq.logprobs) {
+        (Plan::Text(t), Some(_)) => t.tokens().collect(),
+        _ => Vec::new(),
+    };
+    let logprobs = rq.logprobs.map(|top| Entries::new(&tokens, 0, top));
     let (output_tokens, cut) = (plan.tokens(), plan.cut());
     let reason = match said.finish {
         Some(FinishReason::Length) => Some("max_output_tokens"),
@@ -106,7 +136,11 @@ pub(crate) fn handle(
         _ => Vec::new(),
     };
     let output: Vec<OutputItem> = match &plan {
-        Plan::Text(t) => vec![message(&message_id, item_status, vec![text_part(&t.text)])],
+        Plan::Text(t) => vec![message(
+            &message_id,
+            item_status,
+            vec![text_part(&t.text, logprobs)],
+        )],
         Plan::Refusal(t) => vec![message(
             &message_id,
             item_status,
@@ -123,7 +157,15 @@ pub(crate) fn handle(
         Plan::Calls(calls) => call_events(&frame, calls, &call_ids, &output, &done),
         Plan::Text(t) | Plan::Refusal(t) => {
             let refusal = matches!(plan, Plan::Refusal(_));
-            message_events(&frame, &output[0], &message_id, t, refusal, &done)
+            let logprobs = logprobs.filter(|_| !refusal);
+            message_events(
+                &frame,
+                &output[0],
+                &message_id,
+                (t, logprobs),
+                refusal,
+                &done,
+            )
         }
     });
     // Without a stream, the answer's bytes are also what is stored.
@@ -141,7 +183,8 @@ pub(crate) fn handle(
             body,
             status,
             input_items: crate::http::to_json(&rq.input_items, 256),
-            earlier: context,
+            earlier: context.messages,
+            earlier_called: context.called,
             background: rq.background.then(|| Timeline {
                 running_at: now + ttft.as_millis() as u64,
                 done_at: now + natural.as_millis() as u64,

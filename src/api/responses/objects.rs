@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::request::ResponseRequest;
+use crate::api::logprobs::Entries;
 use crate::conversation::{Call, UsageOverride};
 
 #[derive(Serialize)]
@@ -28,6 +29,7 @@ pub(super) struct ResponseObject<'a> {
     pub text: TextConfig<'a>,
     pub tool_choice: &'a Value,
     pub tools: &'a [Value],
+    pub top_logprobs: usize,
     pub top_p: f64,
     pub truncation: &'static str,
     pub usage: Option<ResponseUsage>,
@@ -149,7 +151,7 @@ pub(super) enum Part<'a> {
         kind: &'static str,
         text: &'a str,
         annotations: [(); 0],
-        logprobs: [(); 0],
+        logprobs: Entries<'a>,
     },
     Refusal {
         #[serde(rename = "type")]
@@ -158,12 +160,13 @@ pub(super) enum Part<'a> {
     },
 }
 
-pub(super) fn text_part(text: &str) -> Part<'_> {
+/// An `output_text` part; `logprobs` lists its tokens' when they were asked for, else nothing.
+pub(super) fn text_part<'a>(text: &'a str, logprobs: Option<Entries<'a>>) -> Part<'a> {
     Part::Text {
         kind: "output_text",
         text,
         annotations: [],
-        logprobs: [],
+        logprobs: logprobs.unwrap_or(Entries::new(&[], 0, 0)),
     }
 }
 
@@ -222,6 +225,7 @@ impl<'a> Frame<'a> {
             },
             tool_choice: &rq.tool_choice,
             tools: &rq.tools,
+            top_logprobs: rq.top_logprobs,
             top_p: rq.top_p,
             truncation: "disabled",
             usage,

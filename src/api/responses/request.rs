@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::api::Request;
 use crate::api::fields::Fields;
 use crate::api::items;
+use crate::api::logprobs::MAX_TOP;
 use crate::api::tools::{self, Shape};
 use crate::conversation::Conversation;
 use crate::error::ApiError;
@@ -35,7 +36,14 @@ pub(super) struct ResponseRequest {
     pub tool_choice: Value,
     /// `text.format` as sent, echoed in the response.
     pub text_format: Option<Value>,
+    /// `top_logprobs` as asked (0 by default), echoed in the response.
+    pub top_logprobs: usize,
+    /// `include` holds `message.output_text.logprobs`: how many `top_logprobs` each token lists.
+    pub logprobs: Option<usize>,
 }
+
+/// The `include` value that asks for the logprobs of output text.
+const LOGPROBS: &str = "message.output_text.logprobs";
 
 impl Request for ResponseRequest {
     fn model(&self) -> &str {
@@ -49,11 +57,20 @@ impl Request for ResponseRequest {
             .into_iter()
             .map(|item| (item.message, item.stored))
             .unzip();
+        let called = items::called(&input_items);
         let instructions = f.string("instructions")?.map(str::to_string);
         let max_output_tokens = f.integer("max_output_tokens", 16, i64::MAX)?;
         let temperature = f.number("temperature", 0.0, 2.0)?.unwrap_or(1.0);
         let top_p = f.number("top_p", 0.0, 1.0)?.unwrap_or(1.0);
-        f.integer("top_logprobs", 0, 20)?;
+        let top = f.integer("top_logprobs", 0, MAX_TOP as i64)?.unwrap_or(0) as usize;
+        let mut logprobs = None;
+        for (i, item) in f.array("include")?.into_iter().flatten().enumerate() {
+            match item {
+                Value::String(s) if s == LOGPROBS => logprobs = Some(top),
+                Value::String(_) => {}
+                other => return Err(f.wrong_type(&format!("include[{i}]"), "a string", other)),
+            }
+        }
         f.integer("max_tool_calls", 1, i64::MAX)?;
         f.object("reasoning")?;
         f.object("text")?;
@@ -120,6 +137,7 @@ impl Request for ResponseRequest {
             model,
             conversation: Conversation {
                 messages,
+                called,
                 tools: functions,
                 tool_choice: choice,
                 format,
@@ -140,6 +158,8 @@ impl Request for ResponseRequest {
             tools,
             tool_choice,
             text_format,
+            top_logprobs: top,
+            logprobs,
         })
     }
 }

@@ -30,6 +30,8 @@ pub(super) struct StoredResponse {
     /// The context this response read (from `previous_response_id` or `conversation`); the next
     /// turn reads it, then this input, then this response's output.
     pub earlier: Vec<Message>,
+    /// The functions called in that context, in order (see [`Context::called`]).
+    pub earlier_called: Vec<String>,
     pub background: Option<Timeline>,
     /// A background stream's events (name, data, paced), for `?stream=true&starting_after=N`.
     pub events: Vec<(Option<&'static str>, Vec<u8>, bool)>,
@@ -66,15 +68,16 @@ impl StoredResponse {
 
     /// What the turn after it reads: the earlier context, this input, this output (read back
     /// from the stored body, so the reply is not kept twice).
-    pub(super) fn context(&self) -> Vec<Message> {
-        let input_items = self.input_values();
-        let input = input_items.iter().filter_map(items::message_of);
+    pub(super) fn context(&self) -> Context {
+        let input = self.input_values();
         let body: Value = serde_json::from_slice(&self.body).unwrap_or_default();
-        let output = body["output"].as_array().into_iter().flatten();
-        let mut all: Vec<Message> = self.earlier.clone();
-        all.extend(input);
-        all.extend(output.filter_map(items::message_of));
-        all
+        let output = body["output"].as_array().cloned().unwrap_or_default();
+        let mut messages: Vec<Message> = self.earlier.clone();
+        messages.extend(input.iter().chain(&output).filter_map(items::message_of));
+        let mut called = self.earlier_called.clone();
+        called.extend(items::called(&input));
+        called.extend(items::called(&output));
+        Context { messages, called }
     }
 
     /// Its status at `now` (ms): a background response's moves with the clock.
@@ -103,6 +106,14 @@ impl StoredResponse {
     }
 }
 
+/// What earlier turns give a new response.
+#[derive(Default)]
+pub(super) struct Context {
+    pub messages: Vec<Message>,
+    /// The names of the functions called in them, in order (`Conversation::called`).
+    pub called: Vec<String>,
+}
+
 /// The context a new response reads: the stored turns of `previous_response_id`, or the items
 /// of `conversation`. Neither found is the API's error, naming the parameter.
 pub(super) fn context(
@@ -110,7 +121,7 @@ pub(super) fn context(
     scope: &str,
     previous: Option<&str>,
     conversation: Option<&str>,
-) -> Result<Vec<Message>, ApiError> {
+) -> Result<Context, ApiError> {
     if let Some(id) = previous {
         let Some(stored) = app.store.get::<StoredResponse>(scope, RESPONSE, id) else {
             return Err(ApiError::invalid(
@@ -122,10 +133,14 @@ pub(super) fn context(
         return Ok(stored.context());
     }
     if let Some(id) = conversation {
-        let found = stored::conversation(app, scope, id).map_err(|e| e.with_param("conversation"));
-        return Ok(found?.messages());
+        let found =
+            stored::conversation(app, scope, id).map_err(|e| e.with_param("conversation"))?;
+        return Ok(Context {
+            messages: found.messages(),
+            called: items::called(&found.items),
+        });
     }
-    Ok(Vec::new())
+    Ok(Context::default())
 }
 
 #[derive(Serialize)]
@@ -213,7 +228,8 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
                 scope,
                 f.string("previous_response_id")?,
                 conversation_id(&f)?,
-            )?;
+            )?
+            .messages;
             if f.get("input").is_some() {
                 messages.extend(items::input(&f, "input")?.into_iter().map(|i| i.message));
             }

@@ -39,7 +39,7 @@ SDK_VERSION = tuple(int(part) for part in re.findall(r"\d+", openai.__version__)
 HAS_RESPONSES = importlib.util.find_spec("openai.resources.responses") is not None
 NOT_COLLECTED = {}
 if not HAS_RESPONSES:
-    for _name in ("test_responses.py", "test_responses_tools.py"):
+    for _name in ("test_responses.py", "test_responses_tools.py", "test_responses_agents.py"):
         NOT_COLLECTED[_name] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
 # The stateful API: stored responses and background mode need client.responses (above); the
 # Conversations API (client.conversations) and the stored chat completions (chat.completions.list,
@@ -58,7 +58,7 @@ if not HAS_STORED_CHAT:
     )
 # The OpenAI Agents SDK (openai-agents) is installed in the latest SDK's venv only.
 if importlib.util.find_spec("agents") is None:
-    NOT_COLLECTED["test_agents.py"] = "the OpenAI Agents SDK (openai-agents) is not installed with this SDK"
+    NOT_COLLECTED["test_state_agents_sdk.py"] = "the OpenAI Agents SDK (openai-agents) is not installed with this SDK"
 # Streamed transcriptions, `include`, speech `instructions` and `stream_format` (the gpt-4o audio
 # models) arrived in openai 1.68.0: test_audio_gpt4o.py is not collected for older SDKs.
 from openai.resources.audio.transcriptions import Transcriptions as _Transcriptions  # noqa: E402
@@ -594,13 +594,20 @@ def check_exchange(exchange):
         for i, (event_name, event) in enumerate(events):
             assert event is not None, f"{where}: a Responses stream has no [DONE]"
             assert event_name == event["type"], f"{where}: `event: {event_name}` carries type {event['type']!r}"
-            if event["type"] == "error" and isinstance(event.get("error"), dict):
-                # The live API nests the error (`{"type": "error", "error": {...},
-                # "sequence_number": n}`), unlike the spec's flat ResponseErrorEvent; both SDKs
-                # raise APIError on the top-level `error` key. The nested object is an `Error`.
-                assert set(event) == {"type", "error", "sequence_number"}, f"{where}: error event keys {sorted(event)}"
+            if event["type"] == "error":
+                # oaimock sends both shapes in one event: the spec's flat ResponseErrorEvent
+                # (`code`, `message`, `param`) and the live API's nested `error` object, on
+                # whose top-level `error` key both SDKs raise APIError. The flat fields must
+                # repeat the nested ones, and the nested object is an `Error`.
+                want = {"type", "code", "message", "param", "error", "sequence_number"}
+                assert set(event) == want, f"{where}: error event keys {sorted(event)}"
                 assert isinstance(event["sequence_number"], int)
-                validate("ErrorResponse", {"error": event["error"]})
+                nested = event["error"]
+                assert isinstance(nested, dict), f"{where}: error event without a nested error"
+                for key in ("code", "message", "param"):
+                    assert event[key] == nested.get(key), f"{where}: error event {key} differs from error.{key}"
+                validate_stream_event(event)
+                validate("ErrorResponse", {"error": nested})
                 _stream_error_ends(where, events, i)
             else:
                 validate_stream_event(event)

@@ -275,14 +275,23 @@ def test_tool_choice_none_answers_in_text(client):
     assert completion.choices[0].message.tool_calls is None
 
 
-def test_tool_choice_required_then_tool_result_ends_the_loop(client):
+def test_tool_choice_required_after_a_tool_result_calls_again_and_auto_ends_the_loop(client):
+    """As the API does, "required" always calls: after a tool result, the first tool not called
+    yet, then (all called) the last declared; "auto" answers the result in text."""
     messages = [{"role": "user", "content": BOOK}]
-    first = client.chat.completions.create(model=MODEL, messages=messages, tools=SCHEDULE_TOOLS, tool_choice="required")
-    [call] = first.choices[0].message.tool_calls
-    messages += [first.choices[0].message, {"role": "tool", "tool_call_id": call.id, "content": "booked: room A"}]
-    second = client.chat.completions.create(model=MODEL, messages=messages, tools=SCHEDULE_TOOLS, tool_choice="required")
-    assert second.choices[0].finish_reason == "stop"
-    assert second.choices[0].message.content == ECHO + "booked: room A"
+    names = []
+    for _ in range(3):
+        completion = client.chat.completions.create(
+            model=MODEL, messages=messages, tools=SCHEDULE_TOOLS, tool_choice="required"
+        )
+        [call] = completion.choices[0].message.tool_calls
+        names.append(call.function.name)
+        check_generated_call(completion, call.function.name)
+        messages += [completion.choices[0].message, {"role": "tool", "tool_call_id": call.id, "content": "booked: room A"}]
+    assert names == ["create_event", "lookup_contact", "create_event"]
+    last = client.chat.completions.create(model=MODEL, messages=messages, tools=SCHEDULE_TOOLS, tool_choice="auto")
+    assert last.choices[0].finish_reason == "stop"
+    assert last.choices[0].message.content == ECHO + "booked: room A"
 
 
 class Meeting(pydantic.BaseModel):

@@ -150,32 +150,42 @@ for (const stream of [false, true]) {
   });
 }
 
-test('chat: runTools with tool_choice "required" and no fixture ends after the tool result', async () => {
+test('chat: runTools with tool_choice "required" and no fixture calls a tool every round, as the API does', async () => {
+  // "required" forces a call after each tool result too: the first tool not called yet, then
+  // (all called) the last declared. runTools stops at maxChatCompletions.
   const { client: recorded, exchanges } = recordingClientFor(server);
   const calls = [];
-  const runner = recorded.chat.completions.runTools({
-    model: MODEL,
-    tool_choice: 'required',
-    messages: [{ role: 'user', content: 'Look up Grace' }],
-    tools: [
-      {
-        type: 'function',
-        function: {
-          name: 'lookup',
-          description: 'Look a person up.',
-          parameters: LUCKY_PARAMS,
-          function: (raw) => {
-            calls.push(JSON.parse(raw));
-            return 'Grace Hopper, rear admiral';
-          },
-        },
+  const tool = (name, answer) => ({
+    type: 'function',
+    function: {
+      name,
+      description: `${name} a person.`,
+      parameters: LUCKY_PARAMS,
+      function: (raw) => {
+        calls.push([name, JSON.parse(raw)]);
+        return answer;
       },
-    ],
+    },
   });
-  assert.equal(await runner.finalContent(), ECHO + 'Grace Hopper, rear admiral');
-  assert.deepEqual(calls, [{ name: 'Look up Grace' }], 'the first free string holds the user message');
-  assert.equal(exchanges.length, 2);
+  const runner = recorded.chat.completions.runTools(
+    {
+      model: MODEL,
+      tool_choice: 'required',
+      messages: [{ role: 'user', content: 'Look up Grace' }],
+      tools: [tool('lookup', 'Grace Hopper, rear admiral'), tool('notify', 'notified')],
+    },
+    { maxChatCompletions: 3 },
+  );
+  await runner.done();
+  assert.deepEqual(
+    calls.map(([name]) => name),
+    ['lookup', 'notify', 'notify'],
+  );
+  assert.deepEqual(calls[0][1], { name: 'Look up Grace' }, 'the first free string holds the user message');
+  assert.equal(exchanges.length, 3);
   assert.ok(exchanges.every((e) => e.request.tool_choice === 'required'));
+  const bodies = (await Promise.all(exchanges.map((e) => e.body))).map((b) => JSON.parse(b));
+  assert.ok(bodies.every((b) => b.choices[0].finish_reason === 'tool_calls'));
 });
 
 test('chat: runTools with a zodFunction (strict) tool and parallel scripted calls', async () => {
