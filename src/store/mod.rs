@@ -50,19 +50,21 @@ struct Entry {
     stamp: u64,
 }
 
-#[derive(Default)]
+/// One scope's objects. Names are `Arc<str>`s shared by the maps that hold them: storing an
+/// object allocates its id once, whatever indexes it.
 struct Scope {
-    objects: HashMap<(Kind, String), Entry>,
+    name: Arc<str>,
+    objects: HashMap<Kind, HashMap<Arc<str>, Entry>>,
     /// Creation order within the scope.
-    order: BTreeMap<u64, (Kind, String)>,
+    order: BTreeMap<u64, (Kind, Arc<str>)>,
     bytes: usize,
 }
 
 #[derive(Default)]
 struct Inner {
-    scopes: HashMap<String, Scope>,
+    scopes: HashMap<Arc<str>, Scope>,
     /// Creation order over every scope: seq → scope.
-    order: BTreeMap<u64, String>,
+    order: BTreeMap<u64, Arc<str>>,
     bytes: usize,
     next: u64,
 }
@@ -78,15 +80,19 @@ impl Inner {
         self.order.len()
     }
 
+    fn entry(&self, scope: &str, kind: Kind, id: &str) -> Option<&Entry> {
+        self.scopes.get(scope)?.objects.get(kind)?.get(id)
+    }
+
     /// Removes one object; empty scopes are forgotten.
-    fn remove(&mut self, scope: &str, key: &(Kind, String)) -> Option<Entry> {
+    fn remove(&mut self, scope: &str, kind: Kind, id: &str) -> Option<Entry> {
         let s = self.scopes.get_mut(scope)?;
-        let entry = s.objects.remove(key)?;
+        let entry = s.objects.get_mut(kind)?.remove(id)?;
         s.order.remove(&entry.seq);
         s.bytes -= entry.bytes;
         self.bytes -= entry.bytes;
         self.order.remove(&entry.seq);
-        if s.objects.is_empty() {
+        if s.order.is_empty() {
             self.scopes.remove(scope);
         }
         Some(entry)
@@ -95,18 +101,17 @@ impl Inner {
     /// Evicts the oldest object of `scope`, or of all scopes when `scope` is `None`.
     fn evict_oldest(&mut self, scope: Option<&str>) -> bool {
         let found = match scope {
-            Some(scope) => self
-                .scopes
-                .get(scope)
-                .and_then(|s| s.order.first_key_value())
-                .map(|(_, key)| (scope.to_string(), key.clone())),
+            Some(scope) => self.scopes.get(scope).and_then(|s| {
+                let (_, (kind, id)) = s.order.first_key_value()?;
+                Some((s.name.clone(), *kind, id.clone()))
+            }),
             None => self.order.first_key_value().and_then(|(seq, scope)| {
-                let key = self.scopes.get(scope)?.order.get(seq)?.clone();
-                Some((scope.clone(), key))
+                let (kind, id) = self.scopes.get(scope)?.order.get(seq)?;
+                Some((scope.clone(), *kind, id.clone()))
             }),
         };
         match found {
-            Some((scope, key)) => self.remove(&scope, &key).is_some(),
+            Some((scope, kind, id)) => self.remove(&scope, kind, &id).is_some(),
             None => false,
         }
     }
@@ -148,13 +153,7 @@ impl Store {
     ) -> Result<(), ApiError> {
         self.check_size(kind, bytes)?;
         let mut inner = lock(&self.inner);
-        self.insert(
-            &mut inner,
-            scope,
-            (kind, id.to_string()),
-            Arc::new(value),
-            bytes,
-        );
+        self.insert(&mut inner, scope, kind, id, Arc::new(value), bytes);
         Ok(())
     }
 
@@ -163,20 +162,21 @@ impl Store {
         &self,
         inner: &mut Inner,
         scope: &str,
-        key: (Kind, String),
+        kind: Kind,
+        id: &str,
         value: Object,
         bytes: usize,
     ) {
         inner.next += 1;
         let stamp = inner.next;
-        let seq = match inner.remove(scope, &key) {
+        let seq = match inner.remove(scope, kind, id) {
             Some(old) => old.seq,
             None => stamp,
         };
         let limits = self.limits;
         loop {
             let s = inner.scopes.get(scope);
-            let (count, used) = s.map_or((0, 0), |s| (s.objects.len(), s.bytes));
+            let (count, used) = s.map_or((0, 0), |s| (s.order.len(), s.bytes));
             if count < limits.scope_objects && used + bytes <= limits.scope_bytes {
                 break;
             }
@@ -187,20 +187,33 @@ impl Store {
         while (inner.count() >= limits.objects || inner.bytes + bytes > limits.bytes)
             && inner.evict_oldest(None)
         {}
-        let s = inner.scopes.entry(scope.to_string()).or_default();
-        s.order.insert(seq, key.clone());
+        if !inner.scopes.contains_key(scope) {
+            let name: Arc<str> = Arc::from(scope);
+            let fresh = Scope {
+                name: name.clone(),
+                objects: HashMap::new(),
+                order: BTreeMap::new(),
+                bytes: 0,
+            };
+            inner.scopes.insert(name, fresh);
+        }
+        let s = inner
+            .scopes
+            .get_mut(scope)
+            .expect("the scope was just made");
+        let name = s.name.clone();
+        let id: Arc<str> = Arc::from(id);
+        s.order.insert(seq, (kind, id.clone()));
         s.bytes += bytes;
-        s.objects.insert(
-            key,
-            Entry {
-                value,
-                bytes,
-                seq,
-                stamp,
-            },
-        );
+        let entry = Entry {
+            value,
+            bytes,
+            seq,
+            stamp,
+        };
+        s.objects.entry(kind).or_default().insert(id, entry);
         inner.bytes += bytes;
-        inner.order.insert(seq, scope.to_string());
+        inner.order.insert(seq, name);
     }
 
     /// The object `kind`/`id` of `scope`, if it is stored and of type `T`.
@@ -211,11 +224,7 @@ impl Store {
         id: &str,
     ) -> Option<Arc<T>> {
         let inner = lock(&self.inner);
-        let entry = inner
-            .scopes
-            .get(scope)?
-            .objects
-            .get(&(kind, id.to_string()))?;
+        let entry = inner.entry(scope, kind, id)?;
         entry.value.clone().downcast::<T>().ok()
     }
 
@@ -233,11 +242,10 @@ impl Store {
         size: impl Fn(&T) -> usize,
         mut change: impl FnMut(&mut T) -> Result<R, ApiError>,
     ) -> Result<Option<R>, ApiError> {
-        let key = (kind, id.to_string());
         loop {
             let (current, stamp) = {
                 let inner = lock(&self.inner);
-                let Some(entry) = inner.scopes.get(scope).and_then(|s| s.objects.get(&key)) else {
+                let Some(entry) = inner.entry(scope, kind, id) else {
                     return Ok(None);
                 };
                 (entry.value.clone(), entry.stamp)
@@ -250,11 +258,10 @@ impl Store {
             let bytes = size(&value);
             self.check_size(kind, bytes)?;
             let mut inner = lock(&self.inner);
-            let now = inner.scopes.get(scope).and_then(|s| s.objects.get(&key));
-            match now {
+            match inner.entry(scope, kind, id) {
                 None => return Ok(None),
                 Some(entry) if entry.stamp == stamp => {
-                    self.insert(&mut inner, scope, key, Arc::new(value), bytes);
+                    self.insert(&mut inner, scope, kind, id, Arc::new(value), bytes);
                     return Ok(Some(out));
                 }
                 Some(_) => continue,
@@ -264,9 +271,7 @@ impl Store {
 
     /// Removes `kind`/`id` from `scope`; whether it was stored.
     pub(crate) fn delete(&self, scope: &str, kind: Kind, id: &str) -> bool {
-        lock(&self.inner)
-            .remove(scope, &(kind, id.to_string()))
-            .is_some()
+        lock(&self.inner).remove(scope, kind, id).is_some()
     }
 
     /// Every object of `kind` in `scope` of type `T`, oldest first, with its id.
@@ -282,9 +287,10 @@ impl Store {
         s.order
             .values()
             .filter(|(k, _)| *k == kind)
-            .filter_map(|key| {
-                let value = s.objects.get(key)?.value.clone().downcast::<T>().ok()?;
-                Some((key.1.clone(), value))
+            .filter_map(|(k, id)| {
+                let entry = s.objects.get(k)?.get(id)?;
+                let value = entry.value.clone().downcast::<T>().ok()?;
+                Some((id.to_string(), value))
             })
             .collect()
     }
@@ -302,14 +308,14 @@ impl Store {
                 count
             }
             Some(scope) => {
-                let keys: Vec<(Kind, String)> = inner
-                    .scopes
-                    .get(scope)
-                    .map(|s| s.order.values().cloned().collect())
-                    .unwrap_or_default();
-                keys.iter()
-                    .filter(|key| inner.remove(scope, key).is_some())
-                    .count()
+                let Some(gone) = inner.scopes.remove(scope) else {
+                    return 0;
+                };
+                for seq in gone.order.keys() {
+                    inner.order.remove(seq);
+                }
+                inner.bytes -= gone.bytes;
+                gone.order.len()
             }
         }
     }
@@ -321,7 +327,7 @@ impl Store {
         let own = inner
             .scopes
             .get(scope)
-            .map_or((0, 0), |s| (s.objects.len(), s.bytes));
+            .map_or((0, 0), |s| (s.order.len(), s.bytes));
         (own, (inner.count(), inner.bytes))
     }
 }
