@@ -64,13 +64,16 @@ pub(crate) enum Route {
     State(State),
     /// Files, Uploads and Batches.
     Files(FileOp),
+    /// Any other method and path, with `--upstream`: forwarded as it is.
+    Upstream,
 }
 
 /// What a route reads as its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BodyKind {
     None,
-    /// A JSON object, which the family parses itself (chat has a fast path of its own).
+    /// A JSON object, which the family parses itself (chat has a fast path of its own); for
+    /// `Upstream`, any bytes, forwarded as they are.
     Json,
     /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
     Form,
@@ -86,7 +89,8 @@ impl Route {
             | Route::Responses
             | Route::Moderations
             | Route::Speech
-            | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
+            | Route::Admin(Admin::AddFixtures)
+            | Route::Upstream => BodyKind::Json,
             Route::State(op) if op.has_body() => BodyKind::Json,
             Route::Files(op) if op.is_json() => BodyKind::Json,
             Route::Files(op) if op.is_form() => BodyKind::Form,
@@ -121,7 +125,20 @@ impl Route {
                 | Route::RetrieveModel(_)
                 | Route::State(_)
                 | Route::Files(_)
+                | Route::Upstream
         )
+    }
+
+    /// The endpoint family the route belongs to, for the four that fixture rules answer.
+    pub(crate) fn endpoint(&self) -> Option<crate::conversation::Endpoint> {
+        use crate::conversation::Endpoint;
+        match self {
+            Route::ChatCompletions => Some(Endpoint::Chat),
+            Route::Completions => Some(Endpoint::Completions),
+            Route::Embeddings => Some(Endpoint::Embeddings),
+            Route::Responses => Some(Endpoint::Responses),
+            _ => None,
+        }
     }
 }
 
@@ -322,6 +339,13 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        // With --upstream, the models are the upstream's, and any other path is its to answer.
+        Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
+            if app.config.upstream.is_some() =>
+        {
+            Err(ApiError::unmatched())
+        }
+        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path)),
         Route::Moderations => moderations::handle(app, body, headers),
         Route::Speech => audio::speech(app, body, headers),
         Route::Transcriptions | Route::Translations => {

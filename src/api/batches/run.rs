@@ -348,7 +348,7 @@ fn run_line(app: &App, route: &crate::api::Route, head: &Head, line: &Line) -> (
                 serde_json::from_slice(&e.body()).unwrap_or(Value::Null),
             )
         }
-        Body::Data(..) | Body::Empty => (answer.status, Value::Null),
+        Body::Data(..) | Body::Empty | Body::Relay(_) => (answer.status, Value::Null),
     };
     let out = json!({
         "id": crate::ids::hex("batch_req_", 32),
