@@ -38,17 +38,23 @@
 
 mod api;
 mod app;
+mod audio;
+mod base64;
 #[doc(hidden)]
 pub mod cli;
 mod config;
 mod conversation;
+mod drift;
 mod error;
 mod faults;
 mod fixtures;
 mod http;
 mod ids;
+mod imaging;
 mod journal;
+mod multipart;
 mod pipeline;
+mod recorded;
 mod rule;
 mod schema;
 mod script;
@@ -58,6 +64,7 @@ mod store;
 mod sync;
 mod text;
 mod transport;
+mod upstream;
 
 pub use config::Config;
 pub use fixtures::LoadError;

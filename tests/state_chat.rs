@@ -3,17 +3,8 @@
 
 mod common;
 
-use common::{Got, agent, get, post, post_with, start};
+use common::{delete, get, post, post_with, start};
 use serde_json::{Value, json};
-
-fn delete(url: &str) -> Got {
-    let mut resp = agent().delete(url).call().expect("request is sent");
-    Got {
-        status: resp.status().as_u16(),
-        headers: Vec::new(),
-        body: resp.body_mut().read_to_string().unwrap_or_default(),
-    }
-}
 
 fn create(base: &str, model: &str, extra: Value) -> Value {
     let mut body = json!({"model": model, "messages": [

@@ -4,17 +4,8 @@
 
 mod common;
 
-use common::{Got, agent, get, post, start};
+use common::{Got, delete, get, post, start};
 use serde_json::{Value, json};
-
-fn delete(url: &str) -> Got {
-    let mut resp = agent().delete(url).call().expect("request is sent");
-    Got {
-        status: resp.status().as_u16(),
-        headers: Vec::new(),
-        body: resp.body_mut().read_to_string().unwrap_or_default(),
-    }
-}
 
 fn ok(got: Got) -> Value {
     assert_eq!(got.status, 200, "{}", got.body);

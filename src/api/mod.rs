@@ -2,18 +2,23 @@
 //! key check, and dispatch from a parsed request to a `Answer`.
 
 pub(crate) mod admin;
+pub(crate) mod audio;
 pub(crate) mod chat;
 pub(crate) mod completions;
 pub(crate) mod conversations;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod form;
+pub(crate) mod images;
 pub(crate) mod items;
 pub(crate) mod logprobs;
 pub(crate) mod models;
+pub(crate) mod moderations;
 pub(crate) mod pages;
 pub(crate) mod paths;
 pub(crate) mod prompts;
 pub(crate) mod responses;
+mod said;
 pub(crate) mod sampling;
 pub(crate) mod stored;
 pub(crate) mod tools;
@@ -24,11 +29,11 @@ use serde_json::{Map, Value};
 
 pub(crate) use admin::Admin;
 pub(crate) use paths::State;
+pub(crate) use said::{end_stream, said_data, said_json, said_stream};
 
 use crate::app::App;
-use crate::conversation::Said;
 use crate::error::ApiError;
-use crate::http::{Answer, Body, Event, Head};
+use crate::http::{Answer, Head};
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +42,16 @@ pub(crate) enum Route {
     Completions,
     Embeddings,
     Responses,
+    Moderations,
+    Speech,
+    Transcriptions,
+    Translations,
+    ImageGenerations,
+    ImageEdits,
+    ImageVariations,
+    /// `GET /_oaimock/images/{id}`: an image a `url` answer points to (no API key: the API's
+    /// image URLs are signed links anyone holding them may fetch).
+    ImageFile(String),
     ListModels,
     RetrieveModel(String),
     Health,
@@ -46,26 +61,52 @@ pub(crate) enum Route {
     Preflight,
     /// The journal, run-time fixtures and reset under `/_oaimock/`.
     Admin(Admin),
+    /// Any other method and path, with `--upstream`: forwarded as it is.
+    Upstream,
     /// Stored responses, chat completions and conversations.
     State(State),
 }
 
+/// What a route reads as its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    None,
+    /// A JSON object, which the family parses itself (chat has a fast path of its own).
+    Json,
+    /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
+    Form,
+}
+
 impl Route {
-    /// Whether the route reads a JSON body.
-    pub(crate) fn has_body(&self) -> bool {
-        matches!(
-            self,
+    /// What kind of body the route reads.
+    pub(crate) fn body(&self) -> BodyKind {
+        match self {
             Route::ChatCompletions
-                | Route::Completions
-                | Route::Embeddings
-                | Route::Responses
-                | Route::Admin(Admin::AddFixtures)
-        ) || matches!(self, Route::State(op) if op.has_body())
+            | Route::Completions
+            | Route::Embeddings
+            | Route::Responses
+            | Route::ImageGenerations
+            | Route::Moderations
+            | Route::Speech
+            | Route::Admin(Admin::AddFixtures)
+            | Route::Upstream => BodyKind::Json,
+            Route::Transcriptions
+            | Route::Translations
+            | Route::ImageEdits
+            | Route::ImageVariations => BodyKind::Form,
+            Route::State(op) if op.has_body() => BodyKind::Json,
+            _ => BodyKind::None,
+        }
+    }
+
+    /// Whether the route reads a body at all.
+    pub(crate) fn has_body(&self) -> bool {
+        self.body() != BodyKind::None
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub(crate) fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight)
+        !matches!(self, Route::Health | Route::Preflight | Route::ImageFile(_))
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
@@ -76,10 +117,30 @@ impl Route {
                 | Route::Completions
                 | Route::Embeddings
                 | Route::Responses
+                | Route::Moderations
+                | Route::Speech
+                | Route::Transcriptions
+                | Route::Translations
+                | Route::ImageGenerations
+                | Route::ImageEdits
+                | Route::ImageVariations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
+                | Route::Upstream
                 | Route::State(_)
         )
+    }
+
+    /// The endpoint family the route belongs to, for the four that fixture rules answer.
+    pub(crate) fn endpoint(&self) -> Option<crate::conversation::Endpoint> {
+        use crate::conversation::Endpoint;
+        match self {
+            Route::ChatCompletions => Some(Endpoint::Chat),
+            Route::Completions => Some(Endpoint::Completions),
+            Route::Embeddings => Some(Endpoint::Embeddings),
+            Route::Responses => Some(Endpoint::Responses),
+            _ => None,
+        }
     }
 }
 
@@ -96,6 +157,13 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
+    ("/moderations", "POST", Route::Moderations),
+    ("/audio/speech", "POST", Route::Speech),
+    ("/audio/transcriptions", "POST", Route::Transcriptions),
+    ("/audio/translations", "POST", Route::Translations),
+    ("/images/generations", "POST", Route::ImageGenerations),
+    ("/images/edits", "POST", Route::ImageEdits),
+    ("/images/variations", "POST", Route::ImageVariations),
     ("/models", "GET", Route::ListModels),
     ("/health", "GET", Route::Health),
     ("/_oaimock/panic", "POST", Route::Panic),
@@ -131,7 +199,18 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         bare
     };
     let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
+    // Image files live at oaimock's own path only, without `/v1`.
+    let image = path
+        .strip_prefix("/_oaimock/images/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    if let Some(id) = image {
+        return match method {
+            "OPTIONS" => Ok(Route::Preflight),
+            "GET" | "HEAD" => Ok(Route::ImageFile(id.to_string())),
+            _ => Err(ApiError::method_not_allowed(method, path, "GET")),
+        };
+    }
     let wanted = if method == "HEAD" { "GET" } else { method };
     if model.is_none() && known().next().is_none() {
         return match paths::match_path(wanted, bare) {
@@ -234,49 +313,15 @@ pub(crate) fn parse<R: Request>(body: &[u8]) -> Result<R, ApiError> {
     R::from_object(&fields::parse_object(body)?)
 }
 
-/// Ends a data-only stream (chat, legacy completions): the usage chunk when one was asked for,
-/// then `data: [DONE]`.
-pub(crate) fn end_stream<T: Serialize>(events: &mut Vec<Event>, usage: Option<&T>) {
-    if let Some(usage) = usage {
-        events.push(Event::json(None, usage, false));
-    }
-    events.push(Event::done());
-}
-
-/// A whole-JSON answer carrying the reply's time to first token, source and scripted faults.
-pub(crate) fn said_json<T: Serialize>(said: &Said, value: &T) -> Answer {
-    let mut answer = Answer::json(value);
-    answer.delay = said.ttft.unwrap_or_default();
-    stamp(said, answer)
-}
-
-/// A streamed answer with the reply's timing (the server's token delay unless it sets one).
-pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer {
-    let delay = said.token_delay.unwrap_or(app.config.token_delay);
-    let mut answer = Answer::stream(events, delay);
-    if let (Body::Events(stream), Some(ttft)) = (&mut answer.body, said.ttft) {
-        stream.ttft = ttft;
-    }
-    stamp(said, answer)
-}
-
-/// Stamps an answer with the reply's source and its scripted faults.
-fn stamp(said: &Said, mut answer: Answer) -> Answer {
-    if let Some(fault) = &said.fault {
-        fault.apply(&mut answer, crate::ids::next_u64());
-    }
-    answer.source = said.source.clone();
-    answer
-}
-
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
     version: &'static str,
 }
 
-/// Answers one routed request. `body` is the request body for routes that read one; `info`
-/// carries the headers fixture rules match on.
+/// Answers one routed request. `body` is the request body for routes that read one (a form is
+/// parsed here, so a family that reads one gets its parts); `info` carries the headers fixture
+/// rules match on.
 pub(crate) fn handle(
     app: &App,
     route: &Route,
@@ -289,6 +334,24 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        Route::Moderations => moderations::handle(app, body, headers),
+        Route::Speech => audio::speech(app, body, headers),
+        Route::Transcriptions | Route::Translations => {
+            let form = form::parse(info, body)?;
+            let translate = *route == Route::Translations;
+            audio::transcribe(app, &form, translate, headers)
+        }
+        Route::ImageGenerations => images::generations(app, info, body),
+        Route::ImageEdits => images::edits(app, info, &form::parse(info, body)?),
+        Route::ImageVariations => images::variations(app, info, &form::parse(info, body)?),
+        Route::ImageFile(id) => images::file(app, id),
+        // With --upstream, the models are the upstream's, and any other path is its to answer.
+        Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
+            if app.config.upstream.is_some() =>
+        {
+            Err(ApiError::unmatched())
+        }
+        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path)),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Answer::json(&Health {
@@ -316,69 +379,4 @@ pub(crate) fn handle(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_work_with_and_without_v1() {
-        assert_eq!(
-            route("POST", "/v1/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("POST", "/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("GET", "/models/ft%3Agpt-4o%2Fx"),
-            Ok(Route::RetrieveModel("ft:gpt-4o/x".into()))
-        );
-        assert_eq!(route("HEAD", "/v1/models"), Ok(Route::ListModels));
-        assert_eq!(route("POST", "/v1/completions"), Ok(Route::Completions));
-        assert_eq!(route("POST", "/embeddings"), Ok(Route::Embeddings));
-        assert_eq!(route("POST", "/v1/responses/"), Ok(Route::Responses));
-        assert_eq!(route("GET", "/v1/responses").unwrap_err().status, 405);
-        assert_eq!(
-            route("GET", "/v1/chat/completions"),
-            Ok(Route::State(State::ListChats))
-        );
-        assert_eq!(
-            route("GET", "/v1/responses/resp_1"),
-            Ok(Route::State(State::GetResponse("resp_1".into())))
-        );
-        assert_eq!(
-            route("POST", "/v1/responses/input_tokens"),
-            Ok(Route::State(State::InputTokens))
-        );
-        assert_eq!(
-            route("DELETE", "/v1/conversations/c%2F1/items/i"),
-            Ok(Route::State(State::DeleteItem("c/1".into(), "i".into())))
-        );
-        let e = route("PUT", "/v1/responses/resp_1").unwrap_err();
-        assert_eq!((e.status, e.headers[0].1.as_str()), (405, "GET, DELETE"));
-        assert_eq!(route("GET", "/v1/responses//x").unwrap_err().status, 404);
-        assert_eq!(
-            route("POST", "/v1/foo").unwrap_err().code.as_deref(),
-            Some("unknown_url")
-        );
-        assert_eq!(
-            route("POST", "/v1x/chat/completions").unwrap_err().status,
-            404
-        );
-    }
-
-    #[test]
-    fn percent_decoding_tolerates_bad_escapes() {
-        assert_eq!(percent_decode("a%2Fb"), "a/b");
-        assert_eq!(percent_decode("a%2"), "a%2");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
-    }
-
-    #[test]
-    fn constant_time_eq_compares_whole_inputs() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-    }
-}
+mod tests;

@@ -193,7 +193,7 @@ pub(crate) fn handle(
             events: match (&events, rq.background) {
                 (Some(events), true) => events
                     .iter()
-                    .map(|e| (e.name, e.data.clone(), e.paced))
+                    .map(|e| (e.name.clone(), e.data.clone(), e.paced))
                     .collect(),
                 _ => Vec::new(),
             },

@@ -34,7 +34,7 @@ pub(super) struct StoredResponse {
     pub earlier_called: Vec<String>,
     pub background: Option<Timeline>,
     /// A background stream's events (name, data, paced), for `?stream=true&starting_after=N`.
-    pub events: Vec<(Option<&'static str>, Vec<u8>, bool)>,
+    pub events: Vec<(Option<std::borrow::Cow<'static, str>>, Vec<u8>, bool)>,
     pub token_delay_ms: u64,
 }
 
@@ -282,9 +282,10 @@ fn resume(id: &str, found: &StoredResponse, info: &Head) -> Result<Answer, ApiEr
         .iter()
         .skip(skip)
         .map(|(name, data, paced)| Event {
-            name: *name,
+            name: name.clone(),
             data: data.clone(),
             paced: *paced,
+            after: std::time::Duration::ZERO,
         })
         .collect();
     let delay = std::time::Duration::from_millis(found.token_delay_ms);

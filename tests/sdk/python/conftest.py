@@ -59,6 +59,22 @@ if not HAS_STORED_CHAT:
 # The OpenAI Agents SDK (openai-agents) is installed in the latest SDK's venv only.
 if importlib.util.find_spec("agents") is None:
     NOT_COLLECTED["test_state_agents_sdk.py"] = "the OpenAI Agents SDK (openai-agents) is not installed with this SDK"
+# Streamed transcriptions, `include`, speech `instructions` and `stream_format` (the gpt-4o audio
+# models) arrived in openai 1.68.0: test_audio_gpt4o.py is not collected for older SDKs.
+from openai.resources.audio.transcriptions import Transcriptions as _Transcriptions  # noqa: E402
+
+if "stream" not in __import__("inspect").signature(_Transcriptions.create).parameters:
+    NOT_COLLECTED["test_audio_gpt4o.py"] = (
+        f"openai {openai.__version__} has no streamed transcriptions nor speech instructions (they came in 1.68.0)"
+    )
+# Image streams, `partial_images` and the GPT-image parameters (`output_format`, `background`, ...)
+# came to images.generate/edit later than 1.55.3: test_images_gpt.py is not collected there.
+from openai.resources.images import Images as _Images  # noqa: E402
+
+if "stream" not in __import__("inspect").signature(_Images.generate).parameters:
+    NOT_COLLECTED["test_images_gpt.py"] = (
+        f"openai {openai.__version__} has no image streams nor GPT-image parameters in images.generate/edit"
+    )
 collect_ignore = list(NOT_COLLECTED)
 
 
@@ -431,12 +447,47 @@ def validate_stream_event(event):
     validate(name, event)
 
 
+# Audio streams are data-only; each event is validated against the schema its `type` names.
+AUDIO_EVENTS = {
+    "speech.audio.delta": "SpeechAudioDeltaEvent",
+    "speech.audio.done": "SpeechAudioDoneEvent",
+    "transcript.text.delta": "TranscriptTextDeltaEvent",
+    "transcript.text.done": "TranscriptTextDoneEvent",
+}
+# What a non-JSON answer may be: speech's audio, and transcripts as text, SRT or WebVTT.
+NON_JSON = {
+    "/audio/speech": re.compile(r"audio/(mpeg|ogg|aac|flac|wav|pcm)"),
+    "/audio/transcriptions": re.compile(r"text/(plain|vtt); charset=utf-8"),
+    "/audio/translations": re.compile(r"text/(plain|vtt); charset=utf-8"),
+}
+
+
+# Image streams name their events (`event:` equal to the JSON's `type`) and end without [DONE].
+IMAGE_STREAMS = {"/images/generations": "ImageGenStreamEvent", "/images/edits": "ImageEditStreamEvent"}
+# The files `url` answers point to, served by oaimock itself.
+IMAGE_FILE = re.compile(r"image/(png|jpeg|webp)")
+
+
 def schema_for(method, path, status, streamed):
     bare = path[len("/v1"):] if path.startswith("/v1/") else path
     if status >= 400:
         return "ErrorResponse"
     if bare == "/chat/completions" and method == "GET":
         return "ChatCompletionList"
+    if bare in IMAGE_STREAMS and streamed:
+        return IMAGE_STREAMS[bare]
+    if bare in ("/images/generations", "/images/edits", "/images/variations"):
+        return "ImagesResponse"
+    if bare == "/moderations" and not streamed:
+        return "CreateModerationResponse"
+    if bare in ("/audio/speech", "/audio/transcriptions") and streamed:
+        return "AUDIO_EVENTS"
+    if bare == "/audio/speech":
+        return None  # audio bytes, checked by their Content-Type and length
+    if bare == "/audio/transcriptions":
+        return "CreateTranscriptionResponseJson"
+    if bare == "/audio/translations" and not streamed:
+        return "CreateTranslationResponseJson"
     if bare == "/chat/completions":
         return "CreateChatCompletionStreamResponse" if streamed else "CreateChatCompletionResponse"
     if bare == "/completions":
@@ -529,6 +580,11 @@ def _stream_error_ends(where, events, i):
 
 def check_exchange(exchange):
     where = f"{exchange.method} {exchange.path} -> {exchange.status}"
+    if exchange.path.startswith("/_oaimock/images/") and exchange.status < 400:
+        # An image a `url` answer pointed to: its bytes, with an image type and their length.
+        assert IMAGE_FILE.fullmatch(exchange.content_type), f"{where}: {exchange.content_type!r}"
+        assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
+        return
     if exchange.path.startswith("/_oaimock/") and exchange.status < 400:
         # oaimock's own admin API (journal, fixtures, reset): no OpenAI schema, but JSON.
         assert exchange.content_type.startswith("application/json"), f"{where}: {exchange.content_type!r}"
@@ -559,6 +615,14 @@ def check_exchange(exchange):
                 _stream_error_ends(where, events, i)
             else:
                 validate_stream_event(event)
+    elif name in IMAGE_STREAMS.values():
+        events = _stream_payloads(exchange, where)
+        assert events, f"{where}: an empty image stream"
+        for event_name, event in events:
+            assert event is not None, f"{where}: an image stream has no [DONE]"
+            assert event_name == event["type"], f"{where}: `event: {event_name}` carries type {event['type']!r}"
+            validate(name, event)
+        assert events[-1][1]["type"].endswith(".completed"), f"{where}: the stream ends with a completed image"
     elif streamed:
         events = _stream_payloads(exchange, where)
         for i, (event_name, event) in enumerate(events):
@@ -569,8 +633,16 @@ def check_exchange(exchange):
                 # A mid-stream error is the error envelope as an event, not a chunk.
                 validate("ErrorResponse", event)
                 _stream_error_ends(where, events, i)
+            elif name == "AUDIO_EVENTS":
+                assert event.get("type") in AUDIO_EVENTS, f"{where}: unknown audio event {event.get('type')!r}"
+                validate(AUDIO_EVENTS[event["type"]], event)
             else:
                 validate(name, event)
+    elif exchange.status < 400 and not exchange.content_type.startswith("application/json"):
+        bare = exchange.path[len("/v1"):] if exchange.path.startswith("/v1/") else exchange.path
+        allowed = NON_JSON.get(bare)
+        assert allowed and allowed.fullmatch(exchange.content_type), f"{where}: Content-Type {exchange.content_type!r}"
+        assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
     else:
         assert re.fullmatch(r"application/json(; *charset=utf-8)?", exchange.content_type, re.I), (
             f"{where}: Content-Type {exchange.content_type!r}"
@@ -584,6 +656,10 @@ def check_exchange(exchange):
             return
         if name == "CreateEmbeddingResponse":
             body = embeddings_as_floats(body, (exchange.request_json or {}).get("encoding_format", "float"))
+        if name in ("CreateTranscriptionResponseJson", "CreateTranslationResponseJson") and "duration" in body:
+            # A multipart request body is streamed, so its response_format is not recorded; the
+            # verbose form is the one with a `duration` (which it requires).
+            name = name.replace("Json", "VerboseJson")
         validate(name, body)
 
 
