@@ -93,6 +93,7 @@ fn route(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::Speech => ("/v1/audio/speech", "speech"),
         Endpoint::Transcriptions => ("/v1/audio/transcriptions", "transcriptions"),
         Endpoint::Translations => ("/v1/audio/translations", "translations"),
+        Endpoint::Images => ("/v1/images/generations", "images"),
     }
 }
 

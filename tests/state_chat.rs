@@ -3,12 +3,8 @@
 
 mod common;
 
-use common::{Got, agent, get, post, post_with, start};
+use common::{delete, get, post, post_with, start};
 use serde_json::{Value, json};
-
-fn delete(url: &str) -> Got {
-    common::got_of(agent().delete(url).call().expect("request is sent"))
-}
 
 fn create(base: &str, model: &str, extra: Value) -> Value {
     let mut body = json!({"model": model, "messages": [

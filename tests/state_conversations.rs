@@ -4,12 +4,8 @@
 
 mod common;
 
-use common::{Got, agent, get, post, start};
+use common::{Got, delete, get, post, start};
 use serde_json::{Value, json};
-
-fn delete(url: &str) -> Got {
-    common::got_of(agent().delete(url).call().expect("request is sent"))
-}
 
 fn ok(got: Got) -> Value {
     assert_eq!(got.status, 200, "{}", got.body);

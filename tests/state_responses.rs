@@ -3,19 +3,11 @@
 
 mod common;
 
-use common::{Got, agent, get, get_with, post, post_with, start};
+use common::{delete_with, get, get_with, post, post_with, start};
 use oaimock::Rule;
 use serde_json::{Value, json};
 
 const ECHO: &str = "As a mock AI Assistant, I can only echo your last message: ";
-
-fn delete(url: &str, headers: &[(&str, &str)]) -> Got {
-    let mut rq = agent().delete(url);
-    for (n, v) in headers {
-        rq = rq.header(*n, *v);
-    }
-    common::got_of(rq.call().expect("request is sent"))
-}
 
 fn create(base: &str, body: Value) -> Value {
     let got = post(&format!("{base}/v1/responses"), &body.to_string());
@@ -38,14 +30,14 @@ fn a_stored_response_is_retrieved_deleted_and_then_unknown() {
     ));
     assert_eq!(got.status, 200);
     assert_eq!(got.json(), made);
-    let gone = delete(&format!("{base}/v1/responses/{id}"), &[]);
+    let gone = delete_with(&format!("{base}/v1/responses/{id}"), &[]);
     assert_eq!(
         gone.json(),
         json!({"id": id, "object": "response", "deleted": true})
     );
     for got in [
         get(&format!("{base}/v1/responses/{id}")),
-        delete(&format!("{base}/v1/responses/{id}"), &[]),
+        delete_with(&format!("{base}/v1/responses/{id}"), &[]),
         get(&format!("{base}/v1/responses/{id}/input_items")),
         post(&format!("{base}/v1/responses/{id}/cancel"), ""),
     ] {

@@ -13,6 +13,7 @@ pub(crate) mod file_paths;
 pub(crate) mod files;
 pub(crate) mod filestore;
 pub(crate) mod form;
+pub(crate) mod images;
 pub(crate) mod items;
 mod key;
 pub(crate) mod logprobs;
@@ -22,6 +23,7 @@ pub(crate) mod pages;
 pub(crate) mod paths;
 pub(crate) mod prompts;
 pub(crate) mod responses;
+mod said;
 pub(crate) mod sampling;
 pub(crate) mod stored;
 pub(crate) mod tools;
@@ -34,11 +36,11 @@ pub(crate) use admin::Admin;
 pub(crate) use file_paths::FileOp;
 pub(crate) use key::authorize;
 pub(crate) use paths::State;
+pub(crate) use said::{end_stream, said_data, said_json, said_stream};
 
 use crate::app::App;
-use crate::conversation::Said;
 use crate::error::ApiError;
-use crate::http::{Answer, Body, Event, Head};
+use crate::http::{Answer, Head};
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,12 @@ pub(crate) enum Route {
     Speech,
     Transcriptions,
     Translations,
+    ImageGenerations,
+    ImageEdits,
+    ImageVariations,
+    /// `GET /_oaimock/images/{id}`: an image a `url` answer points to (no API key: the API's
+    /// image URLs are signed links anyone holding them may fetch).
+    ImageFile(String),
     ListModels,
     RetrieveModel(String),
     Health,
@@ -60,20 +68,19 @@ pub(crate) enum Route {
     Preflight,
     /// The journal, run-time fixtures and reset under `/_oaimock/`.
     Admin(Admin),
+    /// Any other method and path, with `--upstream`: forwarded as it is.
+    Upstream,
     /// Stored responses, chat completions and conversations.
     State(State),
     /// Files, Uploads and Batches.
     Files(FileOp),
-    /// Any other method and path, with `--upstream`: forwarded as it is.
-    Upstream,
 }
 
 /// What a route reads as its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BodyKind {
     None,
-    /// A JSON object, which the family parses itself (chat has a fast path of its own); for
-    /// `Upstream`, any bytes, forwarded as they are.
+    /// A JSON object, which the family parses itself (chat has a fast path of its own).
     Json,
     /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
     Form,
@@ -87,14 +94,18 @@ impl Route {
             | Route::Completions
             | Route::Embeddings
             | Route::Responses
+            | Route::ImageGenerations
             | Route::Moderations
             | Route::Speech
             | Route::Admin(Admin::AddFixtures)
             | Route::Upstream => BodyKind::Json,
+            Route::Transcriptions
+            | Route::Translations
+            | Route::ImageEdits
+            | Route::ImageVariations => BodyKind::Form,
             Route::State(op) if op.has_body() => BodyKind::Json,
             Route::Files(op) if op.is_json() => BodyKind::Json,
             Route::Files(op) if op.is_form() => BodyKind::Form,
-            Route::Transcriptions | Route::Translations => BodyKind::Form,
             _ => BodyKind::None,
         }
     }
@@ -106,7 +117,7 @@ impl Route {
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub(crate) fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight)
+        !matches!(self, Route::Health | Route::Preflight | Route::ImageFile(_))
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
@@ -121,11 +132,14 @@ impl Route {
                 | Route::Speech
                 | Route::Transcriptions
                 | Route::Translations
+                | Route::ImageGenerations
+                | Route::ImageEdits
+                | Route::ImageVariations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
+                | Route::Upstream
                 | Route::State(_)
                 | Route::Files(_)
-                | Route::Upstream
         )
     }
 
@@ -159,6 +173,9 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/audio/speech", "POST", Route::Speech),
     ("/audio/transcriptions", "POST", Route::Transcriptions),
     ("/audio/translations", "POST", Route::Translations),
+    ("/images/generations", "POST", Route::ImageGenerations),
+    ("/images/edits", "POST", Route::ImageEdits),
+    ("/images/variations", "POST", Route::ImageVariations),
     ("/models", "GET", Route::ListModels),
     ("/health", "GET", Route::Health),
     ("/_oaimock/panic", "POST", Route::Panic),
@@ -194,7 +211,18 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         bare
     };
     let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
+    // Image files live at oaimock's own path only, without `/v1`.
+    let image = path
+        .strip_prefix("/_oaimock/images/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    if let Some(id) = image {
+        return match method {
+            "OPTIONS" => Ok(Route::Preflight),
+            "GET" | "HEAD" => Ok(Route::ImageFile(id.to_string())),
+            _ => Err(ApiError::method_not_allowed(method, path, "GET")),
+        };
+    }
     let wanted = if method == "HEAD" { "GET" } else { method };
     if model.is_none() && known().next().is_none() {
         let found = match paths::match_path(wanted, bare) {
@@ -275,49 +303,6 @@ pub(crate) fn parse<R: Request>(body: &[u8]) -> Result<R, ApiError> {
     R::from_object(&fields::parse_object(body)?)
 }
 
-/// Ends a data-only stream (chat, legacy completions): the usage chunk when one was asked for,
-/// then `data: [DONE]`.
-pub(crate) fn end_stream<T: Serialize>(events: &mut Vec<Event>, usage: Option<&T>) {
-    if let Some(usage) = usage {
-        events.push(Event::json(None, usage, false));
-    }
-    events.push(Event::done());
-}
-
-/// A whole-JSON answer carrying the reply's time to first token, source and scripted faults.
-pub(crate) fn said_json<T: Serialize>(said: &Said, value: &T) -> Answer {
-    let mut answer = Answer::json(value);
-    answer.delay = said.ttft.unwrap_or_default();
-    stamp(said, answer)
-}
-
-/// A streamed answer with the reply's timing (the server's token delay unless it sets one).
-pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer {
-    let delay = said.token_delay.unwrap_or(app.config.token_delay);
-    let mut answer = Answer::stream(events, delay);
-    if let (Body::Events(stream), Some(ttft)) = (&mut answer.body, said.ttft) {
-        stream.ttft = ttft;
-    }
-    stamp(said, answer)
-}
-
-/// A complete answer of another type than JSON (text, audio), with the reply's time to first
-/// token, source and scripted faults.
-pub(crate) fn said_data(said: &Said, content_type: &'static str, bytes: Vec<u8>) -> Answer {
-    let mut answer = Answer::new(200, Body::Data(content_type.into(), bytes));
-    answer.delay = said.ttft.unwrap_or_default();
-    stamp(said, answer)
-}
-
-/// Stamps an answer with the reply's source and its scripted faults.
-fn stamp(said: &Said, mut answer: Answer) -> Answer {
-    if let Some(fault) = &said.fault {
-        fault.apply(&mut answer, crate::ids::next_u64());
-    }
-    answer.source = said.source.clone();
-    answer
-}
-
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
@@ -339,13 +324,6 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
-        // With --upstream, the models are the upstream's, and any other path is its to answer.
-        Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
-            if app.config.upstream.is_some() =>
-        {
-            Err(ApiError::unmatched())
-        }
-        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path)),
         Route::Moderations => moderations::handle(app, body, headers),
         Route::Speech => audio::speech(app, body, headers),
         Route::Transcriptions | Route::Translations => {
@@ -353,6 +331,17 @@ pub(crate) fn handle(
             let translate = *route == Route::Translations;
             audio::transcribe(app, &form, translate, headers)
         }
+        Route::ImageGenerations => images::generations(app, info, body),
+        Route::ImageEdits => images::edits(app, info, &form::parse(info, body)?),
+        Route::ImageVariations => images::variations(app, info, &form::parse(info, body)?),
+        Route::ImageFile(id) => images::file(app, id),
+        // With --upstream, the models are the upstream's, and any other path is its to answer.
+        Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
+            if app.config.upstream.is_some() =>
+        {
+            Err(ApiError::unmatched())
+        }
+        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path)),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Answer::json(&Health {

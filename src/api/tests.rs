@@ -1,4 +1,4 @@
-//! Unit tests of routing, percent-decoding and the key comparison.
+//! Routing: paths with and without `/v1`, methods, percent-decoding, the key comparison.
 
 use super::key::constant_time_eq;
 use super::*;
@@ -49,6 +49,34 @@ fn routes_work_with_and_without_v1() {
         route("POST", "/v1x/chat/completions").unwrap_err().status,
         404
     );
+}
+
+#[test]
+fn image_files_have_their_own_path_without_v1() {
+    assert_eq!(
+        route("GET", "/_oaimock/images/img_a.png"),
+        Ok(Route::ImageFile("img_a.png".into()))
+    );
+    assert_eq!(
+        route("HEAD", "/_oaimock/images/img_a.png"),
+        Ok(Route::ImageFile("img_a.png".into()))
+    );
+    assert_eq!(
+        route("POST", "/_oaimock/images/img_a.png")
+            .unwrap_err()
+            .status,
+        405
+    );
+    assert_eq!(
+        route("GET", "/v1/_oaimock/images/x").unwrap_err().status,
+        404
+    );
+    assert_eq!(
+        route("GET", "/_oaimock/images/a/b").unwrap_err().status,
+        404
+    );
+    assert_eq!(route("POST", "/v1/images/edits"), Ok(Route::ImageEdits));
+    assert!(!Route::ImageFile("x".into()).needs_key());
 }
 
 #[test]

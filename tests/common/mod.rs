@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod hostile;
+pub(crate) mod pictures;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -191,6 +192,18 @@ pub(crate) fn post_form(url: &str, parts: &[FormPart]) -> Got {
 pub(crate) fn post_bytes(url: &str, content_type: &str, body: &[u8]) -> Got {
     let rq = agent().post(url).header("Content-Type", content_type);
     got(rq.send(body).expect("request is sent"))
+}
+
+pub(crate) fn delete(url: &str) -> Got {
+    got(agent().delete(url).call().expect("request is sent"))
+}
+
+pub(crate) fn delete_with(url: &str, headers: &[(&str, &str)]) -> Got {
+    let mut rq = agent().delete(url);
+    for (n, v) in headers {
+        rq = rq.header(*n, *v);
+    }
+    got(rq.call().expect("request is sent"))
 }
 
 pub(crate) fn get(url: &str) -> Got {

@@ -116,7 +116,7 @@ pub(super) const FLAGS: &[Flag] = &[
     Flag {
         name: "store-scope-objects",
         value: Some("N"),
-        help: "stored objects kept per scope, oldest out [default: 1000]",
+        help: "stored objects kept per scope, oldest out [default: 100]",
     },
     Flag {
         name: "store-scope-bytes",
