@@ -38,6 +38,8 @@ pub(crate) struct App {
     pub journal: Journal,
     /// Whether the `/_oaimock/*` admin paths answer.
     pub admin: bool,
+    /// `--upstream`: where a request no rule answers goes.
+    pub upstream: Option<crate::upstream::Upstream>,
 }
 
 impl App {
@@ -61,7 +63,11 @@ impl App {
                 .host
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
+        let upstream = crate::upstream::Upstream::new(&config).map_err(|problem| LoadError {
+            problems: vec![problem],
+        })?;
         Ok(App {
+            upstream,
             chaos: Chaos::new(config.fault_rate, config.fault_statuses.clone(), seed),
             limits: RateLimit::new(config.rpm, config.tpm, config.max_scopes),
             journal: Journal::new(config.journal_size, &config.redact_headers),
@@ -147,12 +153,24 @@ impl App {
             file_rules: None,
             reply: self.config.reply.as_deref(),
             auto_tool_calls: self.config.auto_tool_calls,
+            unmatched: if self.config.upstream.is_some() {
+                crate::script::Unmatched::Forward
+            } else if self.config.strict {
+                crate::script::Unmatched::Refuse
+            } else {
+                crate::script::Unmatched::BuiltIn
+            },
         }
     }
 
-    /// Whether any fixture rule is loaded, from `--fixtures` or at run time.
+    /// Whether any fixture rule is loaded, from `--fixtures` or at run time, or a request no
+    /// rule matches is not answered by the built-in reply (`--upstream`, `--strict`): either way
+    /// every request goes through the script.
     pub(crate) fn has_rules(&self) -> bool {
-        self.rules.is_some() || !lock(&self.runtime_rules).is_empty()
+        self.rules.is_some()
+            || self.config.upstream.is_some()
+            || self.config.strict
+            || !lock(&self.runtime_rules).is_empty()
     }
 
     /// Starts sequences over, for one scope or all.

@@ -1,5 +1,5 @@
-//! What the `oaimock` binary needs from the library and a test does not: the flag parser, `--help`
-//! and `oaimock check`. Not a stable API.
+//! What the `oaimock` binary needs from the library and a test does not: the flag parser, `--help`,
+//! `oaimock check` and `oaimock drift`. Not a stable API.
 
 use std::io::Write;
 use std::path::Path;
@@ -37,4 +37,35 @@ pub fn check(path: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `oaimock drift DIR`: per endpoint, each way the built-in answers differ in shape from the
+/// recorded ones. Exit 0 when none does, 1 when some do (or the recordings cannot be read).
+pub fn drift(dir: &Path) -> ExitCode {
+    let (report, compared) = match crate::drift::drift(dir) {
+        Ok(found) => found,
+        Err(problem) => {
+            for line in problem.lines() {
+                eprintln!("oaimock: {line}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if report.is_empty() {
+        let plural = if compared == 1 { "" } else { "s" };
+        let _ = writeln!(
+            stdout,
+            "{}: no drift in {compared} recorded exchange{plural}",
+            dir.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    for (endpoint, found) in &report {
+        let _ = writeln!(stdout, "{endpoint}:");
+        for difference in found {
+            let _ = writeln!(stdout, "  {difference}");
+        }
+    }
+    ExitCode::FAILURE
 }

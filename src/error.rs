@@ -21,6 +21,11 @@ pub(crate) struct ErrorInfo {
     pub source: Option<String>,
     /// A scripted time to first token: how long to wait before sending the error.
     pub delay: std::time::Duration,
+    /// Not an error at all: a recorded answer a fixture rule replays as it was. It leaves the
+    /// endpoint the way an error does (the endpoint renders nothing), and `Answer::error` sends it.
+    pub replay: Option<std::sync::Arc<crate::recorded::Recorded>>,
+    /// No fixture rule matched and `--upstream` is set: the pipeline forwards the request.
+    pub forward: bool,
 }
 
 impl std::ops::Deref for ApiError {
@@ -67,7 +72,29 @@ impl ApiError {
             headers: Vec::new(),
             source: None,
             delay: std::time::Duration::ZERO,
+            replay: None,
+            forward: false,
         }))
+    }
+
+    /// A recorded answer, carried out of the endpoint to be sent as it was (see `replay`).
+    pub(crate) fn replay(recorded: std::sync::Arc<crate::recorded::Recorded>) -> Self {
+        let mut marker = ApiError::new(recorded.status, "", None, "");
+        marker.replay = Some(recorded);
+        marker
+    }
+
+    /// No rule matched and the request goes to `--upstream` (see `forward`). Should it ever be
+    /// sent, it says so as a 502.
+    pub(crate) fn unmatched() -> Self {
+        let mut marker = ApiError::new(
+            502,
+            "server_error",
+            Some("upstream_not_forwarded"),
+            "No fixture rule matched and the request was not forwarded to the upstream.",
+        );
+        marker.forward = true;
+        marker
     }
 
     /// A 400 `invalid_request_error` about one request field.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::recorded::{Recorded, RecordedBody};
 
 /// What the pipeline and the handlers know about a request besides its body.
 #[derive(Debug, Clone)]
@@ -58,6 +59,22 @@ pub(crate) enum Body {
     Data(Cow<'static, str>, Vec<u8>),
     Empty,
     Events(Stream),
+    /// A body that arrives while it is written: chunks relayed from an upstream as they come.
+    Relay(Relay),
+}
+
+/// A streamed body produced while it is written (`--upstream`): the content type and the chunks,
+/// each written and flushed as soon as it is produced. The source bounds itself (bytes, time);
+/// an `Err` breaks the stream the way `Stream::abort` does.
+pub(crate) struct Relay {
+    pub content_type: String,
+    pub chunks: Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Relay({})", self.content_type)
+    }
 }
 
 impl Body {
@@ -65,7 +82,7 @@ impl Body {
     pub(crate) fn bytes(&self) -> Option<&[u8]> {
         match self {
             Body::Json(bytes) | Body::Data(_, bytes) => Some(bytes),
-            Body::Empty | Body::Events(_) => None,
+            Body::Empty | Body::Events(_) | Body::Relay(_) => None,
         }
     }
 
@@ -76,6 +93,7 @@ impl Body {
             Body::Data(content_type, _) => content_type,
             Body::Empty => "",
             Body::Events(_) => "text/event-stream; charset=utf-8",
+            Body::Relay(relay) => &relay.content_type,
         }
     }
 }
@@ -100,16 +118,23 @@ pub(crate) struct Stream {
 /// completions streams must not).
 #[derive(Debug)]
 pub(crate) struct Event {
-    pub name: Option<&'static str>,
+    pub name: Option<Cow<'static, str>>,
     /// The `data:` payload, JSON (or `[DONE]`); only ever written out as bytes.
     pub data: Vec<u8>,
     pub paced: bool,
+    /// A pause of its own before this event, besides pacing (a recorded stream's timing).
+    pub after: Duration,
 }
 
 impl Event {
     pub(crate) fn json<T: Serialize>(name: Option<&'static str>, value: &T, paced: bool) -> Event {
         let data = to_json(value, 256);
-        Event { name, data, paced }
+        Event {
+            name: name.map(Cow::Borrowed),
+            data,
+            paced,
+            after: Duration::ZERO,
+        }
     }
 
     pub(crate) fn done() -> Event {
@@ -117,12 +142,13 @@ impl Event {
             name: None,
             data: b"[DONE]".to_vec(),
             paced: false,
+            after: Duration::ZERO,
         }
     }
 
     /// The event as SSE lines, appended to `out`.
     pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
-        if let Some(name) = self.name {
+        if let Some(name) = &self.name {
             out.extend_from_slice(b"event: ");
             out.extend_from_slice(name.as_bytes());
             out.push(b'\n');
@@ -167,11 +193,52 @@ impl Answer {
     }
 
     pub(crate) fn error(error: ApiError) -> Answer {
+        if let Some(recorded) = &error.replay {
+            let mut answer = Answer::recorded(recorded);
+            answer.source = error.source.clone();
+            answer.delay = error.delay;
+            return answer;
+        }
         let mut answer = Answer::new(error.status, Body::Json(error.body()));
         answer.source = error.source.clone();
         answer.delay = error.delay;
         answer.headers = error.0.headers;
         answer
+    }
+
+    /// A recorded answer as it was: its status, its headers, its body or its events, each
+    /// event after its recorded pause (none when recorded without `--record-timing`).
+    pub(crate) fn recorded(recorded: &Recorded) -> Answer {
+        let body = match &recorded.body {
+            RecordedBody::Whole(bytes) => Body::Data(
+                Cow::Owned(recorded.content_type().to_string()),
+                bytes.clone(),
+            ),
+            RecordedBody::Events(events) => {
+                let events = events
+                    .iter()
+                    .map(|e| Event {
+                        name: e.name.clone().map(Cow::Owned),
+                        data: e.data.as_bytes().to_vec(),
+                        paced: false,
+                        after: Duration::from_millis(e.ms.unwrap_or(0)),
+                    })
+                    .collect();
+                return Answer {
+                    headers: replayed_headers(recorded),
+                    ..Answer::stream(events, Duration::ZERO)
+                }
+                .with_status(recorded.status);
+            }
+        };
+        let mut answer = Answer::new(recorded.status, body);
+        answer.headers = replayed_headers(recorded);
+        answer
+    }
+
+    fn with_status(mut self, status: u16) -> Answer {
+        self.status = status;
+        self
     }
 
     /// An error after which the connection is closed (the rest of the request was not read).
@@ -194,6 +261,16 @@ impl Answer {
         answer.headers = headers;
         answer
     }
+}
+
+/// A recording's headers but its content type, which goes with the body.
+fn replayed_headers(recorded: &Recorded) -> Vec<(String, String)> {
+    recorded
+        .headers
+        .iter()
+        .filter(|(n, _)| n != "content-type")
+        .cloned()
+        .collect()
 }
 
 /// `value` as compact JSON in a buffer sized up front (serde_json's `to_vec` starts at 128 bytes

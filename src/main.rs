@@ -15,6 +15,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(Command::Check(path)) => return cli::check(&path),
+        Ok(Command::Drift(path)) => return cli::drift(&path),
         Ok(Command::Version) => {
             println!("oaimock {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;

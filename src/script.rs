@@ -39,6 +39,19 @@ pub(crate) struct Script<'a> {
     pub reply: Option<&'a str>,
     /// `--auto-tool-calls`.
     pub auto_tool_calls: bool,
+    /// What a request no rule matches gets.
+    pub unmatched: Unmatched,
+}
+
+/// What a request that no fixture rule matches gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unmatched {
+    /// The built-in reply (the echo, generated calls, schema instances).
+    BuiltIn,
+    /// Forwarded to `--upstream` by the pipeline.
+    Forward,
+    /// `--strict`: a 400 naming the closest rules.
+    Refuse,
 }
 
 /// The reply to `view`: the first matching fixture rule's, else the built-in one. A scripted
@@ -55,13 +68,24 @@ pub(crate) fn built_in(script: &Script, view: &View) -> Result<Said, ApiError> {
     built_in_content(script, view).map(Said::plain)
 }
 
-/// The reply of the first matching fixture rule, if one matches.
+/// The reply of the first matching fixture rule, if one matches. When none does and the
+/// built-in reply is not wanted (`--upstream`, `--strict`), the error that says so.
 pub(crate) fn scripted(script: &Script, view: &View) -> Option<Result<Said, ApiError>> {
     let picked = script
         .rules
         .iter()
         .find_map(|rules| rules.pick(view))
-        .or_else(|| script.file_rules?.pick(view))?;
+        .or_else(|| script.file_rules?.pick(view));
+    let picked = match (picked, script.unmatched) {
+        (Some(picked), _) => picked,
+        (None, Unmatched::BuiltIn) => return None,
+        (None, Unmatched::Forward) => return Some(Err(ApiError::unmatched())),
+        (None, Unmatched::Refuse) => {
+            let sets = script.rules.iter().map(|r| r.as_ref());
+            let sets: Vec<&RuleSet> = sets.chain(script.file_rules).collect();
+            return Some(Err(crate::fixtures::nearest::refusal(&sets, view)));
+        }
+    };
     Some(picked.map_err(|(mut error, ttft)| {
         error.delay = ttft.unwrap_or_default();
         error

@@ -47,6 +47,8 @@ pub(crate) enum Route {
     Preflight,
     /// The journal, run-time fixtures and reset under `/_oaimock/`.
     Admin(Admin),
+    /// Any other method and path, with `--upstream`: forwarded as it is.
+    Upstream,
 }
 
 /// What a route reads as its body.
@@ -57,6 +59,8 @@ pub(crate) enum BodyKind {
     Json,
     /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
     Form,
+    /// Bytes forwarded as they are (`--upstream`).
+    Raw,
 }
 
 impl Route {
@@ -71,6 +75,7 @@ impl Route {
             | Route::Speech
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
             Route::Transcriptions | Route::Translations => BodyKind::Form,
+            Route::Upstream => BodyKind::Raw,
             _ => BodyKind::None,
         }
     }
@@ -99,7 +104,21 @@ impl Route {
                 | Route::Translations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
+                | Route::Upstream
         )
+    }
+
+    /// The endpoint family whose forwarded exchanges `--record` turns into fixture rules: the four
+    /// JSON text families (audio and moderation answers are relayed, not recorded).
+    pub(crate) fn endpoint(&self) -> Option<crate::conversation::Endpoint> {
+        use crate::conversation::Endpoint;
+        match self {
+            Route::ChatCompletions => Some(Endpoint::Chat),
+            Route::Completions => Some(Endpoint::Completions),
+            Route::Embeddings => Some(Endpoint::Embeddings),
+            Route::Responses => Some(Endpoint::Responses),
+            _ => None,
+        }
     }
 }
 
@@ -317,6 +336,13 @@ pub(crate) fn handle(
             let translate = *route == Route::Translations;
             audio::transcribe(app, &form, translate, headers)
         }
+        // With --upstream, the models are the upstream's, and any other path is its to answer.
+        Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
+            if app.config.upstream.is_some() =>
+        {
+            Err(ApiError::unmatched())
+        }
+        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path)),
         Route::ListModels => Ok(models::list(app)),
         Route::RetrieveModel(id) => models::retrieve(app, id),
         Route::Health => Ok(Answer::json(&Health {

@@ -12,157 +12,30 @@ pub enum Command {
     Serve(Box<Config>),
     /// `oaimock check PATH`: validate fixture files and exit.
     Check(PathBuf),
+    /// `oaimock drift DIR`: compare recordings with the built-in answers and exit.
+    Drift(PathBuf),
     Help,
     Version,
 }
 
-/// One flag: its name after `--`, whether it takes a value, and its line in `--help`.
-struct Flag {
-    name: &'static str,
-    value: Option<&'static str>,
-    help: &'static str,
-}
+mod table;
 
-const FLAGS: &[Flag] = &[
-    Flag {
-        name: "host",
-        value: Some("ADDR"),
-        help: "address to bind [default: 127.0.0.1]",
-    },
-    Flag {
-        name: "port",
-        value: Some("PORT"),
-        help: "port to bind, 0 picks a free one [default: 8000]",
-    },
-    Flag {
-        name: "token-delay-ms",
-        value: Some("MS"),
-        help: "pause before each streamed word [default: 30]",
-    },
-    Flag {
-        name: "reply",
-        value: Some("TEXT"),
-        help: "answer with TEXT instead of echoing the last message",
-    },
-    Flag {
-        name: "api-key",
-        value: Some("KEY"),
-        help: "require `Authorization: Bearer KEY` (401 otherwise)",
-    },
-    Flag {
-        name: "max-body-bytes",
-        value: Some("N"),
-        help: "largest request body accepted, else 413 [default: 8388608]",
-    },
-    Flag {
-        name: "max-connections",
-        value: Some("N"),
-        help: "requests answered at once, beyond it 503 [default: 4096]",
-    },
-    Flag {
-        name: "write-timeout-ms",
-        value: Some("MS"),
-        help: "give up on a client that reads nothing for MS [default: 10000]",
-    },
-    Flag {
-        name: "read-timeout-ms",
-        value: Some("MS"),
-        help: "answer 408 to a request body that takes longer than MS [default: 30000]",
-    },
-    Flag {
-        name: "models",
-        value: Some("A,B,C"),
-        help: "model ids listed by /v1/models [default: common OpenAI ids]",
-    },
-    Flag {
-        name: "strict-models",
-        value: None,
-        help: "answer 404 model_not_found for models not in --models",
-    },
-    Flag {
-        name: "fixtures",
-        value: Some("PATH"),
-        help: "scripted replies: a JSON rule file or a directory of them",
-    },
-    Flag {
-        name: "auto-tool-calls",
-        value: None,
-        help: "with tool_choice \"auto\", call a tool instead of replying",
-    },
-    Flag {
-        name: "fault-rate",
-        value: Some("P"),
-        help: "fail this share (0..1) of API requests at random [default: 0]",
-    },
-    Flag {
-        name: "fault-statuses",
-        value: Some("A,B"),
-        help: "statuses random faults draw from [default: 429,500,503]",
-    },
-    Flag {
-        name: "seed",
-        value: Some("N"),
-        help: "repeat the same random faults and jitter for the same request order",
-    },
-    Flag {
-        name: "rpm",
-        value: Some("N"),
-        help: "rate limit: requests per minute, per scope (429 beyond)",
-    },
-    Flag {
-        name: "tpm",
-        value: Some("N"),
-        help: "rate limit: prompt tokens (words) per minute, per scope",
-    },
-    Flag {
-        name: "max-scopes",
-        value: Some("N"),
-        help: "scopes remembered per table, least recently used out [default: 10000]",
-    },
-    Flag {
-        name: "journal-size",
-        value: Some("N"),
-        help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",
-    },
-    Flag {
-        name: "redact-header",
-        value: Some("NAME"),
-        help: "redact this header's value in the journal too (repeatable)",
-    },
-    Flag {
-        name: "no-admin",
-        value: None,
-        help: "turn off the /_oaimock/* admin paths",
-    },
-    Flag {
-        name: "quiet",
-        value: None,
-        help: "no access log on stderr",
-    },
-    Flag {
-        name: "help",
-        value: None,
-        help: "print this help and exit",
-    },
-    Flag {
-        name: "version",
-        value: None,
-        help: "print the version and exit",
-    },
-];
+use table::FLAGS;
 
 /// The `--help` text, generated from the flag table so the two never disagree.
 pub fn help() -> String {
     let mut out = String::from(
         "oaimock: a mock of the OpenAI HTTP API (echoes, scripted replies, faults)\n\n\
-         usage: oaimock [FLAGS]\n       oaimock check PATH   validate fixture files and exit\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
+         usage: oaimock [FLAGS]\n       oaimock check PATH   validate fixture files and exit\n       oaimock drift DIR    compare recordings (--record) with the built-in answers\n\nflags (each also read from OAIMOCK_<NAME>, e.g. OAIMOCK_TOKEN_DELAY_MS):\n",
     );
+    let left = |flag: &table::Flag| match flag.value {
+        Some(v) => format!("--{} {}", flag.name, v),
+        None => format!("--{}", flag.name),
+    };
+    // One column for the flags, as wide as the longest.
+    let width = FLAGS.iter().map(|f| left(f).len()).max().unwrap_or(0);
     for flag in FLAGS {
-        let left = match flag.value {
-            Some(v) => format!("--{} {}", flag.name, v),
-            None => format!("--{}", flag.name),
-        };
-        out.push_str(&format!("  {left:<26} {}\n", flag.help));
+        out.push_str(&format!("  {:<width$} {}\n", left(flag), flag.help));
     }
     out
 }
@@ -196,11 +69,14 @@ where
     // A repeatable flag on the command line replaces its variable's list rather than adding to it.
     let mut repeated: Vec<&str> = Vec::new();
     let mut args = args.into_iter().peekable();
-    if args.peek().is_some_and(|a| a == "check") {
-        args.next();
+    if let Some(sub) = args.next_if(|a| a == "check" || a == "drift") {
         return match (args.next(), args.next()) {
-            (Some(path), None) if !path.starts_with("--") => Ok(Command::Check(path.into())),
-            _ => Err("usage: oaimock check PATH".into()),
+            (Some(path), None) if !path.starts_with("--") && sub == "check" => {
+                Ok(Command::Check(path.into()))
+            }
+            (Some(path), None) if !path.starts_with("--") => Ok(Command::Drift(path.into())),
+            _ if sub == "check" => Err("usage: oaimock check PATH".into()),
+            _ => Err("usage: oaimock drift DIR".into()),
         };
     }
     while let Some(arg) = args.next() {
@@ -315,6 +191,34 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "journal-size" => config.journal_size = number(value, "a count")?,
         "max-scopes" => config.max_scopes = positive(number(value, "a count")?)?,
         "no-admin" => config.no_admin = value == "true",
+        "upstream" if value.is_empty() => config.upstream = None,
+        "upstream" => {
+            let url = value.trim_end_matches('/');
+            let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+            if !scheme_ok || url.len() <= "https://".len() {
+                return Err(format!(
+                    "expected an http:// or https:// URL, got '{value}'"
+                ));
+            }
+            if url.starts_with("https://") && !cfg!(feature = "tls") {
+                return Err("https:// needs the `tls` feature (built without it)".into());
+            }
+            config.upstream = Some(url.to_string());
+        }
+        "upstream-key" if value.is_empty() => config.upstream_key = None,
+        "upstream-key" => config.upstream_key = Some(value.to_string()),
+        "upstream-ca" if value.is_empty() => config.upstream_ca = None,
+        "upstream-ca" => config.upstream_ca = Some(PathBuf::from(value)),
+        "upstream-connect-timeout-ms" => {
+            config.upstream_connect_timeout = Duration::from_millis(upstream_ms(value)?)
+        }
+        "upstream-timeout-ms" => {
+            config.upstream_timeout = Duration::from_millis(upstream_ms(value)?)
+        }
+        "record" if value.is_empty() => config.record = None,
+        "record" => config.record = Some(PathBuf::from(value)),
+        "record-timing" => config.record_timing = value == "true",
+        "strict" => config.strict = value == "true",
         "redact-header" => {
             // Several names at once are comma-separated (the only way a variable gives several).
             for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -327,6 +231,16 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         _ => unreachable!("flag table and apply() disagree on --{name}"),
     }
     Ok(())
+}
+
+/// An upstream timeout: above 0, at most `MAX_UPSTREAM_TIMEOUT_MS`.
+fn upstream_ms(value: &str) -> Result<u64, String> {
+    let ms = positive(number(value, "milliseconds")?)?;
+    let most = super::MAX_UPSTREAM_TIMEOUT_MS;
+    if ms > most {
+        return Err(format!("{ms} ms is more than the limit of {most} ms"));
+    }
+    Ok(ms)
 }
 
 fn positive<T: PartialOrd + Default>(n: T) -> Result<T, String> {

@@ -41,14 +41,37 @@ pub struct Config {
     pub journal_size: usize,
     /// `--no-admin`: no `/_oaimock/*` admin paths.
     pub no_admin: bool,
-    /// `--redact-header` (repeatable): more headers whose values the journal redacts, besides
+    /// `--redact-header` (repeatable): more headers whose values the journal redacts (and that
+    /// `--record` never writes, though it keeps only a fixed list of names anyway), besides
     /// `authorization`, `proxy-authorization`, `api-key`, `x-api-key`, `x-goog-api-key`,
     /// `cookie` and `set-cookie`.
     pub redact_headers: Vec<String>,
     /// `--max-scopes`: the most scopes each per-scope table (rate-limit windows, sequence
     /// counters) remembers; the least recently used are forgotten and start over.
     pub max_scopes: usize,
+    /// `--upstream`: the base URL (`http://` or, with the `tls` feature, `https://`) a request no
+    /// fixture rule answers is forwarded to.
+    pub upstream: Option<String>,
+    /// `--upstream-key`: sent as `Authorization: Bearer KEY` instead of the client's own.
+    pub upstream_key: Option<String>,
+    /// `--upstream-ca`: a PEM file whose certificates are the roots HTTPS upstreams are checked against.
+    pub upstream_ca: Option<PathBuf>,
+    /// `--upstream-connect-timeout-ms`: the longest a connection to the upstream may take (504).
+    pub upstream_connect_timeout: Duration,
+    /// `--upstream-timeout-ms`: the longest the upstream may stay silent, before its answer's
+    /// head or between two reads of its body (504 before the head; a broken stream after).
+    pub upstream_timeout: Duration,
+    /// `--record`: write each forwarded exchange as a fixture rule in this directory.
+    pub record: Option<PathBuf>,
+    /// `--record-timing`: recorded streams keep the pause before each event.
+    pub record_timing: bool,
+    /// `--strict`: a request no fixture rule matches is an error naming the closest rules,
+    /// instead of the built-in reply (unless `--upstream` forwards it).
+    pub strict: bool,
 }
+
+/// The longest `--upstream-connect-timeout-ms` and `--upstream-timeout-ms` may be.
+pub(crate) const MAX_UPSTREAM_TIMEOUT_MS: u64 = 600_000;
 
 /// Chat and embedding ids that `GET /v1/models` lists unless `--models` says otherwise.
 pub(crate) const DEFAULT_MODELS: &[&str] = &[
@@ -92,6 +115,14 @@ impl Default for Config {
             no_admin: false,
             redact_headers: Vec::new(),
             max_scopes: crate::faults::scopes::MAX_SCOPES,
+            upstream: None,
+            upstream_key: None,
+            upstream_ca: None,
+            upstream_connect_timeout: Duration::from_secs(10),
+            upstream_timeout: Duration::from_secs(60),
+            record: None,
+            record_timing: false,
+            strict: false,
         }
     }
 }

@@ -260,15 +260,16 @@ impl StreamFaults {
             stream.stall = Some((self.stall_after.unwrap_or(0), stall.min(MAX_STALL)));
         }
         let events = &mut stream.events;
-        let named = events.first().and_then(|e| e.name).is_some();
+        let named = events.first().is_some_and(|e| e.name.is_some());
         if let Some(n) = self.malformed_after.filter(|n| *n <= events.len()) {
             let name = named.then_some("response.output_text.delta");
             events.insert(
                 n,
                 Event {
-                    name,
+                    name: name.map(Into::into),
                     data: b"{\"oaimock\": malformed".to_vec(),
                     paced: false,
+                    after: Duration::ZERO,
                 },
             );
         }

@@ -69,7 +69,12 @@ pub(crate) fn admit(app: &App, head: &Head) -> Result<Admitted, Box<Answer>> {
     }
     guards::framing(head).map_err(|e| Box::new(Answer::closing(e)))?;
     let refuse = |e| Box::new(Answer::error(e));
-    let route = api::route(&head.method, &head.path).map_err(refuse)?;
+    let route = match api::route(&head.method, &head.path) {
+        Ok(route) => route,
+        // With --upstream, a path oaimock does not know is the upstream's (never an admin one).
+        Err(_) if app.upstream.is_some() && !head.path.starts_with("/_oaimock") => Route::Upstream,
+        Err(e) => return Err(refuse(e)),
+    };
     let admin = guards::is_admin(&route, head);
     if admin && let Err(e) = guards::admin(head, &app.config.host) {
         let mut answer = Answer::error(e);
@@ -133,10 +138,17 @@ pub(crate) fn answer(
         }
     }
     let handled = catch_unwind(AssertUnwindSafe(|| api::handle(app, &route, head, &body)));
+    let forwarded = match (&handled, &app.upstream) {
+        (Ok(Err(e)), Some(upstream)) if route.is_api() && forwards(e) => {
+            Some(upstream.forward(head, route.endpoint(), &body))
+        }
+        _ => None,
+    };
     if exchange.journaled {
         exchange.body = body;
     }
     let mut answer = match handled {
+        _ if forwarded.is_some() => forwarded.expect("just checked"),
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) => Answer::error(e),
         Err(panic) => {
@@ -152,6 +164,13 @@ pub(crate) fn answer(
     answer.headers.extend(limit_headers);
     answer.cors = !admin;
     (answer, exchange)
+}
+
+/// Whether a handler's error sends the request upstream: no fixture rule matched it, or the
+/// handler refused it before any rule was tried (the upstream is the judge of what it accepts).
+/// A rule's own error or recording is answered here.
+fn forwards(error: &ApiError) -> bool {
+    error.forward || (error.source.is_none() && error.replay.is_none())
 }
 
 /// Records the request in the journal before its answer is written; the entry's number, if kept.

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use crate::http::{Answer, Body, Head, LARGE_BODY, Stream};
+use crate::http::{Answer, Body, Head, LARGE_BODY, Relay, Stream};
 
 /// `n` in decimal, written into `buf` rather than a new `String` (two per answer otherwise).
 fn decimal(n: u64, buf: &mut [u8; 20]) -> &str {
@@ -83,7 +83,14 @@ fn head_bytes(
     if length.is_none() {
         line("Cache-Control", "no-cache");
     }
-    line("x-request-id", request_id);
+    // A relayed answer carries the upstream's request id; every other gets ours.
+    if !answer
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("x-request-id"))
+    {
+        line("x-request-id", request_id);
+    }
     if answer.cors {
         line("Access-Control-Allow-Origin", "*");
     }
@@ -153,7 +160,7 @@ pub(crate) fn send(
     }
     let content_type = answer.body.content_type();
     let length = match &answer.body {
-        Body::Events(_) => None,
+        Body::Events(_) | Body::Relay(_) => None,
         body => Some(body.bytes().map_or(0, <[u8]>::len)),
     };
     let body_capacity = match answer.body.bytes() {
@@ -168,14 +175,17 @@ pub(crate) fn send(
         length,
         body_capacity,
     );
-    match &answer.body {
-        Body::Events(stream) if !head.is_head() => {
+    match answer.body {
+        Body::Events(ref stream) if !head.is_head() => {
             return write_stream(writer, out, stream, !head.http10, pause, first_byte);
+        }
+        Body::Relay(relay) if !head.is_head() => {
+            return write_relay(writer, out, relay, !head.http10, first_byte);
         }
         // A large body is written after its head rather than copied behind it: one copy fewer
         // of a body that may be tens of MiB.
-        Body::Events(_) => {}
-        body => match body.bytes() {
+        Body::Events(_) | Body::Relay(_) => {}
+        ref body => match body.bytes() {
             Some(bytes) if !head.is_head() && bytes.len() > LARGE_BODY => {
                 writer.write_all(&out)?;
                 *first_byte = Some(Instant::now());
@@ -241,6 +251,7 @@ fn write_stream(
         if let Some((_, stall)) = stream.stall.filter(|(at, _)| *at == i) {
             wait += stall;
         }
+        wait += event.after;
         if event.paced {
             wait += stream.token_delay;
             if !stream.jitter.is_zero() {
@@ -272,6 +283,47 @@ fn write_stream(
         (false, _) => b"",
     };
     flush(&mut out, &mut batch, tail)
+}
+
+/// Writes a relayed body: each chunk leaves as one HTTP chunk, flushed, as soon as its source
+/// yields it, so an upstream's events reach the client as they arrive. A source error ends the
+/// stream broken (as `Stream::abort` does), so the client sees the upstream's failure.
+fn write_relay(
+    writer: &mut dyn Write,
+    head: Vec<u8>,
+    relay: Relay,
+    chunked: bool,
+    first_byte: &mut Option<Instant>,
+) -> io::Result<()> {
+    writer.write_all(&head)?;
+    writer.flush()?;
+    *first_byte = Some(Instant::now());
+    let mut out = Vec::with_capacity(4096);
+    for chunk in relay.chunks {
+        let Ok(chunk) = chunk else {
+            if chunked {
+                writer.write_all(b"oaimock-upstream-broke\r\n")?;
+            }
+            return writer.flush();
+        };
+        if chunk.is_empty() {
+            continue;
+        }
+        out.clear();
+        if chunked {
+            out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            out.extend_from_slice(&chunk);
+            out.extend_from_slice(b"\r\n");
+            writer.write_all(&out)?;
+        } else {
+            writer.write_all(&chunk)?;
+        }
+        writer.flush()?;
+    }
+    if chunked {
+        writer.write_all(b"0\r\n\r\n")?;
+    }
+    writer.flush()
 }
 
 #[cfg(test)]

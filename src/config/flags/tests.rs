@@ -1,6 +1,7 @@
 //! The flag parser against flags, environment values and defaults, and `--help` against the table.
 
 use super::*;
+use std::path::Path;
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -101,4 +102,34 @@ fn redact_header_repeats_and_on_the_command_line_replaces_its_variable() {
         serve(&["--redact-header", "a b"], &[]).unwrap_err(),
         "--redact-header: expected a header name, got 'a b'"
     );
+}
+
+#[test]
+fn upstream_flags_are_checked_and_capped() {
+    let c = serve(
+        &[
+            "--upstream",
+            "http://gw.internal:8080/v1/",
+            "--upstream-timeout-ms",
+            "600000",
+            "--record",
+            "cassettes",
+            "--record-timing",
+            "--strict",
+        ],
+        &[("OAIMOCK_UPSTREAM_KEY", "sk-env")],
+    )
+    .unwrap();
+    assert_eq!(c.upstream.as_deref(), Some("http://gw.internal:8080/v1"));
+    assert_eq!(c.upstream_key.as_deref(), Some("sk-env"));
+    assert_eq!(c.upstream_timeout, Duration::from_secs(600));
+    assert_eq!(c.record, Some(PathBuf::from("cassettes")));
+    assert!(c.record_timing && c.strict);
+    let too_long = serve(&["--upstream-connect-timeout-ms", "600001"], &[]).unwrap_err();
+    assert!(too_long.contains("limit of 600000 ms"), "{too_long}");
+    let bad = serve(&["--upstream", "ftp://x"], &[]).unwrap_err();
+    assert!(bad.contains("expected an http:// or https:// URL"), "{bad}");
+    let drift = parse(args(&["drift", "dir"]), |_| None).unwrap();
+    assert!(matches!(drift, Command::Drift(p) if p == Path::new("dir")));
+    assert!(parse(args(&["drift"]), |_| None).is_err());
 }

@@ -58,7 +58,7 @@ pub(crate) fn close(
 pub(crate) fn refuse(rq: tiny_http::Request, answer: Answer, request_id: &str) -> io::Result<()> {
     let body = match answer.body {
         Body::Json(bytes) | Body::Data(_, bytes) => bytes,
-        Body::Empty | Body::Events(_) => Vec::new(),
+        Body::Empty | Body::Events(_) | Body::Relay(_) => Vec::new(),
     };
     let mut response = tiny_http::Response::from_data(body).with_status_code(answer.status);
     let fixed = [

@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 
-import httpx  # plain httpx, as in the README's example (the SDK's own may be httpx2)
+import httpx  # plain httpx, as in the journal docs' example (the SDK's own may be httpx2)
 import openai
 import pytest
 
@@ -15,7 +15,7 @@ from conftest import SDK_VERSION, Server, raises, stream_helper
 
 MESSAGES = [{"role": "user", "content": "one two three four five six"}]
 
-# The README's example names the server `BASE`; here it is this module's server.
+# The example (tests/docs/journal.md) names the server `BASE`; here it is this module's server.
 BASE = None
 
 
@@ -61,7 +61,7 @@ def check_entry(entry, scope, status, answered_by):
     assert entry["body"]["messages"] == MESSAGES
 
 
-# ---------------------------------------------------------------- the README's example, as it stands
+# ---------------------------------------------------------------- the example of tests/docs/journal.md, as it stands
 
 
 def test_the_client_retries_a_rate_limit_then_gives_up():
