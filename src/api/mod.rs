@@ -84,6 +84,8 @@ pub(crate) enum BodyKind {
     Json,
     /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
     Form,
+    /// Bytes forwarded as they are (`--upstream`).
+    Raw,
 }
 
 impl Route {
@@ -97,8 +99,8 @@ impl Route {
             | Route::ImageGenerations
             | Route::Moderations
             | Route::Speech
-            | Route::Admin(Admin::AddFixtures)
-            | Route::Upstream => BodyKind::Json,
+            | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
+            Route::Upstream => BodyKind::Raw,
             Route::Transcriptions
             | Route::Translations
             | Route::ImageEdits
@@ -143,7 +145,8 @@ impl Route {
         )
     }
 
-    /// The endpoint family the route belongs to, for the four that fixture rules answer.
+    /// The endpoint family whose forwarded exchanges `--record` turns into fixture rules: the four
+    /// JSON text families (audio and moderation answers are relayed, not recorded).
     pub(crate) fn endpoint(&self) -> Option<crate::conversation::Endpoint> {
         use crate::conversation::Endpoint;
         match self {
