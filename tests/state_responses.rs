@@ -374,3 +374,30 @@ fn functions_called_in_earlier_turns_count_for_a_forced_choice() {
     );
     assert_eq!(second["output"][0]["name"], "final_result", "{second}");
 }
+
+#[test]
+fn with_an_upstream_what_is_not_stored_here_is_the_upstreams() {
+    let upstream = start(|_| {});
+    let base = upstream.url();
+    let proxy = start(move |c| c.upstream = Some(base));
+    let url = proxy.url();
+    // Forwarded, so stored upstream; read back and continued through the proxy.
+    let made = create(&url, json!({"model": "m", "input": "one two"}));
+    let id = made["id"].as_str().unwrap();
+    let got = get(&format!("{url}/v1/responses/{id}"));
+    assert_eq!((got.status, got.json()["id"].clone()), (200, json!(id)));
+    let next = create(
+        &url,
+        json!({"model": "m", "input": "three", "previous_response_id": id}),
+    );
+    assert_eq!(next["previous_response_id"], json!(id));
+    let seen: Vec<String> = upstream.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        seen,
+        [
+            "/v1/responses",
+            &format!("/v1/responses/{id}"),
+            "/v1/responses"
+        ]
+    );
+}

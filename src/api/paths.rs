@@ -117,7 +117,7 @@ pub(crate) fn match_path(method: &str, bare: &str) -> Option<Result<State, &'sta
 /// (`answered_by: "store"`).
 pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
     use crate::api::{chat, conversations, responses};
-    let mut answer = match op {
+    let answer = match op {
         State::GetResponse(_)
         | State::DeleteResponse(_)
         | State::CancelResponse(_)
@@ -129,7 +129,14 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
         | State::DeleteChat(_)
         | State::ChatMessages(_) => chat::stored(app, op, info, body),
         _ => conversations::handle(app, op, info, body),
-    }?;
+    };
+    // With `--upstream`, an object not stored here may be the upstream's: it is asked.
+    let mut answer = match answer {
+        Err(e) if e.status == 404 && app.config.upstream.is_some() => {
+            return Err(ApiError::unmatched());
+        }
+        other => other?,
+    };
     answer.source = Some("store".into());
     Ok(answer)
 }

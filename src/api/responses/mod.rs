@@ -62,7 +62,12 @@ pub(crate) fn handle(
         scope,
         rq.previous_response_id.as_deref(),
         rq.conversation_id.as_deref(),
-    )?;
+    )
+    // With `--upstream`, turns not stored here may be the upstream's: it answers.
+    .map_err(|e| match app.config.upstream {
+        Some(_) => ApiError::unmatched(),
+        None => e,
+    })?;
     whole
         .messages
         .splice(0..0, context.messages.iter().cloned());
