@@ -40,6 +40,8 @@ pub(crate) struct App {
     pub admin: bool,
     /// `--upstream`: where a request no rule answers goes.
     pub upstream: Option<crate::upstream::Upstream>,
+    /// The images `url` answers point to, bounded in count, bytes and age.
+    pub images: crate::imaging::store::Gallery,
 }
 
 impl App {
@@ -73,6 +75,7 @@ impl App {
             journal: Journal::new(config.journal_size, &config.redact_headers),
             admin: !config.no_admin && (loopback || config.api_key.is_some()),
             runtime_rules: Mutex::new(Vec::new()),
+            images: Default::default(),
             sequences,
             fingerprint: crate::ids::hex("fp_", 10),
             rules,
@@ -133,6 +136,7 @@ impl App {
         self.limits.reset(scope);
         if scope.is_none() {
             self.chaos.reset();
+            self.images.clear();
         }
         self.journal.clear(scope);
     }

@@ -64,6 +64,8 @@ pub(crate) enum Endpoint {
     Speech,
     Transcriptions,
     Translations,
+    /// Image generations, edits and variations.
+    Images,
 }
 
 /// A function tool the request offers.

@@ -91,9 +91,9 @@ fn route(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::Embeddings => ("/v1/embeddings", "embeddings"),
         Endpoint::Moderations => ("/v1/moderations", "moderations"),
         Endpoint::Speech => ("/v1/audio/speech", "speech"),
-        // Forms, not JSON: a recorded rule for them is compared against a 400.
         Endpoint::Transcriptions => ("/v1/audio/transcriptions", "transcriptions"),
         Endpoint::Translations => ("/v1/audio/translations", "translations"),
+        Endpoint::Images => ("/v1/images/generations", "images"),
     }
 }
 

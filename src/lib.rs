@@ -50,6 +50,7 @@ mod faults;
 mod fixtures;
 mod http;
 mod ids;
+mod imaging;
 mod journal;
 mod multipart;
 mod pipeline;

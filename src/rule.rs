@@ -49,7 +49,7 @@ impl Rule {
     }
 
     /// Only requests to this endpoint: `chat`, `completions`, `responses`, `embeddings`,
-    /// `moderations`, `speech`, `transcriptions` or `translations`.
+    /// `moderations`, `speech`, `transcriptions`, `translations` or `images`.
     pub fn endpoint(self, endpoint: &str) -> Rule {
         self.when("endpoint", json!(endpoint))
     }

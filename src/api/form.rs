@@ -106,7 +106,6 @@ impl<'f, 'a> FormFields<'f, 'a> {
     }
 
     /// An integer within `min..=max`.
-    #[allow(dead_code)] // For image edits' `n`, on their branch.
     pub(crate) fn integer(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let Some(text) = self.string(name)? else {
             return Ok(None);

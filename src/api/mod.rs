@@ -8,6 +8,7 @@ pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
 pub(crate) mod form;
+pub(crate) mod images;
 pub(crate) mod logprobs;
 pub(crate) mod models;
 pub(crate) mod moderations;
@@ -38,6 +39,12 @@ pub(crate) enum Route {
     Speech,
     Transcriptions,
     Translations,
+    ImageGenerations,
+    ImageEdits,
+    ImageVariations,
+    /// `GET /_oaimock/images/{id}`: an image a `url` answer points to (no API key: the API's
+    /// image URLs are signed links anyone holding them may fetch).
+    ImageFile(String),
     ListModels,
     RetrieveModel(String),
     Health,
@@ -71,10 +78,14 @@ impl Route {
             | Route::Completions
             | Route::Embeddings
             | Route::Responses
+            | Route::ImageGenerations
             | Route::Moderations
             | Route::Speech
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
-            Route::Transcriptions | Route::Translations => BodyKind::Form,
+            Route::Transcriptions
+            | Route::Translations
+            | Route::ImageEdits
+            | Route::ImageVariations => BodyKind::Form,
             Route::Upstream => BodyKind::Raw,
             _ => BodyKind::None,
         }
@@ -87,7 +98,7 @@ impl Route {
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub(crate) fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight)
+        !matches!(self, Route::Health | Route::Preflight | Route::ImageFile(_))
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
@@ -102,6 +113,9 @@ impl Route {
                 | Route::Speech
                 | Route::Transcriptions
                 | Route::Translations
+                | Route::ImageGenerations
+                | Route::ImageEdits
+                | Route::ImageVariations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
                 | Route::Upstream
@@ -133,6 +147,9 @@ const ROUTES: &[(&str, &str, Route)] = &[
     ("/audio/speech", "POST", Route::Speech),
     ("/audio/transcriptions", "POST", Route::Transcriptions),
     ("/audio/translations", "POST", Route::Translations),
+    ("/images/generations", "POST", Route::ImageGenerations),
+    ("/images/edits", "POST", Route::ImageEdits),
+    ("/images/variations", "POST", Route::ImageVariations),
     ("/models", "GET", Route::ListModels),
     ("/health", "GET", Route::Health),
     ("/_oaimock/panic", "POST", Route::Panic),
@@ -168,7 +185,18 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         bare
     };
     let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
+    // Image files live at oaimock's own path only, without `/v1`.
+    let image = path
+        .strip_prefix("/_oaimock/images/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    if let Some(id) = image {
+        return match method {
+            "OPTIONS" => Ok(Route::Preflight),
+            "GET" | "HEAD" => Ok(Route::ImageFile(id.to_string())),
+            _ => Err(ApiError::method_not_allowed(method, path, "GET")),
+        };
+    }
     if model.is_none() && known().next().is_none() {
         return Err(ApiError::unknown_url(method, path));
     }
@@ -336,6 +364,10 @@ pub(crate) fn handle(
             let translate = *route == Route::Translations;
             audio::transcribe(app, &form, translate, headers)
         }
+        Route::ImageGenerations => images::generations(app, info, body),
+        Route::ImageEdits => images::edits(app, info, &form::parse(info, body)?),
+        Route::ImageVariations => images::variations(app, info, &form::parse(info, body)?),
+        Route::ImageFile(id) => images::file(app, id),
         // With --upstream, the models are the upstream's, and any other path is its to answer.
         Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
             if app.config.upstream.is_some() =>
@@ -369,54 +401,4 @@ pub(crate) fn handle(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_work_with_and_without_v1() {
-        assert_eq!(
-            route("POST", "/v1/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("POST", "/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("GET", "/models/ft%3Agpt-4o%2Fx"),
-            Ok(Route::RetrieveModel("ft:gpt-4o/x".into()))
-        );
-        assert_eq!(route("HEAD", "/v1/models"), Ok(Route::ListModels));
-        assert_eq!(route("POST", "/v1/completions"), Ok(Route::Completions));
-        assert_eq!(route("POST", "/embeddings"), Ok(Route::Embeddings));
-        assert_eq!(route("POST", "/v1/responses/"), Ok(Route::Responses));
-        assert_eq!(route("GET", "/v1/responses").unwrap_err().status, 405);
-        assert_eq!(
-            route("GET", "/v1/chat/completions").unwrap_err().status,
-            405
-        );
-        assert_eq!(
-            route("POST", "/v1/foo").unwrap_err().code.as_deref(),
-            Some("unknown_url")
-        );
-        assert_eq!(
-            route("POST", "/v1x/chat/completions").unwrap_err().status,
-            404
-        );
-    }
-
-    #[test]
-    fn percent_decoding_tolerates_bad_escapes() {
-        assert_eq!(percent_decode("a%2Fb"), "a/b");
-        assert_eq!(percent_decode("a%2"), "a%2");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
-    }
-
-    #[test]
-    fn constant_time_eq_compares_whole_inputs() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-    }
-}
+mod tests;

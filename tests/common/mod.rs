@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod hostile;
+pub(crate) mod pictures;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

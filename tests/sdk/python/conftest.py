@@ -49,6 +49,14 @@ if "stream" not in __import__("inspect").signature(_Transcriptions.create).param
     NOT_COLLECTED["test_audio_gpt4o.py"] = (
         f"openai {openai.__version__} has no streamed transcriptions nor speech instructions (they came in 1.68.0)"
     )
+# Image streams, `partial_images` and the GPT-image parameters (`output_format`, `background`, ...)
+# came to images.generate/edit later than 1.55.3: test_images_gpt.py is not collected there.
+from openai.resources.images import Images as _Images  # noqa: E402
+
+if "stream" not in __import__("inspect").signature(_Images.generate).parameters:
+    NOT_COLLECTED["test_images_gpt.py"] = (
+        f"openai {openai.__version__} has no image streams nor GPT-image parameters in images.generate/edit"
+    )
 collect_ignore = list(NOT_COLLECTED)
 
 
@@ -417,10 +425,20 @@ NON_JSON = {
 }
 
 
+# Image streams name their events (`event:` equal to the JSON's `type`) and end without [DONE].
+IMAGE_STREAMS = {"/images/generations": "ImageGenStreamEvent", "/images/edits": "ImageEditStreamEvent"}
+# The files `url` answers point to, served by oaimock itself.
+IMAGE_FILE = re.compile(r"image/(png|jpeg|webp)")
+
+
 def schema_for(method, path, status, streamed):
     bare = path[len("/v1"):] if path.startswith("/v1/") else path
     if status >= 400:
         return "ErrorResponse"
+    if bare in IMAGE_STREAMS and streamed:
+        return IMAGE_STREAMS[bare]
+    if bare in ("/images/generations", "/images/edits", "/images/variations"):
+        return "ImagesResponse"
     if bare == "/moderations" and not streamed:
         return "CreateModerationResponse"
     if bare in ("/audio/speech", "/audio/transcriptions") and streamed:
@@ -487,6 +505,11 @@ def _stream_error_ends(where, events, i):
 
 def check_exchange(exchange):
     where = f"{exchange.method} {exchange.path} -> {exchange.status}"
+    if exchange.path.startswith("/_oaimock/images/") and exchange.status < 400:
+        # An image a `url` answer pointed to: its bytes, with an image type and their length.
+        assert IMAGE_FILE.fullmatch(exchange.content_type), f"{where}: {exchange.content_type!r}"
+        assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
+        return
     if exchange.path.startswith("/_oaimock/") and exchange.status < 400:
         # oaimock's own admin API (journal, fixtures, reset): no OpenAI schema, but JSON.
         assert exchange.content_type.startswith("application/json"), f"{where}: {exchange.content_type!r}"
@@ -517,6 +540,14 @@ def check_exchange(exchange):
                 _stream_error_ends(where, events, i)
             else:
                 validate_stream_event(event)
+    elif name in IMAGE_STREAMS.values():
+        events = _stream_payloads(exchange, where)
+        assert events, f"{where}: an empty image stream"
+        for event_name, event in events:
+            assert event is not None, f"{where}: an image stream has no [DONE]"
+            assert event_name == event["type"], f"{where}: `event: {event_name}` carries type {event['type']!r}"
+            validate(name, event)
+        assert events[-1][1]["type"].endswith(".completed"), f"{where}: the stream ends with a completed image"
     elif streamed:
         events = _stream_payloads(exchange, where)
         for i, (event_name, event) in enumerate(events):
