@@ -100,7 +100,6 @@ impl Route {
             | Route::Moderations
             | Route::Speech
             | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
-            Route::Upstream => BodyKind::Raw,
             Route::Transcriptions
             | Route::Translations
             | Route::ImageEdits
@@ -108,6 +107,7 @@ impl Route {
             Route::State(op) if op.has_body() => BodyKind::Json,
             Route::Files(op) if op.is_json() => BodyKind::Json,
             Route::Files(op) if op.is_form() => BodyKind::Form,
+            Route::Upstream => BodyKind::Raw,
             _ => BodyKind::None,
         }
     }
