@@ -265,3 +265,31 @@ fn integer_bounds_at_the_ends_of_the_64_bit_range_give_a_value_within_them_or_a_
         &[("4 slots and near i64::MIN", watch.settles(bytes))],
     );
 }
+
+#[test]
+fn json_mode_prompts_built_to_slow_the_scan_get_the_echo_object() {
+    let mut watch = Watch::start(&[]);
+    // Every brace opens and none closes, so each is a rescan until MAX_SCAN_STEPS; and a schema
+    // that lies past MAX_SCANNED_BYTES of newer text.
+    let braces = "{\"a\":[".repeat(1 << 18);
+    let schema = json!({"type": "object", "properties": {"x": {"type": "integer"}}});
+    let far = format!("{}{schema}", " ".repeat(300 * 1024));
+    let mut bytes = 0;
+    for prompt in [braces, far] {
+        let body = json!({"model": "gpt-4o-mini", "response_format": {"type": "json_object"},
+            "messages": [{"role": "system", "content": prompt}, {"role": "user", "content": "attack"}]})
+        .to_string();
+        let got = during(&watch, || post(&format!("{}{CHAT}", watch.url()), &body));
+        assert_eq!(got.status, 200, "{}", &got.body[..got.body.len().min(400)]);
+        let content = got.json()["choices"][0]["message"]["content"].clone();
+        assert_eq!(content, json!(r#"{"echo":"attack"}"#));
+        bytes += body.len();
+    }
+    report(
+        "json mode scan",
+        &[(
+            "1.5 MiB of unclosed braces, a schema past 256 KiB",
+            watch.settles(bytes),
+        )],
+    );
+}

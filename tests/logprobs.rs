@@ -315,3 +315,44 @@ fn responses_stream_deltas_carry_their_token_s_logprobs() {
         .unwrap();
     assert_eq!(text_done["logprobs"], json!([]));
 }
+
+#[test]
+fn responses_logprobs_count_against_the_response_budget() {
+    // A stream sends each entry four times (the delta, content_part.done, output_item.done and
+    // the final response): 2,000 words with 20 alternatives do not fit in its quarter of the
+    // response budget, so the text is cut and the response is incomplete.
+    let server = start(|c| c.reply = Some("word ".repeat(2000)));
+    let body = json!({"model": "m", "input": "hi", "include": [INCLUDE], "top_logprobs": 20, "stream": true});
+    let mut resp = common::agent()
+        .post(format!("{}/v1/responses", server.url()))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_string()
+        .unwrap();
+    assert!(text.len() <= 8 * 1024 * 1024, "{} bytes", text.len());
+    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    assert!(
+        last.starts_with("event: response.incomplete\n"),
+        "{}",
+        &last[..80]
+    );
+    let last: Value = serde_json::from_str(last.split_once("data: ").unwrap().1).unwrap();
+    let response = &last["response"];
+    assert_eq!(
+        response["incomplete_details"]["reason"],
+        "max_output_tokens"
+    );
+    let kept = response["output"][0]["content"][0]["logprobs"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!((100..2000).contains(&kept), "{kept}");
+    assert_eq!(response["usage"]["output_tokens"], kept);
+    let deltas = text.matches("event: response.output_text.delta\n").count();
+    assert_eq!(deltas, kept);
+}

@@ -12,7 +12,7 @@ from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.usage import UsageLimits
 
-from conftest import MODEL, assert_inside
+from conftest import ECHO, MODEL, assert_inside
 
 # A run that goes wrong loops until pydantic-ai's request limit (50 by default); 5 fails it sooner.
 LIMITS = UsageLimits(request_limit=5)
@@ -75,6 +75,30 @@ def test_an_agent_runs_its_tool_then_returns_the_structured_output(start_server,
     bodies = [entry["body"] for entry in entries]
     assert [entry["path"] for entry in entries] == [MODELS[kind][1]] * 2
     assert [body["tool_choice"] for body in bodies] == ["required", "required"]
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_an_agent_with_text_output_runs_its_tool_with_auto_tool_calls(start_server, kind):
+    # With a plain `str` output pydantic-ai leaves `tool_choice` on "auto": only the flag makes
+    # the mock call the tool; after the tool result the answer is text that quotes it.
+    server = start_server("--auto-tool-calls")
+    calls = []
+    agent = Agent(model_for(server, kind), instructions="Look the city up first.")
+
+    @agent.tool_plain
+    def lookup(city: str) -> str:
+        """Facts about a city."""
+        calls.append(city)
+        return f"{city} is large"
+
+    result = agent.run_sync("Tell me about Paris", usage_limits=LIMITS)
+
+    parts = [part for message in result.all_messages() for part in message.parts if isinstance(part, ToolCallPart)]
+    assert [part.tool_name for part in parts] == ["lookup"]
+    assert calls == [parts[0].args_as_dict()["city"]] == ["Tell me about Paris"]
+    assert result.output == ECHO + "Tell me about Paris is large"
+    assert result.usage.requests == 2
+    assert [entry["body"]["tool_choice"] for entry in server.journal()] == ["auto", "auto"]
 
 
 @pytest.mark.parametrize("kind", list(MODELS))

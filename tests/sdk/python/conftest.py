@@ -39,7 +39,7 @@ SDK_VERSION = tuple(int(part) for part in re.findall(r"\d+", openai.__version__)
 HAS_RESPONSES = importlib.util.find_spec("openai.resources.responses") is not None
 NOT_COLLECTED = {}
 if not HAS_RESPONSES:
-    for _name in ("test_responses.py", "test_responses_tools.py"):
+    for _name in ("test_responses.py", "test_responses_tools.py", "test_responses_agents.py"):
         NOT_COLLECTED[_name] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
 collect_ignore = list(NOT_COLLECTED)
 

@@ -365,3 +365,47 @@ def test_text_format_is_the_echo(client):
         model=MODEL, messages=[{"role": "user", "content": "plain"}], response_format={"type": "text"}
     )
     assert completion.choices[0].message.content == ECHO + "plain"
+
+
+# ---------------------------------------------------------------- plausible values, JSON mode
+
+
+SAFE = 2**53 - 1
+
+
+def test_safe_integer_bounds_give_plausible_integers(client):
+    """zod 4 bounds every integer by the safe-integer range: values come back small, not the bound."""
+    bounded = {"type": "integer", "minimum": -SAFE, "maximum": SAFE}
+    schema = obj({"age": bounded, "count": bounded, "sizes": {"type": "array", "items": bounded, "minItems": 2}})
+    response_format = {"type": "json_schema", "json_schema": {"name": "ints", "schema": schema, "strict": True}}
+    completion = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "Some numbers"}], response_format=response_format
+    )
+    instance = json.loads(completion.choices[0].message.content)
+    jsonschema.Draft202012Validator(schema).validate(instance)
+    for value in [instance["age"], instance["count"], *instance["sizes"]]:
+        assert 1 <= value <= 1000, instance
+    assert 18 <= instance["age"] < 68, instance
+
+
+class UserDetail(pydantic.BaseModel):
+    name: str
+    age: int
+
+
+def test_json_mode_answers_the_schema_instructor_puts_in_the_prompt(client):
+    """instructor's JSON mode: json_object, and the pydantic schema pasted in the system message."""
+    schema = json.dumps(UserDetail.model_json_schema(), indent=2)
+    system = (
+        "As a genius expert, your task is to understand the content and provide\n"
+        f"the parsed objects in json that match the following json_schema:\n\n\n{schema}\n\n"
+        "Make sure to return an instance of the JSON, not the schema itself"
+    )
+    completion = client.chat.completions.create(
+        model=MODEL,
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": "Extract Jason is 25 years old"}],
+        response_format={"type": "json_object"},
+    )
+    user = UserDetail.model_validate_json(completion.choices[0].message.content)
+    assert user.name == "Extract Jason is 25 years old"
+    assert 18 <= user.age < 68

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { generateObject, generateText, stepCountIs, streamObject, streamText, tool } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
-import { journal, startServer } from '../lib.mjs';
+import { ECHO, journal, startServer } from '../lib.mjs';
 
 const MODEL = 'gpt-4o-mini';
 const KINDS = {
@@ -88,6 +88,28 @@ for (const [kind, { model, path }] of Object.entries(KINDS)) {
       }
     });
   }
+
+  test(`${kind}: generateText with tools left on "auto" and --auto-tool-calls runs the tool, then answers`, async () => {
+    const server = await startServer('--auto-tool-calls');
+    try {
+      const calls = [];
+      const { steps, text } = await generateText({
+        model: model(providerFor(server)),
+        tools: { lookup: researchTools(calls).lookup },
+        stopWhen: stepCountIs(5),
+        prompt: 'Research the Eiffel Tower',
+        maxRetries: 0,
+      });
+      assert.deepEqual(steps.map((step) => step.toolCalls.map((call) => call.toolName)), [['lookup'], []]);
+      assert.deepEqual(calls, [steps[0].toolCalls[0].input.topic]);
+      assert.equal(text, `${ECHO}notes on ${calls[0]}`);
+      assert.equal(steps[1].finishReason, 'stop');
+      const requests = await journal(server);
+      assert.deepEqual(requests.map((entry) => entry.path), [path, path]);
+    } finally {
+      server.stop();
+    }
+  });
 
   // zod 4 gives every `z.number().int()` the safe-integer bounds (±9007199254740991).
   const Person = z.object({

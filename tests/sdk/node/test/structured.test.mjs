@@ -132,3 +132,28 @@ test('the SDK sends a strict json_schema built from the zod model', async () => 
   const body = JSON.parse(await exchanges[0].body);
   assert.ok(Plan.safeParse(JSON.parse(body.choices[0].message.content)).success);
 });
+
+test('zod integers come back plausible: inside the safe-integer bounds, not on them', async () => {
+  const Order = z.object({
+    quantity: z.number().int(),
+    count: z.number().int().positive(),
+    year: z.number().int(),
+    stock: z.number().int().nonnegative(),
+    sizes: z.array(z.number().int()).min(2),
+  });
+  const format = zodResponseFormat(Order, 'order');
+  // What makes the test matter: zod 4 bounds every int by the safe-integer range.
+  assert.equal(format.json_schema.schema.properties.quantity.maximum, Number.MAX_SAFE_INTEGER);
+  const completion = await client.chat.completions.parse({
+    model: MODEL,
+    messages: [{ role: 'user', content: 'An order' }],
+    response_format: format,
+  });
+  const order = completion.choices[0].message.parsed;
+  const response = await client.responses.parse({ model: MODEL, input: 'An order', text: { format: zodTextFormat(Order, 'order') } });
+  assert.deepEqual(response.output_parsed, order);
+  for (const i of [order.quantity, order.count, order.year, order.stock, ...order.sizes]) {
+    assert.ok(Number.isInteger(i) && i >= 1 && i <= 2100, JSON.stringify(order));
+  }
+  assert.ok(order.year >= 2000 && order.year < 2026, JSON.stringify(order));
+});
