@@ -98,8 +98,9 @@ pub(crate) struct View<'a> {
     pub last_user: &'a str,
     /// System and developer messages (and Responses `instructions`), joined by newlines.
     pub system: String,
-    /// The texts of the system, developer and user messages, newest first, then Responses
-    /// `instructions`: where JSON mode looks for the shape a prompt asks for.
+    /// In JSON mode, the texts of the system, developer and user messages, newest first, then
+    /// Responses `instructions`: where the shape a prompt asks for is looked for (empty in
+    /// other formats).
     pub prompts: Vec<&'a str>,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
@@ -276,15 +277,18 @@ impl<'a> View<'a> {
             .chain(system)
             .collect::<Vec<_>>()
             .join("\n");
-        let prompt =
-            |m: &&'a Message| matches!(m.role, Role::System | Role::Developer | Role::User);
-        view.prompts = messages
-            .iter()
-            .rev()
-            .filter(prompt)
-            .map(|m| m.text.as_str())
-            .chain(instructions)
-            .collect();
+        // Read only by JSON mode: not collected for other requests.
+        if view.format == Format::JsonObject {
+            let prompt =
+                |m: &&'a Message| matches!(m.role, Role::System | Role::Developer | Role::User);
+            view.prompts = messages
+                .iter()
+                .rev()
+                .filter(prompt)
+                .map(|m| m.text.as_str())
+                .chain(instructions)
+                .collect();
+        }
         view.has_tool_result = messages.iter().any(|m| m.role == Role::ToolResult);
         let trailing = messages
             .iter()

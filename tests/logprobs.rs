@@ -240,6 +240,7 @@ const INCLUDE: &str = "message.output_text.logprobs";
 fn responses_output_text_carries_logprobs_when_included() {
     let server = server();
     let v = responses(&server, json!({"include": [INCLUDE], "top_logprobs": 2})).json();
+    assert_eq!(v["top_logprobs"], 2, "echoed as the API does");
     let part = &v["output"][0]["content"][0];
     assert_eq!(part["text"], REPLY);
     let logprobs = part["logprobs"].as_array().unwrap();

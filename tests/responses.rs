@@ -108,6 +108,7 @@ fn expected(status: &str, text: &str, usage: Value, extra: Value) -> Value {
         "text": {"format": {"type": "text"}},
         "tool_choice": "auto",
         "tools": [],
+        "top_logprobs": 0,
         "top_p": 1.0,
         "truncation": "disabled",
         "usage": usage,

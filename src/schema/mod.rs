@@ -15,6 +15,9 @@
 //! checked for overlap, and `uniqueItems`, `minProperties` with `additionalProperties: false`,
 //! `not`, `if`/`then` and `contains` are not considered.
 //!
+//! JSON mode's answer comes from here too: [`prompted`] finds the schema or example object a
+//! prompt shows, by a bounded scan of the messages.
+//!
 //! Generation has one budget for the whole instance ([`budget`]): bytes of JSON text, values and
 //! steps of work, each charged before it is spent, so counts that multiply across levels
 //! (`minItems` of a recursive `$ref`, nested pattern repetitions) end in a [`Limit`] instead of
@@ -168,13 +171,13 @@ impl<'a> Generator<'a> {
             return self.node(merged, depth + 1, variant);
         }
         self.type_steps(&s)?;
-        let p = values::pick(self.name, variant);
-        let named = values::kind(self.name);
+        let p = || values::pick(self.name, variant);
+        let named = || values::kind(self.name);
         let value = match kind(&s) {
             "null" => Value::Null,
-            "boolean" => Value::Bool(values::boolean(p)),
-            "integer" => integer(&s, values::integer_target(named, p), p)?,
-            "number" => number(&s, values::number_target(named, p), p),
+            "boolean" => Value::Bool(values::boolean(p())),
+            "integer" => integer(&s, values::integer_target(named(), p()), p())?,
+            "number" => number(&s, values::number_target(named(), p()), p()),
             "array" => return self.array(&s, depth, variant),
             "object" => return self.object(&s, depth, variant),
             _ => return self.string(&s, variant).map(Value::String),
@@ -259,7 +262,12 @@ impl<'a> Generator<'a> {
             self.budget.string(&implied)?;
             return Ok(implied);
         }
-        let text = self.free_text(variant);
+        // A string with a `format` whose example does not fit its lengths is not free: words.
+        let text = if s.has("format") {
+            Cow::Owned(values::words_for(named, p))
+        } else {
+            self.free_text(variant)
+        };
         let mut kept = text.as_ref();
         if let Some(max) = max
             && let Some((cut, _)) = kept.char_indices().nth(max)

@@ -4,6 +4,8 @@ use serde_json::{Value, json};
 
 use super::{Limit, MAX_INSTANCE_BYTES};
 
+mod plausible;
+
 /// The instance within the usual budget, for schemas that are within every limit.
 fn instance(schema: &Value, text: &str) -> Value {
     super::instance(schema, Some(text), MAX_INSTANCE_BYTES).expect("within the limits")
@@ -300,8 +302,6 @@ fn bounds_and_multiples_keep_numbers_inside() {
         i(json!({"type": "integer", "minimum": 5, "multipleOf": 4})),
         json!(84)
     );
-    assert_eq!(i(json!({"type": "integer"})), json!(84));
-    // The small value lies outside: a few steps inside the bound it passed.
     assert_eq!(
         i(json!({"type": "integer", "minimum": 1000, "multipleOf": 7})),
         json!(1029)
@@ -310,7 +310,6 @@ fn bounds_and_multiples_keep_numbers_inside() {
         i(json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.5})),
         json!(0.25)
     );
-    // Only one multiple fits: it is the answer, even on a bound.
     assert_eq!(
         i(json!({"type": "integer", "maximum": 100, "minimum": 91, "multipleOf": 10})),
         json!(100)
@@ -497,5 +496,3 @@ fn integers_stay_within_bounds_at_the_ends_of_the_64_bit_range() {
         );
     }
 }
-
-mod plausible;

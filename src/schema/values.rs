@@ -125,6 +125,8 @@ pub(super) enum Kind {
     Url,
     Phone,
     Uuid,
+    Identifier,
+    Sku,
     Age,
     Year,
     Month,
@@ -159,6 +161,8 @@ fn kind_of_word(word: &str) -> Option<Kind> {
         "url" | "uri" | "link" | "website" | "homepage" | "href" => Kind::Url,
         "phone" | "telephone" | "mobile" | "phonenumber" | "tel" => Kind::Phone,
         "uuid" | "guid" => Kind::Uuid,
+        "id" | "identifier" | "uid" => Kind::Identifier,
+        "sku" => Kind::Sku,
         "age" => Kind::Age,
         "year" => Kind::Year,
         "month" => Kind::Month,
@@ -266,14 +270,16 @@ fn uuid(p: u64) -> String {
     )
 }
 
-/// A string whose property name implies a format (`email`, `url`, `phone`, `uuid`): such a
-/// property does not take the caller's text.
+/// A string whose property name implies a format (`email`, `url`, `phone`, `uuid`, `id`, `sku`):
+/// such a property does not take the caller's text.
 pub(super) fn implied(kind: Kind, p: u64) -> Option<String> {
     Some(match kind {
         Kind::Email => email(p),
         Kind::Url => url(p),
         Kind::Phone => format!("+1-555-01{:02}", p % 100),
         Kind::Uuid => uuid(p),
+        Kind::Identifier => format!("{:08x}", p >> 32),
+        Kind::Sku => format!("SKU-{:04}", p % 10_000),
         _ => return None,
     })
 }
@@ -357,6 +363,7 @@ mod tests {
             ("cities", Kind::City),
             ("zip_code", Kind::PostalCode),
             ("estimate_hours", Kind::Hour),
+            ("userId", Kind::Identifier),
             ("zzz", Kind::Other),
             ("", Kind::Other),
         ] {

@@ -30,6 +30,8 @@ pub(super) struct ResponseRequest {
     pub tool_choice: Value,
     /// `text.format` as sent, echoed in the response.
     pub text_format: Option<Value>,
+    /// `top_logprobs` as asked (0 by default), echoed in the response.
+    pub top_logprobs: usize,
     /// `include` holds `message.output_text.logprobs`: how many `top_logprobs` each token lists.
     pub logprobs: Option<usize>,
 }
@@ -136,6 +138,7 @@ impl Request for ResponseRequest {
             tools,
             tool_choice,
             text_format,
+            top_logprobs: top,
             logprobs,
         })
     }

@@ -300,3 +300,83 @@ fn thousands_of_generated_schemas_get_valid_plausible_deterministic_instances() 
         );
     }
 }
+
+#[test]
+fn a_value_depends_on_its_own_name_and_position_only() {
+    let schema = json!({"type": "object", "properties": {
+        "note": {"type": "string"}, "price": {"type": "number"}, "city": {"type": "string"},
+        "when": {"type": "string", "format": "date"}}});
+    let before = instance(&schema, "text one");
+    let mut more = schema.clone();
+    more["properties"]["added"] = json!({"type": "integer"});
+    let after = instance(&more, "text two");
+    for key in ["note", "price", "when"] {
+        assert_eq!(before[key], after[key], "{key}");
+    }
+    // `city` held the text; `added` sorts first but is not a string, so it still does.
+    assert_eq!(
+        (&before["city"], &after["city"]),
+        (&json!("text one"), &json!("text two"))
+    );
+}
+
+#[test]
+fn schemas_as_pydantic_zod_and_the_ai_sdk_write_them_get_valid_off_bound_values() {
+    let int = json!({"type": "integer", "minimum": -SAFE, "maximum": SAFE});
+    let schemas = [
+        // pydantic v2: $defs, nullable anyOf with a default, constrained ints.
+        json!({
+            "$defs": {"Item": {"properties": {
+                "sku": {"title": "Sku", "type": "string"},
+                "qty": {"exclusiveMinimum": 0, "maximum": 99, "title": "Qty", "type": "integer"}},
+                "required": ["sku", "qty"], "title": "Item", "type": "object"}},
+            "properties": {
+                "customer": {"title": "Customer", "type": "string"},
+                "items": {"items": {"$ref": "#/$defs/Item"}, "minItems": 2, "title": "Items", "type": "array"},
+                "discount": {"anyOf": [{"maximum": 50, "minimum": 0, "type": "number"}, {"type": "null"}],
+                    "default": null, "title": "Discount"}},
+            "required": ["customer", "items"], "title": "Order", "type": "object"}),
+        // zod 4 (draft 2020-12): safe-integer bounds, formats with their patterns.
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid",
+                    "pattern": "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000)$"},
+                "age": int, "stars": {"type": "integer", "minimum": 1, "maximum": 5},
+                "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+                "kind": {"type": "string", "enum": ["a", "b"]}},
+            "required": ["id", "age", "stars", "tags", "kind"], "additionalProperties": false}),
+        // The Vercel AI SDK's zod 3 path (draft-07).
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+            "properties": {"recipe": {"type": "object", "properties": {
+                "name": {"type": "string"},
+                "servings": {"type": "integer", "minimum": -SAFE, "maximum": SAFE},
+                "steps": {"type": "array", "items": {"type": "string"}}},
+                "required": ["name", "servings", "steps"], "additionalProperties": false}},
+            "required": ["recipe"], "additionalProperties": false}),
+    ];
+    for schema in &schemas {
+        let value = instance(schema, "the caller's text");
+        if let Some(why) = invalid(schema, schema, &value, 0) {
+            panic!("schema {schema}: {why}");
+        }
+        check_leaves(schema, &value);
+    }
+    let order = instance(&schemas[0], "x");
+    for item in order["items"].as_array().unwrap() {
+        assert!((1..99).contains(&as_i128(&item["qty"])), "{order}");
+    }
+    let servings = as_i128(&instance(&schemas[2], "x")["recipe"]["servings"]);
+    assert!((1..=100).contains(&servings), "{servings}");
+}
+
+#[test]
+fn a_format_whose_example_breaks_the_lengths_gives_words_of_those_lengths() {
+    let schema = json!({"type": "object", "properties": {
+        "a_day": {"type": "string", "format": "date", "maxLength": 4},
+        "b_note": {"type": "string"}}, "required": ["a_day", "b_note"]});
+    let v = instance(&schema, "the caller's text");
+    assert_eq!(v["b_note"], "the caller's text", "{v}");
+    assert!(v["a_day"].as_str().unwrap().chars().count() <= 4, "{v}");
+}
