@@ -339,21 +339,36 @@ fn globs_cost_about_their_text_and_are_bounded() {
         "a".repeat(254),
         "a?".repeat(126)
     );
-    assert_eq!(post(&fixtures, &rules).status, 200);
     let message = "a".repeat(4 * 1024 * 1024);
     let chat = format!("{}/v1/chat/completions", watch.url());
-    let started = std::time::Instant::now();
-    let got = post(&chat, &chat_body(&message, r#""max_tokens":1"#));
-    let took = started.elapsed();
-    assert_eq!(got.status, 200);
-    assert!(!got.body.contains("\"no\""), "{}", &got.body[..200]);
+    // The fastest of two requests, so one stall of a shared machine does not decide the ratio.
+    let fastest = || {
+        (0..2)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                let got = post(&chat, &chat_body(&message, r#""max_tokens":1"#));
+                assert_eq!(got.status, 200);
+                assert!(!got.body.contains("\"no\""), "{}", &got.body[..200]);
+                started.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let without = fastest();
+    assert_eq!(post(&fixtures, &rules).status, 200);
+    let took = fastest();
+    // Matching costs about the text once per glob, so the two rules add about two passes to a
+    // request that parses and echoes 4 MB; pattern × text (256 × 4 MB) would be hundreds of times
+    // the request. The bound compares two timings of the same run, not a wall-clock figure.
     assert!(
-        took < Duration::from_secs(3),
-        "two globs over 4 MB took {took:?}"
+        took < without * 4 + Duration::from_millis(500),
+        "two globs over 4 MB took {took:?}, the request without them {without:?}"
     );
     watch.answers_within(Duration::from_secs(1));
     let rise = watch.settles(message.len());
-    eprintln!("globs: two of 256 characters over 4 MB in {took:?}, RSS rise {rise} KiB");
+    eprintln!(
+        "globs: two of 256 characters over 4 MB in {took:?} ({without:?} without), RSS rise {rise} KiB"
+    );
 }
 
 #[test]
