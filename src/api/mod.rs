@@ -3,18 +3,29 @@
 
 pub(crate) mod admin;
 pub(crate) mod audio;
+pub(crate) mod batches;
 pub(crate) mod chat;
 pub(crate) mod completions;
+pub(crate) mod conversations;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod file_paths;
+pub(crate) mod files;
+pub(crate) mod filestore;
 pub(crate) mod form;
 pub(crate) mod images;
+pub(crate) mod items;
+mod key;
 pub(crate) mod logprobs;
 pub(crate) mod models;
 pub(crate) mod moderations;
+pub(crate) mod pages;
+pub(crate) mod paths;
 pub(crate) mod prompts;
 pub(crate) mod responses;
+mod said;
 pub(crate) mod sampling;
+pub(crate) mod stored;
 pub(crate) mod tools;
 pub(crate) mod usage;
 
@@ -22,11 +33,14 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub(crate) use admin::Admin;
+pub(crate) use file_paths::FileOp;
+pub(crate) use key::{authorize, constant_time_eq};
+pub(crate) use paths::State;
+pub(crate) use said::{end_stream, said_data, said_json, said_stream};
 
 use crate::app::App;
-use crate::conversation::Said;
 use crate::error::ApiError;
-use crate::http::{Answer, Body, Event, Head};
+use crate::http::{Answer, Head};
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +70,10 @@ pub(crate) enum Route {
     Admin(Admin),
     /// Any other method and path, with `--upstream`: forwarded as it is.
     Upstream,
+    /// Stored responses, chat completions and conversations.
+    State(State),
+    /// Files, Uploads and Batches.
+    Files(FileOp),
 }
 
 /// What a route reads as its body.
@@ -66,6 +84,8 @@ pub(crate) enum BodyKind {
     Json,
     /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
     Form,
+    /// Bytes forwarded as they are (`--upstream`).
+    Raw,
 }
 
 impl Route {
@@ -79,12 +99,15 @@ impl Route {
             | Route::ImageGenerations
             | Route::Moderations
             | Route::Speech
-            | Route::Admin(Admin::AddFixtures)
-            | Route::Upstream => BodyKind::Json,
+            | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
             Route::Transcriptions
             | Route::Translations
             | Route::ImageEdits
             | Route::ImageVariations => BodyKind::Form,
+            Route::State(op) if op.has_body() => BodyKind::Json,
+            Route::Files(op) if op.is_json() => BodyKind::Json,
+            Route::Files(op) if op.is_form() => BodyKind::Form,
+            Route::Upstream => BodyKind::Raw,
             _ => BodyKind::None,
         }
     }
@@ -117,10 +140,13 @@ impl Route {
                 | Route::ListModels
                 | Route::RetrieveModel(_)
                 | Route::Upstream
+                | Route::State(_)
+                | Route::Files(_)
         )
     }
 
-    /// The endpoint family the route belongs to, for the four that fixture rules answer.
+    /// The endpoint family whose forwarded exchanges `--record` turns into fixture rules: the four
+    /// JSON text families (audio and moderation answers are relayed, not recorded).
     pub(crate) fn endpoint(&self) -> Option<crate::conversation::Endpoint> {
         use crate::conversation::Endpoint;
         match self {
@@ -137,6 +163,12 @@ impl Route {
 /// One table gives both the route and, for a 405, the methods a path answers.
 const ROUTES: &[(&str, &str, Route)] = &[
     ("/chat/completions", "POST", Route::ChatCompletions),
+    ("/chat/completions", "GET", Route::State(State::ListChats)),
+    (
+        "/conversations",
+        "POST",
+        Route::State(State::CreateConversation),
+    ),
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
@@ -194,13 +226,21 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
             _ => Err(ApiError::method_not_allowed(method, path, "GET")),
         };
     }
+    let wanted = if method == "HEAD" { "GET" } else { method };
     if model.is_none() && known().next().is_none() {
-        return Err(ApiError::unknown_url(method, path));
+        let found = match paths::match_path(wanted, bare) {
+            Some(found) => Some(found.map(Route::State)),
+            None => file_paths::match_path(wanted, bare).map(|f| f.map(Route::Files)),
+        };
+        return match found {
+            None => Err(ApiError::unknown_url(method, path)),
+            Some(_) if method == "OPTIONS" => Ok(Route::Preflight),
+            Some(found) => found.map_err(|allow| ApiError::method_not_allowed(method, path, allow)),
+        };
     }
     if method == "OPTIONS" {
         return Ok(Route::Preflight);
     }
-    let wanted = if method == "HEAD" { "GET" } else { method };
     if let Some(id) = model {
         return match wanted {
             "GET" => Ok(Route::RetrieveModel(percent_decode(id))),
@@ -242,30 +282,6 @@ pub(crate) fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Checks `Authorization: Bearer KEY` against `--api-key`, comparing in constant time.
-pub(crate) fn authorize(app: &App, info: &Head) -> Result<(), ApiError> {
-    let Some(expected) = &app.config.api_key else {
-        return Ok(());
-    };
-    let given = info.authorization.as_deref().and_then(|v| {
-        let (scheme, token) = v.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    match given {
-        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
-        Some(_) => Err(ApiError::unauthorized(true)),
-        None => Err(ApiError::unauthorized(info.authorization.is_some())),
-    }
-}
-
-/// Equal-length inputs take the same time whatever they hold; the length itself is not secret.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A request body an endpoint validates into typed fields.
 pub(crate) trait Request: Sized {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError>;
@@ -288,49 +304,6 @@ pub(crate) fn read<R: Request>(
 #[cfg(test)]
 pub(crate) fn parse<R: Request>(body: &[u8]) -> Result<R, ApiError> {
     R::from_object(&fields::parse_object(body)?)
-}
-
-/// Ends a data-only stream (chat, legacy completions): the usage chunk when one was asked for,
-/// then `data: [DONE]`.
-pub(crate) fn end_stream<T: Serialize>(events: &mut Vec<Event>, usage: Option<&T>) {
-    if let Some(usage) = usage {
-        events.push(Event::json(None, usage, false));
-    }
-    events.push(Event::done());
-}
-
-/// A whole-JSON answer carrying the reply's time to first token, source and scripted faults.
-pub(crate) fn said_json<T: Serialize>(said: &Said, value: &T) -> Answer {
-    let mut answer = Answer::json(value);
-    answer.delay = said.ttft.unwrap_or_default();
-    stamp(said, answer)
-}
-
-/// A streamed answer with the reply's timing (the server's token delay unless it sets one).
-pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer {
-    let delay = said.token_delay.unwrap_or(app.config.token_delay);
-    let mut answer = Answer::stream(events, delay);
-    if let (Body::Events(stream), Some(ttft)) = (&mut answer.body, said.ttft) {
-        stream.ttft = ttft;
-    }
-    stamp(said, answer)
-}
-
-/// A complete answer of another type than JSON (text, audio), with the reply's time to first
-/// token, source and scripted faults.
-pub(crate) fn said_data(said: &Said, content_type: &'static str, bytes: Vec<u8>) -> Answer {
-    let mut answer = Answer::new(200, Body::Data(content_type.into(), bytes));
-    answer.delay = said.ttft.unwrap_or_default();
-    stamp(said, answer)
-}
-
-/// Stamps an answer with the reply's source and its scripted faults.
-fn stamp(said: &Said, mut answer: Answer) -> Answer {
-    if let Some(fault) = &said.fault {
-        fault.apply(&mut answer, crate::ids::next_u64());
-    }
-    answer.source = said.source.clone();
-    answer
 }
 
 #[derive(Serialize)]
@@ -382,13 +355,15 @@ pub(crate) fn handle(
             Err(ApiError::unknown_url(&info.method, &info.path))
         }
         Route::Admin(admin) => admin::handle(app, *admin, info, body),
+        Route::State(op) => paths::handle(app, op, info, body),
+        Route::Files(op) => file_paths::handle(app, op, info, body),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Answer::empty(
             204,
             vec![
                 (
                     "Access-Control-Allow-Methods".into(),
-                    "GET, POST, OPTIONS".into(),
+                    "GET, POST, DELETE, OPTIONS".into(),
                 ),
                 ("Access-Control-Allow-Headers".into(), "*".into()),
                 ("Access-Control-Max-Age".into(), "86400".into()),

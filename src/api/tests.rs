@@ -1,5 +1,6 @@
 //! Routing: paths with and without `/v1`, methods, percent-decoding, the key comparison.
 
+use super::key::constant_time_eq;
 use super::*;
 
 #[test]
@@ -22,9 +23,24 @@ fn routes_work_with_and_without_v1() {
     assert_eq!(route("POST", "/v1/responses/"), Ok(Route::Responses));
     assert_eq!(route("GET", "/v1/responses").unwrap_err().status, 405);
     assert_eq!(
-        route("GET", "/v1/chat/completions").unwrap_err().status,
-        405
+        route("GET", "/v1/chat/completions"),
+        Ok(Route::State(State::ListChats))
     );
+    assert_eq!(
+        route("GET", "/v1/responses/resp_1"),
+        Ok(Route::State(State::GetResponse("resp_1".into())))
+    );
+    assert_eq!(
+        route("POST", "/v1/responses/input_tokens"),
+        Ok(Route::State(State::InputTokens))
+    );
+    assert_eq!(
+        route("DELETE", "/v1/conversations/c%2F1/items/i"),
+        Ok(Route::State(State::DeleteItem("c/1".into(), "i".into())))
+    );
+    let e = route("PUT", "/v1/responses/resp_1").unwrap_err();
+    assert_eq!((e.status, e.headers[0].1.as_str()), (405, "GET, DELETE"));
+    assert_eq!(route("GET", "/v1/responses//x").unwrap_err().status, 404);
     assert_eq!(
         route("POST", "/v1/foo").unwrap_err().code.as_deref(),
         Some("unknown_url")

@@ -82,6 +82,11 @@ impl Got {
     }
 }
 
+/// A response read into a [`Got`] (for requests built with [`agent`] directly).
+pub(crate) fn got_of(resp: ureq::http::Response<ureq::Body>) -> Got {
+    got(resp)
+}
+
 fn got(mut resp: ureq::http::Response<ureq::Body>) -> Got {
     let status = resp.status().as_u16();
     let headers = resp
@@ -188,6 +193,18 @@ pub(crate) fn post_form(url: &str, parts: &[FormPart]) -> Got {
 pub(crate) fn post_bytes(url: &str, content_type: &str, body: &[u8]) -> Got {
     let rq = agent().post(url).header("Content-Type", content_type);
     got(rq.send(body).expect("request is sent"))
+}
+
+pub(crate) fn delete(url: &str) -> Got {
+    got(agent().delete(url).call().expect("request is sent"))
+}
+
+pub(crate) fn delete_with(url: &str, headers: &[(&str, &str)]) -> Got {
+    let mut rq = agent().delete(url);
+    for (n, v) in headers {
+        rq = rq.header(*n, *v);
+    }
+    got(rq.call().expect("request is sent"))
 }
 
 pub(crate) fn get(url: &str) -> Got {
