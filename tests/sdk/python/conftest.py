@@ -56,6 +56,11 @@ if not HAS_STORED_CHAT:
     NOT_COLLECTED["test_state_chat.py"] = (
         f"openai {openai.__version__} has no stored chat completions (client.chat.completions.list)"
     )
+# The Azure state tests use stored responses and stored chat completions.
+if not (HAS_RESPONSES and HAS_STORED_CHAT):
+    NOT_COLLECTED["test_azure_state.py"] = (
+        f"openai {openai.__version__} has no stored responses or stored chat completions"
+    )
 # The OpenAI Agents SDK (openai-agents) is installed in the latest SDK's venv only.
 if importlib.util.find_spec("agents") is None:
     NOT_COLLECTED["test_state_agents_sdk.py"] = "the OpenAI Agents SDK (openai-agents) is not installed with this SDK"
