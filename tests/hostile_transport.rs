@@ -326,7 +326,7 @@ fn running_out_of_descriptors_recovers_to_the_baseline() {
     // The baseline's requests have the Q1 janitor poking, which must keep quiet meanwhile: its
     // pokes used to queue faster than a loop drains them (unit test
     // `the_janitor_keeps_quiet_while_an_accept_loop_is_replaced`). The 30 s below is a liveness
-    // cap (recovery took 1.5-4.5 s on a loaded machine), not a timing claim.
+    // cap (recovery took 0.5-4.5 s on a loaded machine), not a timing claim.
     let mut watch = Watch::start_limited(64, &[]);
     let held: Vec<TcpStream> = (0..150)
         .filter_map(|_| TcpStream::connect(watch.addr()).ok())
