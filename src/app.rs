@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::faults::{Chaos, RateLimit, Scoped};
 use crate::fixtures::{Counters, LoadError, RuleSet};
 use crate::journal::Journal;
+use crate::store::{Limits, Store};
 use crate::sync::lock;
 
 /// The most rules `POST /_oaimock/fixtures` may leave added at run time, counting the rules
@@ -36,10 +37,14 @@ pub(crate) struct App {
     /// `--rpm` / `--tpm`.
     pub limits: RateLimit,
     pub journal: Journal,
+    /// The stateful API's objects, per scope.
+    pub store: Store,
     /// Whether the `/_oaimock/*` admin paths answer.
     pub admin: bool,
     /// `--upstream`: where a request no rule answers goes.
     pub upstream: Option<crate::upstream::Upstream>,
+    /// The images `url` answers point to, bounded in count, bytes and age.
+    pub images: crate::imaging::store::Gallery,
 }
 
 impl App {
@@ -71,8 +76,15 @@ impl App {
             chaos: Chaos::new(config.fault_rate, config.fault_statuses.clone(), seed),
             limits: RateLimit::new(config.rpm, config.tpm, config.max_scopes),
             journal: Journal::new(config.journal_size, &config.redact_headers),
+            store: Store::new(Limits {
+                objects: config.store_objects,
+                bytes: config.store_bytes,
+                scope_objects: config.store_scope_objects,
+                scope_bytes: config.store_scope_bytes,
+            }),
             admin: !config.no_admin && (loopback || config.api_key.is_some()),
             runtime_rules: Mutex::new(Vec::new()),
+            images: Default::default(),
             sequences,
             fingerprint: crate::ids::hex("fp_", 10),
             rules,
@@ -126,15 +138,17 @@ impl App {
         removed.iter().map(|r| r.rules.len()).sum()
     }
 
-    /// Starts sequences, rate-limit counters and the journal over, for one scope or all (all also
-    /// restarts the random faults' draws).
+    /// Starts sequences, rate-limit counters, the journal and the stored objects over, for one
+    /// scope or all (all also restarts the random faults' draws).
     pub(crate) fn reset(&self, scope: Option<&str>) {
         self.reset_sequences(scope);
         self.limits.reset(scope);
         if scope.is_none() {
             self.chaos.reset();
+            self.images.clear();
         }
         self.journal.clear(scope);
+        self.store.clear(scope);
     }
 
     /// The script over the rules as they are now.

@@ -60,6 +60,12 @@ pub(crate) enum Endpoint {
     Completions,
     Responses,
     Embeddings,
+    Moderations,
+    Speech,
+    Transcriptions,
+    Translations,
+    /// Image generations, edits and variations.
+    Images,
 }
 
 /// A function tool the request offers.

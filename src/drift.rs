@@ -89,6 +89,11 @@ fn route(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::Responses => ("/v1/responses", "responses"),
         Endpoint::Completions => ("/v1/completions", "completions"),
         Endpoint::Embeddings => ("/v1/embeddings", "embeddings"),
+        Endpoint::Moderations => ("/v1/moderations", "moderations"),
+        Endpoint::Speech => ("/v1/audio/speech", "speech"),
+        Endpoint::Transcriptions => ("/v1/audio/transcriptions", "transcriptions"),
+        Endpoint::Translations => ("/v1/audio/translations", "translations"),
+        Endpoint::Images => ("/v1/images/generations", "images"),
     }
 }
 

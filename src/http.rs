@@ -56,7 +56,6 @@ pub(crate) struct Answer {
 pub(crate) enum Body {
     Json(Vec<u8>),
     /// Complete bytes of another type (an image, audio, a stored file), with its content type.
-    #[allow(dead_code)] // The first endpoints to send one are being built on other branches.
     Data(Cow<'static, str>, Vec<u8>),
     Empty,
     Events(Stream),

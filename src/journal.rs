@@ -91,7 +91,8 @@ pub struct RecordedRequest {
     pub body: Value,
     /// The body was longer than the journal keeps (256 KiB) and is cut.
     pub body_truncated: bool,
-    /// What answered: `built-in`, `rule N` or `rule N (name)`, `fault`, `rate limit`, `error`.
+    /// What answered: `built-in`, `rule N` or `rule N (name)`, `store` (the stateful endpoints),
+    /// `fault`, `rate limit`, `error`.
     pub answered_by: String,
     pub status: u16,
     /// Milliseconds to the first byte and to the last; `null` while the response is being written.

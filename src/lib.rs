@@ -38,6 +38,8 @@
 
 mod api;
 mod app;
+mod audio;
+mod base64;
 #[doc(hidden)]
 pub mod cli;
 mod config;
@@ -48,7 +50,10 @@ mod faults;
 mod fixtures;
 mod http;
 mod ids;
+mod imaging;
 mod journal;
+mod md5;
+mod multipart;
 mod pipeline;
 mod recorded;
 mod rule;
@@ -56,6 +61,7 @@ mod schema;
 mod script;
 mod server;
 mod stderr;
+mod store;
 mod sync;
 mod text;
 mod transport;

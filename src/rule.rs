@@ -48,7 +48,8 @@ impl Rule {
         self
     }
 
-    /// Only requests to this endpoint: `chat`, `completions`, `responses` or `embeddings`.
+    /// Only requests to this endpoint: `chat`, `completions`, `responses`, `embeddings`,
+    /// `moderations`, `speech`, `transcriptions`, `translations` or `images`.
     pub fn endpoint(self, endpoint: &str) -> Rule {
         self.when("endpoint", json!(endpoint))
     }

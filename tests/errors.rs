@@ -228,7 +228,7 @@ fn unknown_paths_are_404_unknown_url_and_wrong_methods_405() {
             .unwrap()
             .starts_with("Unknown request URL: POST /v1/foo. ")
     );
-    let got = get(&format!("{}/v1/chat/completions", server.url()));
+    let got = get(&format!("{}/v1/responses", server.url()));
     assert_eq!(got.status, 405);
     assert_eq!(got.header("allow"), Some("POST"));
     assert_eq!(got.error()["code"], "method_not_allowed");
@@ -423,7 +423,7 @@ fn options_is_a_cors_preflight_and_head_has_no_body() {
         Duration::from_secs(5),
     );
     assert!(response.starts_with("HTTP/1.1 204 "), "{response}");
-    assert!(response.contains("Access-Control-Allow-Methods: GET, POST, OPTIONS"));
+    assert!(response.contains("Access-Control-Allow-Methods: GET, POST, DELETE, OPTIONS"));
     let response = raw(
         server.addr(),
         b"HEAD /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

@@ -67,13 +67,13 @@ fn a_rule_answers_before_the_upstream_and_other_paths_are_forwarded() {
     assert!(upstream.requests().is_empty());
     // A path oaimock does not know goes upstream too, with its query string; the upstream's
     // 404 comes back as it was.
-    let got = get(&format!("{}/v1/files?purpose=batch", proxy.url()));
+    let got = get(&format!("{}/v1/vector_stores?limit=2", proxy.url()));
     assert_eq!(got.status, 404);
     assert!(
         got.error()["message"]
             .as_str()
             .unwrap()
-            .contains("/v1/files"),
+            .contains("/v1/vector_stores"),
         "{}",
         got.body
     );

@@ -113,7 +113,8 @@ fn expected(status: &str, text: &str, usage: Value, extra: Value) -> Value {
         "truncation": "disabled",
         "usage": usage,
         "user": null,
-        "metadata": {}
+        "metadata": {},
+        "background": false
     });
     for (k, x) in extra.as_object().unwrap() {
         v[k] = x.clone();
@@ -235,10 +236,13 @@ fn max_output_tokens_cuts_the_reply_and_makes_it_incomplete() {
 #[test]
 fn request_settings_are_echoed_back() {
     let tools = json!([{"type": "function", "name": "f", "parameters": {"type": "object"}, "strict": true}]);
-    let v = create(
+    let server = start(|_| {});
+    let first = create_at(&server.url(), json!("x"), json!({}));
+    let v = create_at(
+        &server.url(),
         json!("x"),
         json!({"temperature": 0.5, "top_p": 0.25, "store": false, "user": "u1",
-               "metadata": {"k": "v"}, "previous_response_id": "resp_abc",
+               "metadata": {"k": "v"}, "previous_response_id": first["id"],
                "parallel_tool_calls": false, "tools": tools, "tool_choice": "none"}),
     );
     assert_eq!(v["temperature"], 0.5);
@@ -246,7 +250,7 @@ fn request_settings_are_echoed_back() {
     assert_eq!(v["store"], false);
     assert_eq!(v["user"], "u1");
     assert_eq!(v["metadata"], json!({"k": "v"}));
-    assert_eq!(v["previous_response_id"], "resp_abc");
+    assert_eq!(v["previous_response_id"], first["id"]);
     assert_eq!(v["parallel_tool_calls"], false);
     assert_eq!(v["tools"], tools);
     assert_eq!(v["tool_choice"], "none");

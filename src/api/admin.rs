@@ -20,7 +20,8 @@ pub(crate) enum Admin {
     AddFixtures,
     /// `DELETE /_oaimock/fixtures`: removes the rules added at run time.
     ClearFixtures,
-    /// `POST /_oaimock/reset?scope=…`: sequences, rate-limit counters, random draws, journal.
+    /// `POST /_oaimock/reset?scope=…`: sequences, rate-limit counters, random draws, journal,
+    /// stored objects.
     Reset,
 }
 

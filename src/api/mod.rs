@@ -2,15 +2,30 @@
 //! key check, and dispatch from a parsed request to a `Answer`.
 
 pub(crate) mod admin;
+pub(crate) mod audio;
+pub(crate) mod batches;
 pub(crate) mod chat;
 pub(crate) mod completions;
+pub(crate) mod conversations;
 pub(crate) mod embeddings;
 pub(crate) mod fields;
+pub(crate) mod file_paths;
+pub(crate) mod files;
+pub(crate) mod filestore;
+pub(crate) mod form;
+pub(crate) mod images;
+pub(crate) mod items;
+mod key;
 pub(crate) mod logprobs;
 pub(crate) mod models;
+pub(crate) mod moderations;
+pub(crate) mod pages;
+pub(crate) mod paths;
 pub(crate) mod prompts;
 pub(crate) mod responses;
+mod said;
 pub(crate) mod sampling;
+pub(crate) mod stored;
 pub(crate) mod tools;
 pub(crate) mod usage;
 
@@ -18,11 +33,14 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub(crate) use admin::Admin;
+pub(crate) use file_paths::FileOp;
+pub(crate) use key::authorize;
+pub(crate) use paths::State;
+pub(crate) use said::{end_stream, said_data, said_json, said_stream};
 
 use crate::app::App;
-use crate::conversation::Said;
 use crate::error::ApiError;
-use crate::http::{Answer, Body, Event, Head};
+use crate::http::{Answer, Head};
 
 /// Every endpoint oaimock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +49,16 @@ pub(crate) enum Route {
     Completions,
     Embeddings,
     Responses,
+    Moderations,
+    Speech,
+    Transcriptions,
+    Translations,
+    ImageGenerations,
+    ImageEdits,
+    ImageVariations,
+    /// `GET /_oaimock/images/{id}`: an image a `url` answer points to (no API key: the API's
+    /// image URLs are signed links anyone holding them may fetch).
+    ImageFile(String),
     ListModels,
     RetrieveModel(String),
     Health,
@@ -42,25 +70,56 @@ pub(crate) enum Route {
     Admin(Admin),
     /// Any other method and path, with `--upstream`: forwarded as it is.
     Upstream,
+    /// Stored responses, chat completions and conversations.
+    State(State),
+    /// Files, Uploads and Batches.
+    Files(FileOp),
+}
+
+/// What a route reads as its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    None,
+    /// A JSON object, which the family parses itself (chat has a fast path of its own).
+    Json,
+    /// A `multipart/form-data` form, parsed by [`handle`] before the family sees it.
+    Form,
+    /// Bytes forwarded as they are (`--upstream`).
+    Raw,
 }
 
 impl Route {
-    /// Whether the route reads a JSON body.
-    pub(crate) fn has_body(&self) -> bool {
-        matches!(
-            self,
+    /// What kind of body the route reads.
+    pub(crate) fn body(&self) -> BodyKind {
+        match self {
             Route::ChatCompletions
-                | Route::Completions
-                | Route::Embeddings
-                | Route::Responses
-                | Route::Admin(Admin::AddFixtures)
-                | Route::Upstream
-        )
+            | Route::Completions
+            | Route::Embeddings
+            | Route::Responses
+            | Route::ImageGenerations
+            | Route::Moderations
+            | Route::Speech
+            | Route::Admin(Admin::AddFixtures) => BodyKind::Json,
+            Route::Transcriptions
+            | Route::Translations
+            | Route::ImageEdits
+            | Route::ImageVariations => BodyKind::Form,
+            Route::State(op) if op.has_body() => BodyKind::Json,
+            Route::Files(op) if op.is_json() => BodyKind::Json,
+            Route::Files(op) if op.is_form() => BodyKind::Form,
+            Route::Upstream => BodyKind::Raw,
+            _ => BodyKind::None,
+        }
+    }
+
+    /// Whether the route reads a body at all.
+    pub(crate) fn has_body(&self) -> bool {
+        self.body() != BodyKind::None
     }
 
     /// Whether `--api-key` guards the route (health checks and preflights stay open).
     pub(crate) fn needs_key(&self) -> bool {
-        !matches!(self, Route::Health | Route::Preflight)
+        !matches!(self, Route::Health | Route::Preflight | Route::ImageFile(_))
     }
 
     /// The OpenAI endpoints: what random faults, rate limits and the journal apply to.
@@ -71,13 +130,23 @@ impl Route {
                 | Route::Completions
                 | Route::Embeddings
                 | Route::Responses
+                | Route::Moderations
+                | Route::Speech
+                | Route::Transcriptions
+                | Route::Translations
+                | Route::ImageGenerations
+                | Route::ImageEdits
+                | Route::ImageVariations
                 | Route::ListModels
                 | Route::RetrieveModel(_)
                 | Route::Upstream
+                | Route::State(_)
+                | Route::Files(_)
         )
     }
 
-    /// The endpoint family the route belongs to, for the four that fixture rules answer.
+    /// The endpoint family whose forwarded exchanges `--record` turns into fixture rules: the four
+    /// JSON text families (audio and moderation answers are relayed, not recorded).
     pub(crate) fn endpoint(&self) -> Option<crate::conversation::Endpoint> {
         use crate::conversation::Endpoint;
         match self {
@@ -94,9 +163,22 @@ impl Route {
 /// One table gives both the route and, for a 405, the methods a path answers.
 const ROUTES: &[(&str, &str, Route)] = &[
     ("/chat/completions", "POST", Route::ChatCompletions),
+    ("/chat/completions", "GET", Route::State(State::ListChats)),
+    (
+        "/conversations",
+        "POST",
+        Route::State(State::CreateConversation),
+    ),
     ("/completions", "POST", Route::Completions),
     ("/embeddings", "POST", Route::Embeddings),
     ("/responses", "POST", Route::Responses),
+    ("/moderations", "POST", Route::Moderations),
+    ("/audio/speech", "POST", Route::Speech),
+    ("/audio/transcriptions", "POST", Route::Transcriptions),
+    ("/audio/translations", "POST", Route::Translations),
+    ("/images/generations", "POST", Route::ImageGenerations),
+    ("/images/edits", "POST", Route::ImageEdits),
+    ("/images/variations", "POST", Route::ImageVariations),
     ("/models", "GET", Route::ListModels),
     ("/health", "GET", Route::Health),
     ("/_oaimock/panic", "POST", Route::Panic),
@@ -132,14 +214,33 @@ pub(crate) fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         bare
     };
     let model = bare.strip_prefix("/models/").filter(|id| !id.is_empty());
+    // Image files live at oaimock's own path only, without `/v1`.
+    let image = path
+        .strip_prefix("/_oaimock/images/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
     let known = || ROUTES.iter().filter(|(p, _, _)| *p == bare);
+    if let Some(id) = image {
+        return match method {
+            "OPTIONS" => Ok(Route::Preflight),
+            "GET" | "HEAD" => Ok(Route::ImageFile(id.to_string())),
+            _ => Err(ApiError::method_not_allowed(method, path, "GET")),
+        };
+    }
+    let wanted = if method == "HEAD" { "GET" } else { method };
     if model.is_none() && known().next().is_none() {
-        return Err(ApiError::unknown_url(method, path));
+        let found = match paths::match_path(wanted, bare) {
+            Some(found) => Some(found.map(Route::State)),
+            None => file_paths::match_path(wanted, bare).map(|f| f.map(Route::Files)),
+        };
+        return match found {
+            None => Err(ApiError::unknown_url(method, path)),
+            Some(_) if method == "OPTIONS" => Ok(Route::Preflight),
+            Some(found) => found.map_err(|allow| ApiError::method_not_allowed(method, path, allow)),
+        };
     }
     if method == "OPTIONS" {
         return Ok(Route::Preflight);
     }
-    let wanted = if method == "HEAD" { "GET" } else { method };
     if let Some(id) = model {
         return match wanted {
             "GET" => Ok(Route::RetrieveModel(percent_decode(id))),
@@ -181,30 +282,6 @@ pub(crate) fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Checks `Authorization: Bearer KEY` against `--api-key`, comparing in constant time.
-pub(crate) fn authorize(app: &App, info: &Head) -> Result<(), ApiError> {
-    let Some(expected) = &app.config.api_key else {
-        return Ok(());
-    };
-    let given = info.authorization.as_deref().and_then(|v| {
-        let (scheme, token) = v.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    match given {
-        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
-        Some(_) => Err(ApiError::unauthorized(true)),
-        None => Err(ApiError::unauthorized(info.authorization.is_some())),
-    }
-}
-
-/// Equal-length inputs take the same time whatever they hold; the length itself is not secret.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A request body an endpoint validates into typed fields.
 pub(crate) trait Request: Sized {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError>;
@@ -229,49 +306,15 @@ pub(crate) fn parse<R: Request>(body: &[u8]) -> Result<R, ApiError> {
     R::from_object(&fields::parse_object(body)?)
 }
 
-/// Ends a data-only stream (chat, legacy completions): the usage chunk when one was asked for,
-/// then `data: [DONE]`.
-pub(crate) fn end_stream<T: Serialize>(events: &mut Vec<Event>, usage: Option<&T>) {
-    if let Some(usage) = usage {
-        events.push(Event::json(None, usage, false));
-    }
-    events.push(Event::done());
-}
-
-/// A whole-JSON answer carrying the reply's time to first token, source and scripted faults.
-pub(crate) fn said_json<T: Serialize>(said: &Said, value: &T) -> Answer {
-    let mut answer = Answer::json(value);
-    answer.delay = said.ttft.unwrap_or_default();
-    stamp(said, answer)
-}
-
-/// A streamed answer with the reply's timing (the server's token delay unless it sets one).
-pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer {
-    let delay = said.token_delay.unwrap_or(app.config.token_delay);
-    let mut answer = Answer::stream(events, delay);
-    if let (Body::Events(stream), Some(ttft)) = (&mut answer.body, said.ttft) {
-        stream.ttft = ttft;
-    }
-    stamp(said, answer)
-}
-
-/// Stamps an answer with the reply's source and its scripted faults.
-fn stamp(said: &Said, mut answer: Answer) -> Answer {
-    if let Some(fault) = &said.fault {
-        fault.apply(&mut answer, crate::ids::next_u64());
-    }
-    answer.source = said.source.clone();
-    answer
-}
-
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
     version: &'static str,
 }
 
-/// Answers one routed request. `body` is the request body for routes that read one; `info`
-/// carries the headers fixture rules match on.
+/// Answers one routed request. `body` is the request body for routes that read one (a form is
+/// parsed here, so a family that reads one gets its parts); `info` carries the headers fixture
+/// rules match on.
 pub(crate) fn handle(
     app: &App,
     route: &Route,
@@ -284,6 +327,17 @@ pub(crate) fn handle(
         Route::Completions => completions::handle(app, body, headers),
         Route::Embeddings => embeddings::handle(app, body, headers),
         Route::Responses => responses::handle(app, body, headers),
+        Route::Moderations => moderations::handle(app, body, headers),
+        Route::Speech => audio::speech(app, body, headers),
+        Route::Transcriptions | Route::Translations => {
+            let form = form::parse(info, body)?;
+            let translate = *route == Route::Translations;
+            audio::transcribe(app, &form, translate, headers)
+        }
+        Route::ImageGenerations => images::generations(app, info, body),
+        Route::ImageEdits => images::edits(app, info, &form::parse(info, body)?),
+        Route::ImageVariations => images::variations(app, info, &form::parse(info, body)?),
+        Route::ImageFile(id) => images::file(app, id),
         // With --upstream, the models are the upstream's, and any other path is its to answer.
         Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
             if app.config.upstream.is_some() =>
@@ -301,13 +355,15 @@ pub(crate) fn handle(
             Err(ApiError::unknown_url(&info.method, &info.path))
         }
         Route::Admin(admin) => admin::handle(app, *admin, info, body),
+        Route::State(op) => paths::handle(app, op, info, body),
+        Route::Files(op) => file_paths::handle(app, op, info, body),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Answer::empty(
             204,
             vec![
                 (
                     "Access-Control-Allow-Methods".into(),
-                    "GET, POST, OPTIONS".into(),
+                    "GET, POST, DELETE, OPTIONS".into(),
                 ),
                 ("Access-Control-Allow-Headers".into(), "*".into()),
                 ("Access-Control-Max-Age".into(), "86400".into()),
@@ -317,54 +373,4 @@ pub(crate) fn handle(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_work_with_and_without_v1() {
-        assert_eq!(
-            route("POST", "/v1/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("POST", "/chat/completions"),
-            Ok(Route::ChatCompletions)
-        );
-        assert_eq!(
-            route("GET", "/models/ft%3Agpt-4o%2Fx"),
-            Ok(Route::RetrieveModel("ft:gpt-4o/x".into()))
-        );
-        assert_eq!(route("HEAD", "/v1/models"), Ok(Route::ListModels));
-        assert_eq!(route("POST", "/v1/completions"), Ok(Route::Completions));
-        assert_eq!(route("POST", "/embeddings"), Ok(Route::Embeddings));
-        assert_eq!(route("POST", "/v1/responses/"), Ok(Route::Responses));
-        assert_eq!(route("GET", "/v1/responses").unwrap_err().status, 405);
-        assert_eq!(
-            route("GET", "/v1/chat/completions").unwrap_err().status,
-            405
-        );
-        assert_eq!(
-            route("POST", "/v1/foo").unwrap_err().code.as_deref(),
-            Some("unknown_url")
-        );
-        assert_eq!(
-            route("POST", "/v1x/chat/completions").unwrap_err().status,
-            404
-        );
-    }
-
-    #[test]
-    fn percent_decoding_tolerates_bad_escapes() {
-        assert_eq!(percent_decode("a%2Fb"), "a/b");
-        assert_eq!(percent_decode("a%2"), "a%2");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
-    }
-
-    #[test]
-    fn constant_time_eq_compares_whole_inputs() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-    }
-}
+mod tests;

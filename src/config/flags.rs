@@ -190,6 +190,20 @@ fn apply(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
         "tpm" => config.tpm = Some(positive(number(value, "a count")?)?),
         "journal-size" => config.journal_size = number(value, "a count")?,
         "max-scopes" => config.max_scopes = positive(number(value, "a count")?)?,
+        "store-objects" => config.store_objects = positive(number(value, "a count")?)?,
+        "store-bytes" => config.store_bytes = positive(number(value, "a count")?)?,
+        "store-scope-objects" => config.store_scope_objects = positive(number(value, "a count")?)?,
+        "store-scope-bytes" => config.store_scope_bytes = positive(number(value, "a count")?)?,
+        "batch-ms" => {
+            let ms = positive(number(value, "milliseconds")?)?;
+            if ms > crate::faults::MAX_BATCH_MS {
+                return Err(format!(
+                    "expected at most {} ms (24 hours), got '{value}'",
+                    crate::faults::MAX_BATCH_MS
+                ));
+            }
+            config.batch_ms = ms;
+        }
         "no-admin" => config.no_admin = value == "true",
         "upstream" if value.is_empty() => config.upstream = None,
         "upstream" => {

@@ -49,6 +49,16 @@ pub struct Config {
     /// `--max-scopes`: the most scopes each per-scope table (rate-limit windows, sequence
     /// counters) remembers; the least recently used are forgotten and start over.
     pub max_scopes: usize,
+    /// `--store-objects` / `--store-bytes`: the most objects and bytes the stateful API keeps
+    /// (stored responses, conversations, chat completions) over all scopes; the oldest go first.
+    pub store_objects: usize,
+    pub store_bytes: usize,
+    /// `--store-scope-objects` / `--store-scope-bytes`: the same caps for one scope.
+    pub store_scope_objects: usize,
+    pub store_scope_bytes: usize,
+    /// `--batch-ms`: how long a batch takes from `validating` to `completed`, in milliseconds
+    /// (`x-oaimock-batch-ms` sets it per batch).
+    pub batch_ms: u64,
     /// `--upstream`: the base URL (`http://` or, with the `tls` feature, `https://`) a request no
     /// fixture rule answers is forwarded to.
     pub upstream: Option<String>,
@@ -115,6 +125,11 @@ impl Default for Config {
             no_admin: false,
             redact_headers: Vec::new(),
             max_scopes: crate::faults::scopes::MAX_SCOPES,
+            store_objects: crate::store::DEFAULT_LIMITS.objects,
+            store_bytes: crate::store::DEFAULT_LIMITS.bytes,
+            store_scope_objects: crate::store::DEFAULT_LIMITS.scope_objects,
+            store_scope_bytes: crate::store::DEFAULT_LIMITS.scope_bytes,
+            batch_ms: 1000,
             upstream: None,
             upstream_key: None,
             upstream_ca: None,

@@ -38,6 +38,20 @@ pub(crate) fn check_delay(ms: u64) -> Result<u64, String> {
     }
 }
 
+/// The longest a batch may take, or be given before it expires (`x-oaimock-batch-ms`,
+/// `x-oaimock-batch-window-ms`, `--batch-ms`): its completion window, 24 hours.
+pub(crate) const MAX_BATCH_MS: u64 = 86_400_000;
+
+/// The value of a batch timing header (`batch-ms` or `batch-window-ms`), checked by
+/// [`RequestFaults::from_headers`] before any handler reads it.
+pub(crate) fn batch_header(headers: &[(String, String)], key: &str) -> Option<u64> {
+    let name = format!("x-oaimock-{key}");
+    headers
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, v)| v.trim().parse().ok())
+}
+
 /// Latency and stream breakage for one reply. The same names serve as fixture `fault` keys and,
 /// with `x-oaimock-` in front and `-` for `_`, as request headers.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -159,6 +173,16 @@ impl RequestFaults {
                     ));
                 }
                 "scope" => {}
+                "batch-ms" | "batch-window-ms" => {
+                    let ms: u64 = number(name, value)?;
+                    if !(1..=MAX_BATCH_MS).contains(&ms) {
+                        return Err(bad_header(
+                            name,
+                            value,
+                            &format!("milliseconds from 1 to {MAX_BATCH_MS} (24 hours)"),
+                        ));
+                    }
+                }
                 "ttft-ms" => s.ttft_ms = Some(delay(name, value)?),
                 "token-delay-ms" => s.token_delay_ms = Some(delay(name, value)?),
                 "jitter-ms" => s.jitter_ms = Some(delay(name, value)?),
@@ -170,7 +194,7 @@ impl RequestFaults {
                 "stall-after" => s.stall_after = Some(number(name, value)?),
                 _ => {
                     let known = format!(
-                        "one of x-oaimock-error, -retry-after, -retry-after-ms, -should-retry, -scope, -{}",
+                        "one of x-oaimock-error, -retry-after, -retry-after-ms, -should-retry, -scope, -batch-ms, -batch-window-ms, -{}",
                         STREAM_KEYS.join(", -")
                     );
                     return Err(ApiError::invalid(

@@ -82,12 +82,14 @@ impl Generation {
 
 impl Transport {
     /// Binds `host:port` and starts serving `app`; returns once the socket is listening.
-    pub(crate) fn start(app: App) -> Result<Arc<Transport>, StartError> {
+    pub(crate) fn start(mut app: App) -> Result<Arc<Transport>, StartError> {
         quirks::accept_loop::watch_panics();
         quirks::accept_loop::quiet(app.config.quiet);
         crate::stderr::start();
         let listener = quirks::socket_options::bind(&app.config).map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
+        // `--port 0` picked a port: handlers that name this server (image URLs) use the real one.
+        app.config.port = addr.port();
         let transport = Arc::new(Transport {
             app: Arc::new(app),
             listener,

@@ -62,6 +62,18 @@ fn matched_fields(endpoint: Endpoint) -> &'static [&'static str] {
         ],
         Endpoint::Completions => &["prompt", "suffix", "stream", "n"],
         Endpoint::Embeddings => &["input", "dimensions", "encoding_format"],
+        Endpoint::Moderations => &["input"],
+        Endpoint::Speech => &["input", "voice", "instructions", "speed", "response_format"],
+        // Forms, not JSON: nothing of theirs is matched (they are relayed, not recorded).
+        Endpoint::Transcriptions | Endpoint::Translations => &[],
+        Endpoint::Images => &[
+            "prompt",
+            "n",
+            "size",
+            "quality",
+            "response_format",
+            "stream",
+        ],
     }
 }
 
@@ -71,6 +83,11 @@ fn endpoint_name(endpoint: Endpoint) -> &'static str {
         Endpoint::Responses => "responses",
         Endpoint::Completions => "completions",
         Endpoint::Embeddings => "embeddings",
+        Endpoint::Moderations => "moderations",
+        Endpoint::Speech => "speech",
+        Endpoint::Transcriptions => "transcriptions",
+        Endpoint::Translations => "translations",
+        Endpoint::Images => "images",
     }
 }
 

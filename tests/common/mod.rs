@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod hostile;
+pub(crate) mod pictures;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -33,6 +34,8 @@ pub(crate) struct Got {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (`body` is it read as UTF-8, lossily).
+    pub bytes: Vec<u8>,
 }
 
 impl Got {
@@ -78,6 +81,11 @@ impl Got {
     }
 }
 
+/// A response read into a [`Got`] (for requests built with [`agent`] directly).
+pub(crate) fn got_of(resp: ureq::http::Response<ureq::Body>) -> Got {
+    got(resp)
+}
+
 fn got(mut resp: ureq::http::Response<ureq::Body>) -> Got {
     let status = resp.status().as_u16();
     let headers = resp
@@ -85,11 +93,17 @@ fn got(mut resp: ureq::http::Response<ureq::Body>) -> Got {
         .iter()
         .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap_or_default();
     Got {
         status,
         headers,
-        body,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
     }
 }
 
@@ -103,6 +117,93 @@ pub(crate) fn post_with(url: &str, body: &str, headers: &[(&str, &str)]) -> Got 
         rq = rq.header(*n, *v);
     }
     got(rq.send(body).expect("request is sent"))
+}
+
+/// `seconds` of 16-bit mono silence at 16 kHz as a WAV file.
+pub(crate) fn wav(seconds: f64) -> Vec<u8> {
+    let data = (seconds * 16_000.0) as u32 * 2;
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(36 + data).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00");
+    out.extend_from_slice(&16_000u32.to_le_bytes());
+    out.extend_from_slice(&32_000u32.to_le_bytes());
+    out.extend_from_slice(b"\x02\x00\x10\x00data");
+    out.extend_from_slice(&data.to_le_bytes());
+    out.resize(44 + data as usize, 0);
+    out
+}
+
+/// The boundary of the forms [`form`] builds.
+pub(crate) const BOUNDARY: &str = "oaimock-test-7f3a";
+
+/// One part of a test form: a field (`file: None`) or a file with its name and content type.
+pub(crate) struct FormPart<'a> {
+    pub name: &'a str,
+    pub file: Option<(&'a str, &'a str)>,
+    pub data: &'a [u8],
+}
+
+/// A text field of a test form.
+pub(crate) fn field<'a>(name: &'a str, value: &'a str) -> FormPart<'a> {
+    FormPart {
+        name,
+        file: None,
+        data: value.as_bytes(),
+    }
+}
+
+/// A file part of a test form.
+pub(crate) fn file<'a>(name: &'a str, filename: &'a str, data: &'a [u8]) -> FormPart<'a> {
+    FormPart {
+        name,
+        file: Some((filename, "application/octet-stream")),
+        data,
+    }
+}
+
+/// A `multipart/form-data` body with [`BOUNDARY`], as the SDKs send one.
+pub(crate) fn form(parts: &[FormPart]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for part in parts {
+        out.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let disposition = match part.file {
+            None => format!("Content-Disposition: form-data; name=\"{}\"\r\n", part.name),
+            Some((filename, content_type)) => format!(
+                "Content-Disposition: form-data; name=\"{}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n",
+                part.name
+            ),
+        };
+        out.extend_from_slice(disposition.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(part.data);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+/// Posts a form built by [`form`].
+pub(crate) fn post_form(url: &str, parts: &[FormPart]) -> Got {
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    post_bytes(url, &content_type, &form(parts))
+}
+
+/// Posts `body` as it is, with `content_type`.
+pub(crate) fn post_bytes(url: &str, content_type: &str, body: &[u8]) -> Got {
+    let rq = agent().post(url).header("Content-Type", content_type);
+    got(rq.send(body).expect("request is sent"))
+}
+
+pub(crate) fn delete(url: &str) -> Got {
+    got(agent().delete(url).call().expect("request is sent"))
+}
+
+pub(crate) fn delete_with(url: &str, headers: &[(&str, &str)]) -> Got {
+    let mut rq = agent().delete(url);
+    for (n, v) in headers {
+        rq = rq.header(*n, *v);
+    }
+    got(rq.call().expect("request is sent"))
 }
 
 pub(crate) fn get(url: &str) -> Got {

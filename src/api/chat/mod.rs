@@ -5,6 +5,7 @@
 mod events;
 mod objects;
 mod request;
+mod stored;
 
 use serde_json::Map;
 
@@ -18,6 +19,8 @@ use crate::text::MAX_RESPONSE_BYTES;
 use events::{Frame, stream_events};
 use objects::{Choice, ChoiceLogprobs, Completion, message};
 use request::ChatRequest;
+
+pub(crate) use stored::handle as stored;
 
 /// What one streamed word costs at most as a chunk event (its JSON frame and the word): a stream
 /// is decided in full before it is written, so its events share the response budget.
@@ -120,11 +123,6 @@ pub(crate) fn handle(
         fingerprint: &app.fingerprint,
         usage: rq.include_usage,
     };
-    if rq.stream {
-        let logprobs = rq.logprobs.map(|top| (tokens.as_slice(), top));
-        let events = stream_events(&frame, rq.n, &plan, finish, &call_ids, usage, logprobs);
-        return Ok(api::said_stream(app, &said, events));
-    }
     let choices = call_ids
         .iter()
         .zip(0..)
@@ -135,17 +133,24 @@ pub(crate) fn handle(
             finish_reason: finish,
         })
         .collect();
-    Ok(api::said_json(
-        &said,
-        &Completion {
-            id: &id,
-            object: "chat.completion",
-            created,
-            model: &rq.model,
-            choices,
-            usage,
-            service_tier: "default",
-            system_fingerprint: &app.fingerprint,
-        },
-    ))
+    let completion = Completion {
+        id: &id,
+        object: "chat.completion",
+        created,
+        model: &rq.model,
+        choices,
+        usage,
+        service_tier: "default",
+        system_fingerprint: &app.fingerprint,
+    };
+    if rq.store {
+        let scope = crate::faults::scope_of(headers).unwrap_or("");
+        stored::keep(app, scope, &completion, &rq, &obj)?;
+    }
+    if rq.stream {
+        let logprobs = rq.logprobs.map(|top| (tokens.as_slice(), top));
+        let events = stream_events(&frame, rq.n, &plan, finish, &call_ids, usage, logprobs);
+        return Ok(api::said_stream(app, &said, events));
+    }
+    Ok(api::said_json(&said, &completion))
 }

@@ -26,6 +26,9 @@ pub(super) struct ChatRequest {
     pub include_usage: bool,
     /// `logprobs: true`: how many `top_logprobs` each token lists (0 unless asked).
     pub logprobs: Option<usize>,
+    /// `store: true`: the completion is kept for `GET /v1/chat/completions`.
+    pub store: bool,
+    pub metadata: Option<Map<String, Value>>,
 }
 
 /// The body most clients send: a model and messages of plain text, and nothing else. Read with
@@ -95,6 +98,8 @@ impl Request for ChatRequest {
             stream,
             include_usage,
             logprobs,
+            store: f.boolean("store")?.unwrap_or(false),
+            metadata: crate::api::items::metadata(&f)?,
         })
     }
 }
@@ -134,6 +139,8 @@ impl ChatRequest {
             stream: false,
             include_usage: false,
             logprobs: None,
+            store: false,
+            metadata: None,
         })
     }
 }

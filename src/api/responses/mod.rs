@@ -5,6 +5,7 @@
 mod events;
 mod objects;
 mod request;
+mod stored;
 
 use crate::api;
 use crate::api::logprobs::Entries;
@@ -19,6 +20,9 @@ use objects::{
     CallIds, Frame, OutputItem, ResponseUsage, call_item, message, refusal_part, text_part,
 };
 use request::ResponseRequest;
+use stored::{StoredResponse, Timeline};
+
+pub(crate) use stored::handle as stored;
 
 /// What one streamed word costs at most besides its logprobs: its delta event.
 const STREAM_BYTES_PER_TOKEN: usize = 256;
@@ -43,10 +47,35 @@ pub(crate) fn handle(
     headers: &[(String, String)],
 ) -> Result<Answer, ApiError> {
     let (obj, rq) = api::read::<ResponseRequest>(app, body)?;
+    let scope = crate::faults::scope_of(headers).unwrap_or("");
+    if rq.background && !rq.store {
+        return Err(ApiError::invalid(
+            "background",
+            "invalid_value",
+            "Background mode requires 'store' to be true.",
+        ));
+    }
+    // The stored turns come first: the script reads the whole history, the echo its newest input.
+    let mut whole = rq.conversation.clone();
+    let context = stored::context(
+        app,
+        scope,
+        rq.previous_response_id.as_deref(),
+        rq.conversation_id.as_deref(),
+    )
+    // With `--upstream`, turns not stored here may be the upstream's: it answers.
+    .map_err(|e| match app.config.upstream {
+        Some(_) => ApiError::unmatched(),
+        None => e,
+    })?;
+    whole
+        .messages
+        .splice(0..0, context.messages.iter().cloned());
+    whole.called.splice(0..0, context.called.iter().cloned());
     let view = View::conversation(
         Endpoint::Responses,
         &rq.model,
-        &rq.conversation,
+        &whole,
         rq.instructions.as_deref(),
         &obj,
         headers,
@@ -72,7 +101,7 @@ pub(crate) fn handle(
         Some(_) => ("incomplete", "incomplete"),
         None => ("completed", "completed"),
     };
-    let input_tokens = prompt_tokens(&rq.conversation.messages, rq.instructions.as_deref());
+    let input_tokens = prompt_tokens(&whole.messages, rq.instructions.as_deref());
     let usage = ResponseUsage::new(said.usage, input_tokens, output_tokens);
     let frame = Frame {
         rq: &rq,
@@ -80,12 +109,22 @@ pub(crate) fn handle(
         created_at: crate::ids::unix_now(),
         reason: reason.unwrap_or("max_output_tokens"),
     };
-    // Streamed, the response completes once every paced piece has been written.
-    let streamed_secs = if rq.stream {
-        let delay = said.token_delay.unwrap_or(app.config.token_delay);
-        (delay.saturating_mul(output_tokens.min(u64::from(u32::MAX)) as u32)
-            + said.ttft.unwrap_or_default())
-        .as_secs()
+    // Streamed or in the background, the response completes once every paced piece is due.
+    // The request's `x-oaimock-ttft-ms` / `-token-delay-ms` first, as the stream's writer reads them.
+    let asked = crate::faults::RequestFaults::from_headers(headers).unwrap_or_default();
+    let ms = std::time::Duration::from_millis;
+    let delay = (asked.stream.token_delay_ms.map(ms))
+        .or(said.token_delay)
+        .unwrap_or(app.config.token_delay);
+    let ttft = asked
+        .stream
+        .ttft_ms
+        .map(ms)
+        .or(said.ttft)
+        .unwrap_or_default();
+    let natural = delay.saturating_mul(output_tokens.min(u64::from(u32::MAX)) as u32) + ttft;
+    let streamed_secs = if rq.stream || rq.background {
+        natural.as_secs()
     } else {
         0
     };
@@ -119,10 +158,7 @@ pub(crate) fn handle(
             .collect(),
     };
     let done = frame.response(status, &output, Some(usage), completed_at);
-    if !rq.stream {
-        return Ok(api::said_json(&said, &done));
-    }
-    let events = match &plan {
+    let events = rq.stream.then(|| match &plan {
         Plan::Calls(calls) => call_events(&frame, calls, &call_ids, &output, &done),
         Plan::Text(t) | Plan::Refusal(t) => {
             let refusal = matches!(plan, Plan::Refusal(_));
@@ -136,6 +172,64 @@ pub(crate) fn handle(
                 &done,
             )
         }
+    });
+    // Without a stream, the answer's bytes are also what is stored.
+    let mut answer = match &events {
+        None => Some(api::said_json(&said, &done)),
+        Some(_) => None,
     };
-    Ok(api::said_stream(app, &said, events))
+    if rq.store {
+        let body = match answer.as_ref().and_then(|a| a.body.bytes()) {
+            Some(bytes) => bytes.to_vec(),
+            None => crate::http::to_json(&done, 1024),
+        };
+        let now = crate::ids::unix_millis();
+        let response = StoredResponse {
+            body,
+            status,
+            input_items: crate::http::to_json(&rq.input_items, 256),
+            earlier: context.messages,
+            earlier_called: context.called,
+            background: rq.background.then(|| Timeline {
+                running_at: now + ttft.as_millis() as u64,
+                done_at: now + natural.as_millis() as u64,
+                cancelled: false,
+            }),
+            events: match (&events, rq.background) {
+                (Some(events), true) => events
+                    .iter()
+                    .map(|e| (e.name.clone(), e.data.clone(), e.paced))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            token_delay_ms: delay.as_millis() as u64,
+        };
+        // A background answer is the response as it is now: queued or in progress.
+        if let (Some(answer), true) = (&mut answer, rq.background) {
+            answer.body = response.at(now).body;
+            answer.delay = std::time::Duration::ZERO;
+        }
+        let size = response.size();
+        app.store.put(
+            scope,
+            crate::api::stored::RESPONSE,
+            &frame.id,
+            response,
+            size,
+        )?;
+        if let Some(id) = &rq.conversation_id {
+            let mut added = rq.input_items;
+            added.extend(
+                output
+                    .iter()
+                    .filter_map(|item| serde_json::to_value(item).ok()),
+            );
+            crate::api::stored::append(app, scope, id, added)?;
+        }
+    }
+    match (events, answer) {
+        (Some(events), _) => Ok(api::said_stream(app, &said, events)),
+        (None, Some(answer)) => Ok(answer),
+        (None, None) => unreachable!("an answer is made whenever there is no stream"),
+    }
 }

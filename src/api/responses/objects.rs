@@ -35,6 +35,15 @@ pub(super) struct ResponseObject<'a> {
     pub usage: Option<ResponseUsage>,
     pub user: Option<&'a str>,
     pub metadata: &'a Map<String, Value>,
+    pub background: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<ConversationRef<'a>>,
+}
+
+/// `conversation`: the conversation a response read and extended.
+#[derive(Serialize)]
+pub(super) struct ConversationRef<'a> {
+    pub id: &'a str,
 }
 
 #[derive(Serialize)]
@@ -222,6 +231,11 @@ impl<'a> Frame<'a> {
             usage,
             user: rq.user.as_deref(),
             metadata: &rq.metadata,
+            background: rq.background,
+            conversation: rq
+                .conversation_id
+                .as_deref()
+                .map(|id| ConversationRef { id }),
         }
     }
 }

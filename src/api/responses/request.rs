@@ -5,9 +5,10 @@ use serde_json::{Map, Value};
 
 use crate::api::Request;
 use crate::api::fields::Fields;
+use crate::api::items;
 use crate::api::logprobs::MAX_TOP;
 use crate::api::tools::{self, Shape};
-use crate::conversation::{Conversation, Message, Role};
+use crate::conversation::Conversation;
 use crate::error::ApiError;
 
 /// A validated Responses request: what the mock uses, and what the response echoes back.
@@ -16,6 +17,11 @@ pub(super) struct ResponseRequest {
     pub model: String,
     /// The input items in order; other item types (reasoning, references) are left out.
     pub conversation: Conversation,
+    /// The same items as they are stored and listed (`input_items`, conversation items).
+    pub input_items: Vec<Value>,
+    pub background: bool,
+    /// `conversation`: the id of the conversation this response reads and extends.
+    pub conversation_id: Option<String>,
     pub instructions: Option<String>,
     pub max_output_tokens: Option<u64>,
     pub stream: bool,
@@ -47,7 +53,11 @@ impl Request for ResponseRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let f = Fields::new(obj, "");
         let model = f.required_string("model")?.to_string();
-        let (messages, called) = parse_input(&f)?;
+        let (messages, input_items): (Vec<_>, Vec<_>) = items::input(&f, "input")?
+            .into_iter()
+            .map(|item| (item.message, item.stored))
+            .unzip();
+        let called = items::called(&input_items);
         let instructions = f.string("instructions")?.map(str::to_string);
         let max_output_tokens = f.integer("max_output_tokens", 16, i64::MAX)?;
         let temperature = f.number("temperature", 0.0, 2.0)?.unwrap_or(1.0);
@@ -65,23 +75,30 @@ impl Request for ResponseRequest {
         f.object("reasoning")?;
         f.object("text")?;
         f.object("stream_options")?;
-        f.boolean("background")?;
+        let background = f.boolean("background")?.unwrap_or(false);
+        let conversation_id = match f.get("conversation") {
+            None => None,
+            Some(Value::String(id)) => Some(id.clone()),
+            Some(Value::Object(obj)) => match obj.get("id") {
+                Some(Value::String(id)) => Some(id.clone()),
+                _ => return Err(f.missing("conversation.id")),
+            },
+            Some(other) => {
+                return Err(f.wrong_type("conversation", "a string or an object", other));
+            }
+        };
+        if conversation_id.is_some() && f.get("previous_response_id").is_some() {
+            return Err(f.invalid_value(
+                "conversation",
+                "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.",
+            ));
+        }
         let stream = f.boolean("stream")?.unwrap_or(false);
         let store = f.boolean("store")?.unwrap_or(true);
         let parallel_tool_calls = f.boolean("parallel_tool_calls")?.unwrap_or(true);
         let previous_response_id = f.string("previous_response_id")?.map(str::to_string);
         let user = f.string("user")?.map(str::to_string);
-        let metadata = match f.object("metadata")? {
-            None => Map::new(),
-            Some(m) => {
-                let map = f.get("metadata").and_then(Value::as_object).cloned();
-                let map = map.unwrap_or_default();
-                for key in map.keys() {
-                    m.string(key)?;
-                }
-                map
-            }
-        };
+        let metadata = items::metadata(&f)?.unwrap_or_default();
         let mut tools = f.array("tools")?.cloned().unwrap_or_default();
         for (i, tool) in tools.iter_mut().enumerate() {
             let Value::Object(obj) = tool else {
@@ -125,6 +142,9 @@ impl Request for ResponseRequest {
                 tool_choice: choice,
                 format,
             },
+            input_items,
+            background,
+            conversation_id,
             instructions,
             max_output_tokens: max_output_tokens.map(|m| m as u64),
             stream,
@@ -144,89 +164,10 @@ impl Request for ResponseRequest {
     }
 }
 
-/// `input`: a string (one user message) or a list of items; with the names of the functions
-/// its `function_call` items called, in order.
-fn parse_input(f: &Fields) -> Result<(Vec<Message>, Vec<String>), ApiError> {
-    match f.get("input") {
-        None => Err(f.missing("input")),
-        Some(Value::String(s)) => Ok((vec![Message::new(Role::User, s.as_str())], Vec::new())),
-        Some(Value::Array(items)) => {
-            let mut texts = Vec::with_capacity(items.len());
-            let mut called = Vec::new();
-            for (i, item) in items.iter().enumerate() {
-                if let Some(text) = parse_item(f, i, item)? {
-                    if text.role == Role::Call
-                        && let Some(name) = item.get("name").and_then(Value::as_str)
-                    {
-                        called.push(name.to_string());
-                    }
-                    texts.push(text);
-                }
-            }
-            Ok((texts, called))
-        }
-        Some(other) => Err(f.wrong_type("input", "a string or an array of input items", other)),
-    }
-}
-
-/// One input item: a message, a `function_call_output` or a `function_call`; `None` for item
-/// types the mock accepts and ignores (`reasoning`, `item_reference`, ...).
-fn parse_item(f: &Fields, i: usize, value: &Value) -> Result<Option<Message>, ApiError> {
-    let Value::Object(obj) = value else {
-        return Err(f.wrong_type(&format!("input[{i}]"), "an object", value));
-    };
-    let m = f.item("input", i, obj);
-    match m.string("type")? {
-        None | Some("message") => {
-            let name = m.required_string("role")?;
-            let role = match name {
-                "user" => Role::User,
-                "assistant" => Role::Assistant,
-                "system" => Role::System,
-                "developer" => Role::Developer,
-                _ => return Err(m.invalid_value("role", format!("Invalid value: '{name}'. Supported values are: 'user', 'assistant', 'system', and 'developer'."))),
-            };
-            Ok(Some(Message::new(role, content_text(&m, "content")?)))
-        }
-        Some("function_call_output") => {
-            m.required_string("call_id")?;
-            let text = content_text(&m, "output")?;
-            Ok(Some(Message::new(Role::ToolResult, text)))
-        }
-        Some("function_call") => Ok(Some(Message::new(Role::Call, ""))),
-        Some(_) => Ok(None),
-    }
-}
-
-/// A string, or the text of a list of parts (`input_text`, `output_text` and `refusal` parts
-/// count; images, files and audio add nothing).
-fn content_text(m: &Fields, field: &str) -> Result<String, ApiError> {
-    let parts = match m.get(field) {
-        None => return Err(m.missing(field)),
-        Some(Value::String(s)) => return Ok(s.clone()),
-        Some(Value::Array(parts)) => parts,
-        Some(other) => {
-            return Err(m.wrong_type(field, "a string or an array of content parts", other));
-        }
-    };
-    let mut text = String::new();
-    for (j, part) in parts.iter().enumerate() {
-        let Value::Object(obj) = part else {
-            return Err(m.wrong_type(&format!("{field}[{j}]"), "an object", part));
-        };
-        let p = m.item(field, j, obj);
-        match p.required_string("type")? {
-            "input_text" | "output_text" => text.push_str(p.required_string("text")?),
-            "refusal" => text.push_str(p.required_string("refusal")?),
-            _ => {}
-        }
-    }
-    Ok(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::Role;
     use serde_json::json;
 
     fn parse(v: Value) -> Result<ResponseRequest, ApiError> {

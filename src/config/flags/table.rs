@@ -104,6 +104,31 @@ pub(super) const FLAGS: &[Flag] = &[
         help: "scopes remembered per table, least recently used out [default: 10000]",
     },
     Flag {
+        name: "store-objects",
+        value: Some("N"),
+        help: "stored objects kept over all scopes, oldest out [default: 10000]",
+    },
+    Flag {
+        name: "store-bytes",
+        value: Some("N"),
+        help: "bytes of stored objects over all scopes, oldest out [default: 67108864]",
+    },
+    Flag {
+        name: "store-scope-objects",
+        value: Some("N"),
+        help: "stored objects kept per scope, oldest out [default: 100]",
+    },
+    Flag {
+        name: "store-scope-bytes",
+        value: Some("N"),
+        help: "bytes of stored objects per scope, oldest out [default: 16777216]",
+    },
+    Flag {
+        name: "batch-ms",
+        value: Some("MS"),
+        help: "how long a batch takes to complete, at most 86400000 [default: 1000]",
+    },
+    Flag {
         name: "journal-size",
         value: Some("N"),
         help: "requests kept for GET /_oaimock/requests, 0 for none [default: 1000]",

@@ -41,6 +41,40 @@ NOT_COLLECTED = {}
 if not HAS_RESPONSES:
     for _name in ("test_responses.py", "test_responses_tools.py", "test_responses_agents.py"):
         NOT_COLLECTED[_name] = f"openai {openai.__version__} has no Responses API (client.responses came in 1.66.0)"
+# The stateful API: stored responses and background mode need client.responses (above); the
+# Conversations API (client.conversations) and the stored chat completions (chat.completions.list,
+# retrieve, update, delete, messages) came in later 1.x releases than 1.55.3.
+HAS_CONVERSATIONS = importlib.util.find_spec("openai.resources.conversations") is not None
+HAS_STORED_CHAT = hasattr(openai.resources.chat.completions.Completions, "list")
+if not HAS_RESPONSES:
+    NOT_COLLECTED["test_state_responses.py"] = NOT_COLLECTED["test_responses.py"]
+if not HAS_CONVERSATIONS:
+    NOT_COLLECTED["test_state_conversations.py"] = (
+        f"openai {openai.__version__} has no Conversations API (client.conversations)"
+    )
+if not HAS_STORED_CHAT:
+    NOT_COLLECTED["test_state_chat.py"] = (
+        f"openai {openai.__version__} has no stored chat completions (client.chat.completions.list)"
+    )
+# The OpenAI Agents SDK (openai-agents) is installed in the latest SDK's venv only.
+if importlib.util.find_spec("agents") is None:
+    NOT_COLLECTED["test_state_agents_sdk.py"] = "the OpenAI Agents SDK (openai-agents) is not installed with this SDK"
+# Streamed transcriptions, `include`, speech `instructions` and `stream_format` (the gpt-4o audio
+# models) arrived in openai 1.68.0: test_audio_gpt4o.py is not collected for older SDKs.
+from openai.resources.audio.transcriptions import Transcriptions as _Transcriptions  # noqa: E402
+
+if "stream" not in __import__("inspect").signature(_Transcriptions.create).parameters:
+    NOT_COLLECTED["test_audio_gpt4o.py"] = (
+        f"openai {openai.__version__} has no streamed transcriptions nor speech instructions (they came in 1.68.0)"
+    )
+# Image streams, `partial_images` and the GPT-image parameters (`output_format`, `background`, ...)
+# came to images.generate/edit later than 1.55.3: test_images_gpt.py is not collected there.
+from openai.resources.images import Images as _Images  # noqa: E402
+
+if "stream" not in __import__("inspect").signature(_Images.generate).parameters:
+    NOT_COLLECTED["test_images_gpt.py"] = (
+        f"openai {openai.__version__} has no image streams nor GPT-image parameters in images.generate/edit"
+    )
 collect_ignore = list(NOT_COLLECTED)
 
 
@@ -307,6 +341,11 @@ def _nullable_to_null(node):
     return out
 
 
+# The stateful API's cursor lists: `first_id`/`last_id` are null exactly when `data` is empty.
+CURSOR_LISTS = ("ResponseItemList", "ConversationItemList", "ChatCompletionList", "ChatCompletionMessageList")
+# Files and batches are listed with the same cursor fields (null on an empty page).
+CURSOR_LISTS += ("ListFilesResponse", "ListBatchesResponse")
+
 # Legacy completion stream chunks: CreateCompletionResponse with the two nulls the spec's own text
 # puts on chunks (see _spec_text_over_schema).
 COMPLETION_CHUNK = "CreateCompletionResponse.stream_chunk"
@@ -337,6 +376,22 @@ def _spec_text_over_schema(schemas):
     choice["finish_reason"] = _or_null(choice["finish_reason"])
     chunk["properties"]["usage"] = _or_null(chunk["properties"]["usage"])
     schemas[COMPLETION_CHUNK] = chunk
+    # ChatCompletionMessageList lists a stored completion's request messages, but its items reuse
+    # ChatCompletionResponseMessage (role `assistant` only, `refusal` required); the spec's own
+    # example of the list has `"role": "user"` and no `refusal` (with `name` and `content_parts`).
+    [_, own] = schemas["ChatCompletionMessageList"]["properties"]["data"]["items"]["allOf"]
+    message = copy.deepcopy(schemas["ChatCompletionResponseMessage"])
+    message["properties"]["role"] = {"type": "string", "enum": ["developer", "system", "user", "assistant", "tool", "function"]}
+    message["required"] = [r for r in message["required"] if r != "refusal"]
+    schemas["ChatCompletionMessageList"]["properties"]["data"]["items"]["allOf"] = [message, own]
+    # The cursor lists of the stateful API type `first_id`/`last_id` as strings, but an empty page
+    # has no first or last item; the spec's newer cursor lists (VideoListResource,
+    # ThreadItemListResource, SkillListResource, ...) declare both nullable. Here they may be null
+    # only on an empty page (check_exchange asserts that).
+    for name in CURSOR_LISTS:
+        props = schemas[name]["properties"]
+        props["first_id"] = _or_null(props["first_id"])
+        props["last_id"] = _or_null(props["last_id"])
     return schemas
 
 
@@ -394,10 +449,50 @@ def validate_stream_event(event):
     validate(name, event)
 
 
+# Audio streams are data-only; each event is validated against the schema its `type` names.
+AUDIO_EVENTS = {
+    "speech.audio.delta": "SpeechAudioDeltaEvent",
+    "speech.audio.done": "SpeechAudioDoneEvent",
+    "transcript.text.delta": "TranscriptTextDeltaEvent",
+    "transcript.text.done": "TranscriptTextDoneEvent",
+}
+# What a non-JSON answer may be: speech's audio, and transcripts as text, SRT or WebVTT.
+NON_JSON = {
+    "/audio/speech": re.compile(r"audio/(mpeg|ogg|aac|flac|wav|pcm)"),
+    "/audio/transcriptions": re.compile(r"text/(plain|vtt); charset=utf-8"),
+    "/audio/translations": re.compile(r"text/(plain|vtt); charset=utf-8"),
+    "/files/{id}/content": re.compile(r"application/(octet-stream|jsonl)|text/plain"),
+}
+
+
+# Image streams name their events (`event:` equal to the JSON's `type`) and end without [DONE].
+IMAGE_STREAMS = {"/images/generations": "ImageGenStreamEvent", "/images/edits": "ImageEditStreamEvent"}
+# The files `url` answers point to, served by oaimock itself.
+IMAGE_FILE = re.compile(r"image/(png|jpeg|webp)")
+
+
 def schema_for(method, path, status, streamed):
     bare = path[len("/v1"):] if path.startswith("/v1/") else path
     if status >= 400:
         return "ErrorResponse"
+    if bare == "/chat/completions" and method == "GET":
+        return "ChatCompletionList"
+    if bare in IMAGE_STREAMS and streamed:
+        return IMAGE_STREAMS[bare]
+    if bare in ("/images/generations", "/images/edits", "/images/variations"):
+        return "ImagesResponse"
+    if bare == "/moderations" and not streamed:
+        return "CreateModerationResponse"
+    if bare in ("/audio/speech", "/audio/transcriptions") and streamed:
+        return "AUDIO_EVENTS"
+    if bare == "/audio/speech":
+        return None  # audio bytes, checked by their Content-Type and length
+    if FILE_CONTENT.fullmatch(bare):
+        return None  # a file's bytes, with the content type it was uploaded with
+    if bare == "/audio/transcriptions":
+        return "CreateTranscriptionResponseJson"
+    if bare == "/audio/translations" and not streamed:
+        return "CreateTranslationResponseJson"
     if bare == "/chat/completions":
         return "CreateChatCompletionStreamResponse" if streamed else "CreateChatCompletionResponse"
     if bare == "/completions":
@@ -406,11 +501,61 @@ def schema_for(method, path, status, streamed):
         return "CreateEmbeddingResponse"
     if bare == "/responses":
         return "ResponseStreamEvent" if streamed else "Response"
+    state = _state_schema(method, bare)
+    if state is not None:
+        return "ResponseStreamEvent" if streamed and state == "Response" else state
     if bare == "/models":
         return "ListModelsResponse"
     if bare.startswith("/models/"):
         return "Model"
     raise AssertionError(f"no schema known for {method} {path} -> {status}")
+
+
+# The stateful API's paths with ids, by shape (`*` one id), and the schema of each method's 200.
+# DELETE /responses/{id} has no schema in the spec: RESPONSE_DELETED stands for its shape.
+RESPONSE_DELETED = "(response deleted)"
+_STATE_SCHEMAS = {
+    ("responses", "input_tokens"): {"POST": "TokenCountsResource"},
+    ("responses", "*"): {"GET": "Response", "DELETE": RESPONSE_DELETED},
+    ("responses", "*", "cancel"): {"POST": "Response"},
+    ("responses", "*", "input_items"): {"GET": "ResponseItemList"},
+    ("chat", "completions", "*"): {
+        "GET": "CreateChatCompletionResponse",
+        "POST": "CreateChatCompletionResponse",
+        "DELETE": "ChatCompletionDeleted",
+    },
+    ("chat", "completions", "*", "messages"): {"GET": "ChatCompletionMessageList"},
+    ("conversations",): {"POST": "ConversationResource"},
+    ("conversations", "*"): {
+        "GET": "ConversationResource",
+        "POST": "ConversationResource",
+        "DELETE": "DeletedConversationResource",
+    },
+    ("conversations", "*", "items"): {"GET": "ConversationItemList", "POST": "ConversationItemList"},
+    ("conversations", "*", "items", "*"): {"GET": "ConversationItem", "DELETE": "ConversationResource"},
+}
+
+# Files, Uploads and Batches, by the same shapes. A file's content is its bytes (see NON_JSON).
+FILE_CONTENT = re.compile(r"/files/[^/]+/content")
+_STATE_SCHEMAS.update({
+    ("files",): {"POST": "OpenAIFile", "GET": "ListFilesResponse"},
+    ("files", "*"): {"GET": "OpenAIFile", "DELETE": "DeleteFileResponse"},
+    ("uploads",): {"POST": "Upload"},
+    ("uploads", "*", "parts"): {"POST": "UploadPart"},
+    ("uploads", "*", "complete"): {"POST": "Upload"},
+    ("uploads", "*", "cancel"): {"POST": "Upload"},
+    ("batches",): {"POST": "Batch", "GET": "ListBatchesResponse"},
+    ("batches", "*"): {"GET": "Batch"},
+    ("batches", "*", "cancel"): {"POST": "Batch"},
+})
+
+
+def _state_schema(method, bare):
+    parts = tuple(bare.strip("/").split("/"))
+    for shape, methods in _STATE_SCHEMAS.items():
+        if len(shape) == len(parts) and all(s in ("*", p) for s, p in zip(shape, parts)):
+            return methods.get(method)
+    return None
 
 
 def embeddings_as_floats(body, asked):
@@ -454,6 +599,11 @@ def _stream_error_ends(where, events, i):
 
 def check_exchange(exchange):
     where = f"{exchange.method} {exchange.path} -> {exchange.status}"
+    if exchange.path.startswith("/_oaimock/images/") and exchange.status < 400:
+        # An image a `url` answer pointed to: its bytes, with an image type and their length.
+        assert IMAGE_FILE.fullmatch(exchange.content_type), f"{where}: {exchange.content_type!r}"
+        assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
+        return
     if exchange.path.startswith("/_oaimock/") and exchange.status < 400:
         # oaimock's own admin API (journal, fixtures, reset): no OpenAI schema, but JSON.
         assert exchange.content_type.startswith("application/json"), f"{where}: {exchange.content_type!r}"
@@ -484,6 +634,14 @@ def check_exchange(exchange):
                 _stream_error_ends(where, events, i)
             else:
                 validate_stream_event(event)
+    elif name in IMAGE_STREAMS.values():
+        events = _stream_payloads(exchange, where)
+        assert events, f"{where}: an empty image stream"
+        for event_name, event in events:
+            assert event is not None, f"{where}: an image stream has no [DONE]"
+            assert event_name == event["type"], f"{where}: `event: {event_name}` carries type {event['type']!r}"
+            validate(name, event)
+        assert events[-1][1]["type"].endswith(".completed"), f"{where}: the stream ends with a completed image"
     elif streamed:
         events = _stream_payloads(exchange, where)
         for i, (event_name, event) in enumerate(events):
@@ -494,15 +652,33 @@ def check_exchange(exchange):
                 # A mid-stream error is the error envelope as an event, not a chunk.
                 validate("ErrorResponse", event)
                 _stream_error_ends(where, events, i)
+            elif name == "AUDIO_EVENTS":
+                assert event.get("type") in AUDIO_EVENTS, f"{where}: unknown audio event {event.get('type')!r}"
+                validate(AUDIO_EVENTS[event["type"]], event)
             else:
                 validate(name, event)
+    elif exchange.status < 400 and not exchange.content_type.startswith("application/json"):
+        bare = exchange.path[len("/v1"):] if exchange.path.startswith("/v1/") else exchange.path
+        allowed = NON_JSON.get("/files/{id}/content" if FILE_CONTENT.fullmatch(bare) else bare)
+        assert allowed and allowed.fullmatch(exchange.content_type), f"{where}: Content-Type {exchange.content_type!r}"
+        assert int(exchange.headers["content-length"]) == len(exchange.body), f"{where}: Content-Length"
     else:
         assert re.fullmatch(r"application/json(; *charset=utf-8)?", exchange.content_type, re.I), (
             f"{where}: Content-Type {exchange.content_type!r}"
         )
         body = json.loads(bytes(exchange.body))
+        if name in CURSOR_LISTS:
+            empty = body.get("data") == []
+            assert (body.get("first_id") is None, body.get("last_id") is None) == (empty, empty), f"{where}: {body}"
+        if name == RESPONSE_DELETED:
+            assert body == {"id": body["id"], "object": "response", "deleted": True}, f"{where}: {body}"
+            return
         if name == "CreateEmbeddingResponse":
             body = embeddings_as_floats(body, (exchange.request_json or {}).get("encoding_format", "float"))
+        if name in ("CreateTranscriptionResponseJson", "CreateTranslationResponseJson") and "duration" in body:
+            # A multipart request body is streamed, so its response_format is not recorded; the
+            # verbose form is the one with a `duration` (which it requires).
+            name = name.replace("Json", "VerboseJson")
         validate(name, body)
 
 

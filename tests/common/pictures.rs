@@ -1,0 +1,99 @@
+//! Reading the images oaimock answers with, as far as tests need: base64, and the format, size
+//! and colour type a file's header says (the SDK suites open every image with Pillow).
+
+/// Decodes standard padded base64, panicking on anything else.
+pub(crate) fn unbase64(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {c}"),
+        }
+    };
+    assert_eq!(text.len() % 4, 0, "base64 is padded to 4 characters");
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    for chunk in text.as_bytes().chunks(4) {
+        let pad = chunk.iter().filter(|&&c| c == b'=').count();
+        let n = chunk.iter().fold(0u32, |acc, &c| {
+            (acc << 6) | if c == b'=' { 0 } else { value(c) }
+        });
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    out
+}
+
+/// (format, width, height, has alpha) from a PNG, JPEG or WebP (VP8L) header.
+pub(crate) fn header(data: &[u8]) -> (&'static str, u32, u32, bool) {
+    let be32 = |at: usize| u32::from_be_bytes(data[at..at + 4].try_into().unwrap());
+    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        assert_eq!(&data[12..16], b"IHDR");
+        assert_eq!(&data[data.len() - 12..], b"\0\0\0\0IEND\xaeB`\x82");
+        return ("png", be32(16), be32(20), data[25] == 6);
+    }
+    if data.starts_with(b"RIFF") {
+        assert_eq!(&data[8..16], b"WEBPVP8L");
+        let riff = u32::from_le_bytes(data[4..8].try_into().unwrap()) as usize;
+        assert_eq!(riff + 8, data.len());
+        let bits = u32::from_le_bytes(data[21..25].try_into().unwrap());
+        return (
+            "webp",
+            (bits & 0x3fff) + 1,
+            ((bits >> 14) & 0x3fff) + 1,
+            (bits >> 28) & 1 == 1,
+        );
+    }
+    assert_eq!(&data[..2], &[0xFF, 0xD8], "not PNG, WebP or JPEG");
+    assert_eq!(&data[data.len() - 2..], &[0xFF, 0xD9]);
+    let sof = data.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    let be16 = |at: usize| u32::from(u16::from_be_bytes([data[at], data[at + 1]]));
+    ("jpeg", be16(sof + 7), be16(sof + 5), false)
+}
+
+/// A PNG of `width` × `height` that [`header`] reads (no pixels: oaimock reads only headers).
+pub(crate) fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    out.extend_from_slice(&width.to_be_bytes());
+    out.extend_from_slice(&height.to_be_bytes());
+    out.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    out
+}
+
+/// The `(event name, JSON)` of each event of a named-event stream.
+pub(crate) fn named_events(body: &str) -> Vec<(String, serde_json::Value)> {
+    assert!(body.ends_with("\n\n"), "a stream ends with a blank line");
+    body.trim_end_matches('\n')
+        .split("\n\n")
+        .map(|event| {
+            let (name, data) = event.split_once('\n').expect("two lines");
+            let name = name.strip_prefix("event: ").expect("an event line");
+            let data = data.strip_prefix("data: ").expect("a data line");
+            (name.to_string(), serde_json::from_str(data).expect("JSON"))
+        })
+        .collect()
+}
+
+/// A real PNG made by the server at `base`, `size` (`WxH`), as a dall-e-2 answer.
+pub(crate) fn real_png(base: &str, size: &str) -> Vec<u8> {
+    let body =
+        format!(r#"{{"prompt": "source", "size": "{size}", "response_format": "b64_json"}}"#);
+    let got = super::post(&format!("{base}/v1/images/generations"), &body);
+    unbase64(got.json()["data"][0]["b64_json"].as_str().unwrap())
+}
+
+/// A file part with its own content type.
+pub(crate) fn typed<'a>(
+    name: &'a str,
+    filename: &'a str,
+    content_type: &'a str,
+    data: &'a [u8],
+) -> super::FormPart<'a> {
+    super::FormPart {
+        name,
+        file: Some((filename, content_type)),
+        data,
+    }
+}

@@ -1,0 +1,106 @@
+"""Images through the SDK on every pinned version: dall-e-2 urls fetched from oaimock, dall-e-3's
+revised prompt, GPT-image models (their parameters sent as extra_body, which 1.55.3 needs),
+edits with a mask and variations from uploads, and their errors. Pillow opens every image at the
+requested size, mode and format; bodies are validated against ImagesResponse by conftest."""
+
+import base64
+import io
+
+import openai
+import pytest
+from PIL import Image
+
+from conftest import httpx, raises
+
+
+def opened(data, fmt, size, mode):
+    image = Image.open(io.BytesIO(data))
+    image.load()  # decodes every pixel: a broken stream fails here
+    assert (image.format, image.size, image.mode) == (fmt, size, mode)
+    return image
+
+
+def png(client, size="256x256", prompt="source"):
+    result = client.images.generate(prompt=prompt, size=size, response_format="b64_json")
+    return base64.b64decode(result.data[0].b64_json)
+
+
+def test_dall_e_2_urls_are_served_by_oaimock(client, server):
+    result = client.images.generate(prompt="a red barn", n=2, size="512x512")
+    assert len(result.data) == 2
+    seen = []
+    for item in result.data:
+        assert item.b64_json is None and item.url.startswith(server.url + "/_oaimock/images/img_")
+        got = httpx.get(item.url)
+        assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+        opened(got.content, "PNG", (512, 512), "RGB")
+        seen.append(got.content)
+    assert seen[0] != seen[1]
+
+
+def test_dall_e_3_revises_the_prompt_in_base64(client):
+    result = client.images.generate(
+        model="dall-e-3", prompt="an otter", size="1792x1024", quality="hd", style="vivid", response_format="b64_json"
+    )
+    [item] = result.data
+    assert item.revised_prompt == "A pattern of coloured cells drawn for the prompt: an otter"
+    opened(base64.b64decode(item.b64_json), "PNG", (1792, 1024), "RGB")
+    again = client.images.generate(
+        model="dall-e-3", prompt="an otter", size="1792x1024", quality="hd", style="vivid", response_format="b64_json"
+    )
+    assert again.data[0].b64_json == item.b64_json, "the same prompt draws the same image"
+
+
+@pytest.mark.parametrize(
+    "fmt,background,mode",
+    [("png", "transparent", "RGBA"), ("png", "opaque", "RGB"), ("jpeg", "opaque", "RGB"), ("webp", "transparent", "RGBA"), ("webp", "auto", "RGB")],
+)
+def test_gpt_image_formats_open_in_their_mode(client, fmt, background, mode):
+    extra = {"output_format": fmt, "background": background}
+    if fmt != "png":
+        extra["output_compression"] = 70
+    result = client.images.generate(model="gpt-image-1", prompt="a glass of water", size="1536x1024", extra_body=extra)
+    raw = result.model_dump()
+    assert raw["output_format"] == fmt and raw["size"] == "1536x1024" and raw["quality"] == "high"
+    assert raw["background"] == ("transparent" if background == "transparent" else "opaque")
+    assert raw["usage"]["output_tokens"] == 6208 and raw["usage"]["input_tokens_details"]["text_tokens"] == 4
+    [item] = result.data
+    assert item.url is None
+    opened(base64.b64decode(item.b64_json), {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt], (1536, 1024), mode)
+
+
+def test_an_edit_with_a_mask_and_variations_from_uploads(client, tmp_path):
+    source = png(client)
+    path = tmp_path / "source.png"
+    path.write_bytes(source)
+    result = client.images.edit(
+        model="dall-e-2", image=("source.png", source, "image/png"), mask=path, prompt="add a hat",
+        size="512x512", response_format="b64_json",
+    )
+    opened(base64.b64decode(result.data[0].b64_json), "PNG", (512, 512), "RGB")
+    with path.open("rb") as f:
+        result = client.images.create_variation(image=f, n=2, size="256x256")
+    assert len(result.data) == 2
+    for item in result.data:
+        opened(httpx.get(item.url).content, "PNG", (256, 256), "RGB")
+    result = client.images.edit(model="gpt-image-1", image=path, prompt="make it blue")
+    opened(base64.b64decode(result.data[0].b64_json), "PNG", (1024, 1024), "RGB")
+    assert result.model_dump()["usage"]["input_tokens_details"]["image_tokens"] == 85 + 170
+
+
+def test_errors_are_the_api_s(client):
+    err = raises(openai.BadRequestError, lambda: client.images.generate(model="dall-e-3", prompt="x", n=2))
+    assert err.response.json()["error"]["message"] == "You must provide n=1 for this model." and err.param is None
+    err = raises(openai.BadRequestError, lambda: client.images.generate(model="dall-e-3", prompt="x", size="256x256"))
+    assert (err.code, err.param) == ("invalid_size", None)
+    err = raises(
+        openai.BadRequestError, lambda: client.images.generate(model="gpt-image-1", prompt="x", response_format="url")
+    )
+    assert (err.code, err.param) == ("unknown_parameter", "response_format")
+    err = raises(
+        openai.BadRequestError,
+        lambda: client.images.edit(model="dall-e-2", image=("a.txt", b"hello", "text/plain"), prompt="x"),
+    )
+    assert (err.code, err.param) == ("invalid_image_format", "image")
+    err = raises(openai.BadRequestError, lambda: client.images.create_variation(image=("a.png", b"\\x89PNG", "image/png")))
+    assert err.param == "image"
