@@ -3,6 +3,7 @@
 
 pub(crate) mod hostile;
 pub(crate) mod pictures;
+pub(crate) mod responses;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
