@@ -1,9 +1,12 @@
 //! Shared test helpers: start oaimock in-process or as the real binary on port 0, and talk HTTP to it.
 #![allow(dead_code)]
 
+pub(crate) mod faults;
+pub(crate) mod hardening;
 pub(crate) mod hostile;
 pub(crate) mod pictures;
 pub(crate) mod responses;
+pub(crate) mod scripted;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
