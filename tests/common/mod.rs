@@ -1,6 +1,8 @@
 //! Shared test helpers: start oaimock in-process or as the real binary on port 0, and talk HTTP to it.
 #![allow(dead_code)]
 
+pub(crate) mod completions;
+pub(crate) mod errors;
 pub(crate) mod faults;
 pub(crate) mod hardening;
 pub(crate) mod hostile;
