@@ -1,6 +1,7 @@
 //! Shared test helpers: start oaimock in-process or as the real binary on port 0, and talk HTTP to it.
 #![allow(dead_code)]
 
+pub(crate) mod budgets;
 pub(crate) mod completions;
 pub(crate) mod errors;
 pub(crate) mod faults;
@@ -9,6 +10,7 @@ pub(crate) mod hostile;
 pub(crate) mod pictures;
 pub(crate) mod responses;
 pub(crate) mod scripted;
+pub(crate) mod stored;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
