@@ -6,7 +6,7 @@
 //! (`try_clone().unwrap()` in `src/util/refined_tcp_stream.rs:18`), which ends the loop without a
 //! word to `recv()`. So a panic hook counts those panics, and a worker that sees either sign
 //! starts a new accept loop (a new `Generation`) on a clone of our listener.
-//! Proof: `tests/hardening.rs` `running_out_of_file_descriptors_is_survived`.
+//! Proof: `tests/hardening_sockets.rs` `running_out_of_file_descriptors_is_survived`.
 //! Delete when tiny_http retries or reports accept errors.
 //!
 //! Process-wide state: the first `Server::start` installs a panic hook that counts tiny_http's
