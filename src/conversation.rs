@@ -283,8 +283,11 @@ impl<'a> View<'a> {
             .chain(system)
             .collect::<Vec<_>>()
             .join("\n");
-        // Read only by JSON mode: not collected for other requests.
-        if view.format == Format::JsonObject {
+        // Read only by JSON mode, and by text that asks for a ```json block (instructor's
+        // MD_JSON mode): not collected for other requests.
+        if view.format == Format::JsonObject
+            || (view.format == Format::Text && asks_for_json_block(view.last_user))
+        {
             let prompt =
                 |m: &&'a Message| matches!(m.role, Role::System | Role::Developer | Role::User);
             view.prompts = messages
@@ -321,4 +324,13 @@ impl<'a> View<'a> {
 /// The prompt side of `usage`: the words of `instructions` and of every message.
 pub(crate) fn prompt_tokens(messages: &[Message], instructions: Option<&str>) -> u64 {
     instructions.map_or(0, count_words) + messages.iter().map(|m| count_words(&m.text)).sum::<u64>()
+}
+
+/// Whether a message asks for its answer in a fenced ```` ```json ```` block, as instructor's
+/// MD_JSON mode does in the last user message ("Return the correct JSON response within a
+/// ```json codeblock"), with the schema in the system message and no `response_format`.
+pub(crate) fn asks_for_json_block(text: &str) -> bool {
+    text.as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"```json"))
 }

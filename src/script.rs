@@ -23,7 +23,9 @@ use serde::Serialize;
 
 use serde_json::Value;
 
-use crate::conversation::{Call, Content, Endpoint, Format, Said, Tool, ToolChoice, View};
+use crate::conversation::{
+    Call, Content, Endpoint, Format, Said, Tool, ToolChoice, View, asks_for_json_block,
+};
 use crate::error::ApiError;
 use crate::fixtures::RuleSet;
 use crate::schema::{self, Limit, MAX_INSTANCE_BYTES};
@@ -250,6 +252,12 @@ struct Echo<'a> {
 /// choice's share afterwards, as any text is).
 fn shape(view: &View, text: String, seed: &str) -> Result<String, ApiError> {
     Ok(match &view.format {
+        // instructor's MD_JSON: no JSON mode, the schema in the prompt, the answer wanted in a
+        // fenced block. Without a schema or example in the prompt, the text stays the echo.
+        Format::Text if asks_for_json_block(view.last_user) => match prompted(view, seed) {
+            Some(instance) => format!("```json\n{instance}\n```"),
+            None => text,
+        },
         Format::Text => text,
         Format::JsonObject => prompted(view, seed)
             .unwrap_or_else(|| serde_json::to_string(&Echo { echo: seed }).expect("serializes")),

@@ -276,3 +276,39 @@ fn json_mode_without_a_schema_or_example_still_echoes_in_an_object() {
     ));
     assert_eq!(v, json!({"echo": prompt}));
 }
+
+/// instructor's MD_JSON mode: no `response_format`, the schema in the system message, and a last
+/// user message asking for a ```json block, which instructor then cuts out and validates.
+#[test]
+fn a_request_for_a_json_block_gets_an_instance_of_the_prompt_s_schema_fenced() {
+    let server = start(|_| {});
+    let system = format!(
+        "As a genius expert, your task is to understand the content and provide the parsed \
+         objects in json that match the following json_schema:\n\n{USER_DETAIL}\n\nMake sure to \
+         return an instance of the JSON, not the schema itself"
+    );
+    let ask = "Return the correct JSON response within a ```json codeblock. not the JSON_SCHEMA";
+    let body = json!({"model": "gpt-4o-mini", "messages": [
+        {"role": "system", "content": system},
+        {"role": "user", "content": "Extract Jason is 25 years old"},
+        {"role": "user", "content": ask}
+    ]});
+    let reply = chat(&server, &body);
+    let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
+    let inner = text
+        .strip_prefix("```json\n")
+        .and_then(|t| t.strip_suffix("\n```"))
+        .unwrap_or_else(|| panic!("not a fenced json block: {text}"));
+    let user: Value = serde_json::from_str(inner).unwrap();
+    assert_eq!(user.as_object().unwrap().len(), 2, "{user}");
+    assert!(user["name"].is_string(), "{user}");
+    let age = user["age"].as_i64().unwrap();
+    assert!((18..68).contains(&age), "{age}");
+    // Without a schema or an example in the prompt, the same ask is echoed as any text is.
+    let plain = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": ask}]});
+    let echoed = chat(&server, &plain);
+    assert_eq!(
+        echoed["choices"][0]["message"]["content"],
+        format!("As a mock AI Assistant, I can only echo your last message: {ask}")
+    );
+}

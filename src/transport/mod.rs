@@ -39,6 +39,9 @@ pub(crate) struct Transport {
     busy: AtomicUsize,
     /// When the last request arrived, in milliseconds since `started` plus one (0: none yet).
     last_request_ms: AtomicU64,
+    /// When an accept loop was last being replaced (Q5), in the same units (0: never). The
+    /// janitor (Q1) stays quiet while this is recent.
+    last_restart_ms: AtomicU64,
     started: Instant,
 }
 
@@ -96,6 +99,7 @@ impl Transport {
             workers: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
             last_request_ms: AtomicU64::new(0),
+            last_restart_ms: AtomicU64::new(0),
             started: Instant::now(),
         });
         let generation = Generation::start(&transport.listener).map_err(StartError::Threads)?;
@@ -161,6 +165,11 @@ impl Transport {
         started > 0
     }
 
+    /// Milliseconds from start-up to `at`, plus one, so that 0 can mean "never".
+    fn since_start(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.started).as_millis() as u64 + 1
+    }
+
     fn is_current(&self, generation: &Generation) -> bool {
         lock(&self.generations)
             .last()
@@ -179,9 +188,8 @@ impl Transport {
         };
         let head = request::head(&rq);
         let request_id = crate::ids::hex("req_", 32);
-        // Plus one, so that 0 keeps meaning "no request yet".
-        let since_start = started.duration_since(self.started).as_millis() as u64 + 1;
-        self.last_request_ms.store(since_start, Ordering::Relaxed);
+        self.last_request_ms
+            .store(self.since_start(started), Ordering::Relaxed);
         let max = self.app.config.max_connections;
         let admitted = self.busy.fetch_add(1, Ordering::AcqRel) < max;
         let (mut delivery, exchange) = if admitted {

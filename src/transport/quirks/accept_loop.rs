@@ -6,7 +6,13 @@
 //! (`try_clone().unwrap()` in `src/util/refined_tcp_stream.rs:18`), which ends the loop without a
 //! word to `recv()`. So a panic hook counts those panics, and a worker that sees either sign
 //! starts a new accept loop (a new `Generation`) on a clone of our listener.
-//! Proof: `tests/hardening_sockets.rs` `running_out_of_file_descriptors_is_survived`.
+//! A new loop first accepts every connection queued while none ran — closed ones too, each
+//! holding two descriptors and a thread until its pool thread sees the close — so with few
+//! descriptors it fails again after a few dozen and is replaced in turn (at most once a second)
+//! until the queue is drained. Recovery therefore needs the queue to drain faster than it fills:
+//! nothing of ours may add to it meanwhile, so the Q1 janitor keeps quiet during restarts.
+//! Proof: `tests/hardening_sockets.rs` `running_out_of_file_descriptors_is_survived`;
+//! `tests/hostile_transport.rs` `running_out_of_descriptors_recovers_to_the_baseline`.
 //! Delete when tiny_http retries or reports accept errors.
 //!
 //! Process-wide state: the first `Server::start` installs a panic hook that counts tiny_http's
@@ -110,6 +116,8 @@ pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &
     if dead.replaced.swap(true, Ordering::AcqRel) || !transport.is_current(dead) {
         return;
     }
+    // The janitor (Q1) keeps quiet from now until `QUIET_AFTER_RESTART` after the new loop runs.
+    restarting(transport);
     // The dead loop's own connections to its pool threads (Q1) are of no use any more.
     crate::sync::lock(&dead.occupiers).clear();
     crate::stderr::line(format!(
@@ -130,10 +138,20 @@ pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &
         match started {
             Ok(Ok(fresh)) => {
                 transport.launch(&fresh);
+                restarting(transport);
                 return;
             }
             // Still out of descriptors or threads: wait, holding no lock.
-            Ok(Err(_)) | Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            Ok(Err(_)) | Err(_) => {
+                restarting(transport);
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
     }
+}
+
+/// Marks an accept loop as being replaced now, for the janitor (Q1).
+fn restarting(transport: &Transport) {
+    let now = transport.since_start(std::time::Instant::now());
+    transport.last_restart_ms.store(now, Ordering::Release);
 }

@@ -12,6 +12,13 @@
 //!   for 7 s after: the pool thread that runs that empty task then takes the oldest stranded
 //!   connection (idle pool threads retire 5 s after their connection ends, `task_pool.rs:110`).
 //!
+//! The janitor keeps quiet while an accept loop is being replaced (Q5) and for 7 s after. A poke
+//! is one more connection queued for the next loop, which must accept it — two descriptors and
+//! a thread until its pool thread sees the close — before any client's. Out of descriptors
+//! (`ulimit -n 64`), a new loop got through about 29 queued connections before failing again,
+//! once a second, while the janitor queued 50 a second; a stale request that a replaced loop
+//! still served kept the janitor going, so the server could stay deaf for good.
+//!
 //! Proof: `tests/streaming.rs` `two_hundred_concurrent_streams_all_finish_in_about_one_streams_time`;
 //! the bench harness's burst (`tests/bench/run`). Delete when `TaskPool::spawn` stops counting a
 //! woken thread as idle.
@@ -31,6 +38,8 @@ const POOL_PERMANENT_THREADS: usize = 4;
 /// How often the janitor pokes while requests are flowing, and for how long after the last one.
 const POKE_EVERY: Duration = Duration::from_millis(20);
 const POKE_FOR: Duration = Duration::from_secs(7);
+/// How long the janitor keeps quiet after an accept loop was replaced (Q5); see the module docs.
+const QUIET_AFTER_RESTART: Duration = Duration::from_secs(7);
 
 /// The path the occupying connections ask for: random per process, so no client can use it.
 fn occupy_path() -> &'static str {
@@ -92,10 +101,35 @@ fn janitor(transport: Weak<Transport>, addr: SocketAddr) {
         if transport.stopped() {
             return;
         }
-        let since_start = transport.started.elapsed().as_millis() as u64;
-        let last = transport.last_request_ms.load(Ordering::Relaxed);
-        if last > 0 && since_start.saturating_sub(last) < POKE_FOR.as_millis() as u64 {
+        let now = transport.since_start(std::time::Instant::now());
+        let last_request = transport.last_request_ms.load(Ordering::Relaxed);
+        let last_restart = transport.last_restart_ms.load(Ordering::Acquire);
+        if pokes(now, last_request, last_restart) {
             drop(TcpStream::connect_timeout(&addr, POKE_EVERY));
         }
     }
+}
+
+/// Whether the janitor pokes at `now`: a request arrived within `POKE_FOR`, and no accept loop
+/// has been replaced within `QUIET_AFTER_RESTART` (times in milliseconds since start-up plus one,
+/// 0 for never).
+fn pokes(now: u64, last_request: u64, last_restart: u64) -> bool {
+    let within =
+        |at: u64, span: Duration| at > 0 && now.saturating_sub(at) < span.as_millis() as u64;
+    within(last_request, POKE_FOR) && !within(last_restart, QUIET_AFTER_RESTART)
+}
+
+#[cfg(test)]
+#[test]
+fn the_janitor_keeps_quiet_while_an_accept_loop_is_replaced() {
+    // Requests flowing, no restart: pokes, until POKE_FOR after the last request.
+    assert!(pokes(10_000, 9_000, 0));
+    assert!(!pokes(20_000, 9_000, 0));
+    assert!(!pokes(10_000, 0, 0));
+    // A stale request a replaced loop still served does not make it poke during a restart...
+    assert!(!pokes(10_000, 9_900, 9_500));
+    // ...nor until QUIET_AFTER_RESTART after the last one.
+    let quiet = QUIET_AFTER_RESTART.as_millis() as u64;
+    assert!(!pokes(9_500 + quiet - 1, 9_500 + quiet - 2, 9_500));
+    assert!(pokes(9_500 + quiet, 9_500 + quiet - 2, 9_500));
 }
