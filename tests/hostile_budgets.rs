@@ -8,25 +8,16 @@
 //! One `settles` per test, at its end: every call waits for the threads to come back to the
 //! baseline, and when the baseline caught a pool thread between two connections, that is the 12 s
 //! the janitor and the idle pool threads take to wind down (Q1 in `src/architecture.md`).
+//!
+//! Hostile fixtures (run-time rules, usage, globs, scripted error headers) are in hostile_fixtures.rs.
 
 mod common;
 
 use std::time::Duration;
 
+use common::budgets::{refused, repeat};
 use common::hostile::Watch;
-use common::{Got, agent, chat_body, get, post, post_with};
-
-/// `n` copies of `item` joined by commas.
-fn repeat(item: &str, n: usize) -> String {
-    let mut out = String::with_capacity((item.len() + 1) * n);
-    for i in 0..n {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(item);
-    }
-    out
-}
+use common::{chat_body, get, post, post_with};
 
 /// Posts `body` over a raw socket and returns the whole response, head included: ureq reads
 /// at most 10 MB of a body.
@@ -36,18 +27,6 @@ fn post_raw(watch: &Watch, path: &str, body: &str) -> String {
         body.len()
     );
     common::raw(watch.addr(), request.as_bytes(), Duration::from_secs(30))
-}
-
-/// `DELETE url`, its status; the connection is closed before this returns.
-fn delete(url: &str) -> u16 {
-    agent().delete(url).call().expect("sent").status().as_u16()
-}
-
-/// Asserts a 400 whose message contains `names` (the limit and its value).
-fn refused(got: &Got, names: &str) {
-    assert_eq!(got.status, 400, "{}", got.body);
-    let message = got.error()["message"].as_str().unwrap_or("").to_string();
-    assert!(message.contains(names), "{message}");
 }
 
 #[test]
@@ -163,53 +142,6 @@ fn the_journal_lists_its_bodies_as_sent_a_page_at_a_time() {
 }
 
 #[test]
-fn fixtures_added_at_run_time_are_capped_in_rules_bytes_and_sequence_replies() {
-    let mut watch = Watch::start(&[]);
-    let url = format!("{}/_oaimock/fixtures", watch.url());
-    // A 599,000-reply sequence in 7.4 MiB: 1.9 GiB, and 1.67 GB kept after DELETE.
-    let huge = format!(
-        r#"[{{"reply":{{"sequence":[{}]}}}}]"#,
-        repeat(r#"{"text":""}"#, 599_000)
-    );
-    refused(
-        &post(&url, &huge),
-        "limit of 1048576 bytes added at run time",
-    );
-    let long = format!(
-        r#"[{{"reply":{{"sequence":[{}]}}}}]"#,
-        repeat(r#"{"text":""}"#, 1001)
-    );
-    refused(&post(&url, &long), "limit of 1000 replies in a sequence");
-    // Up to the rule limit, in posts of 250 rules of 30 replies each; then one rule more.
-    let rule = |i: usize| {
-        format!(
-            r#"{{"match":{{"user":{{"contains":"zz{i}"}}}},"reply":{{"sequence":[{}]}}}}"#,
-            repeat(r#"{"text":"a"}"#, 30)
-        )
-    };
-    let mut posted = 0;
-    for post_no in 0..4 {
-        let rules: Vec<String> = (0..250).map(|i| rule(post_no * 250 + i)).collect();
-        let body = format!("[{}]", rules.join(","));
-        posted += body.len();
-        let got = post(&url, &body);
-        assert_eq!(got.status, 200, "{}", got.body);
-        watch.answers_within(Duration::from_secs(1));
-    }
-    refused(
-        &post(&url, &format!("[{}]", rule(1000))),
-        "limit of 1000 rules added at run time",
-    );
-    assert_eq!(delete(&url), 200);
-    let rise = watch.settles(huge.len() + posted);
-    eprintln!(
-        "run-time fixtures: a {} KiB post refused, 1000 rules ({} KiB) kept: RSS rise {rise} KiB",
-        huge.len() / 1024,
-        posted / 1024
-    );
-}
-
-#[test]
 fn scopes_are_bounded_in_length_and_in_number() {
     let mut watch = Watch::start(&["--rpm", "1000", "--max-scopes", "100"]);
     let url = format!("{}/v1/chat/completions", watch.url());
@@ -292,86 +224,6 @@ fn delays_are_capped_like_the_stall() {
 }
 
 #[test]
-fn fixture_usage_saturates_and_silent_duplicates_are_refused() {
-    let mut watch = Watch::start(&[]);
-    let fixtures = format!("{}/_oaimock/fixtures", watch.url());
-    // Sums that wrapped: a total of 0 in a release build, a 500 in a debug one.
-    let usage = r#"[{"reply":{"text":"hi","usage":{"prompt_tokens":18446744073709551615,"completion_tokens":1}}}]"#;
-    assert_eq!(post(&fixtures, usage).status, 200);
-    let got = post(
-        &format!("{}/v1/chat/completions", watch.url()),
-        &chat_body("x", ""),
-    );
-    assert_eq!(got.status, 200, "{}", got.body);
-    assert_eq!(got.json()["usage"]["total_tokens"], u64::MAX);
-    assert_eq!(delete(&fixtures), 200);
-    // Keys given twice, and header matchers that differ only in case, passed silently.
-    refused(
-        &post(&fixtures, r#"[{"reply":{"text":"a","text":"b"}}]"#),
-        "rule 0: reply: duplicate key `text`",
-    );
-    refused(
-        &post(
-            &fixtures,
-            r#"[{"match":{"headers":{"X-A":"1","x-a":"2"}},"reply":{"text":"a"}}]"#,
-        ),
-        "`X-A` and `x-a` name the same header",
-    );
-    let rise = watch.settles(0);
-    eprintln!("fixture sums and duplicates: RSS rise {rise} KiB");
-}
-
-#[test]
-fn globs_cost_about_their_text_and_are_bounded() {
-    let mut watch = Watch::start(&[]);
-    let fixtures = format!("{}/_oaimock/fixtures", watch.url());
-    // 1 KB globs over a 4 MB message took 6.7 s a request: pattern × text.
-    let long = format!(
-        r#"[{{"match":{{"user":{{"glob":"*{}"}}}},"reply":{{"text":"a"}}}}]"#,
-        "a".repeat(1023)
-    );
-    refused(&post(&fixtures, &long), "limit of 256 characters in a glob");
-    // The longest globs, each a worst case for backtracking: a long literal and a long piece with
-    // `?`, never matching a message of 4 MB of `a`.
-    let rules = format!(
-        r#"[{{"match":{{"user":{{"glob":"*{}b"}}}},"reply":{{"text":"no"}}}},
-            {{"match":{{"user":{{"glob":"*{}b*"}}}},"reply":{{"text":"no"}}}}]"#,
-        "a".repeat(254),
-        "a?".repeat(126)
-    );
-    let message = "a".repeat(4 * 1024 * 1024);
-    let chat = format!("{}/v1/chat/completions", watch.url());
-    // The fastest of two requests, so one stall of a shared machine does not decide the ratio.
-    let fastest = || {
-        (0..2)
-            .map(|_| {
-                let started = std::time::Instant::now();
-                let got = post(&chat, &chat_body(&message, r#""max_tokens":1"#));
-                assert_eq!(got.status, 200);
-                assert!(!got.body.contains("\"no\""), "{}", &got.body[..200]);
-                started.elapsed()
-            })
-            .min()
-            .unwrap()
-    };
-    let without = fastest();
-    assert_eq!(post(&fixtures, &rules).status, 200);
-    let took = fastest();
-    // Matching costs about the text once per glob, so the two rules add about two passes to a
-    // request that parses and echoes 4 MB; pattern × text (256 × 4 MB) would be hundreds of times
-    // the request. The bound compares two timings of the same run, not a wall-clock figure.
-    assert!(
-        took < without * 4 + Duration::from_millis(500),
-        "two globs over 4 MB took {took:?}, the request without them {without:?}"
-    );
-    watch.answers_within(Duration::from_secs(1));
-    let rise = watch.settles(message.len());
-    eprintln!(
-        "globs: two of 256 characters over 4 MB in {took:?} ({without:?} without), RSS rise {rise} KiB"
-    );
-}
-
-#[test]
 fn the_journal_redacts_cookies_keys_and_the_headers_it_is_told_to() {
     let mut watch = Watch::start(&["--redact-header", "X-Tenant-Token"]);
     let secrets = [
@@ -395,36 +247,4 @@ fn the_journal_redacts_cookies_keys_and_the_headers_it_is_told_to() {
     assert_eq!(entry["headers"]["authorization"], "Bearer [redacted]");
     let rise = watch.settles(0);
     eprintln!("journal redaction: RSS rise {rise} KiB");
-}
-
-#[test]
-fn scripted_error_headers_cannot_add_header_lines() {
-    let mut watch = Watch::start(&[]);
-    let fixtures = format!("{}/_oaimock/fixtures", watch.url());
-    // A name with CR/LF added any header to the response (`Set-Cookie`); framing headers broke it.
-    for (headers, names) in [
-        (
-            r#"{"x-a\r\nSet-Cookie":"session=stolen"}"#,
-            "is not a header name",
-        ),
-        (
-            r#"{"x-a":"1\r\nSet-Cookie: session=stolen"}"#,
-            "holds a line break",
-        ),
-        (
-            r#"{"Transfer-Encoding":"identity"}"#,
-            "is set by the server",
-        ),
-    ] {
-        let rule = format!(r#"[{{"reply":{{"error":{{"status":429,"headers":{headers}}}}}}}]"#);
-        refused(&post(&fixtures, &rule), names);
-    }
-    let got = post(
-        &format!("{}/v1/chat/completions", watch.url()),
-        &chat_body("x", ""),
-    );
-    assert_eq!(got.status, 200, "no rule was added");
-    assert!(got.header("set-cookie").is_none());
-    let rise = watch.settles(0);
-    eprintln!("error headers: RSS rise {rise} KiB");
 }

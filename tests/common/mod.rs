@@ -2,8 +2,16 @@
 #![allow(dead_code)]
 
 pub(crate) mod azure;
+pub(crate) mod budgets;
+pub(crate) mod completions;
+pub(crate) mod errors;
+pub(crate) mod faults;
+pub(crate) mod hardening;
 pub(crate) mod hostile;
 pub(crate) mod pictures;
+pub(crate) mod responses;
+pub(crate) mod scripted;
+pub(crate) mod stored;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -11,7 +11,7 @@
 //! descriptors it fails again after a few dozen and is replaced in turn (at most once a second)
 //! until the queue is drained. Recovery therefore needs the queue to drain faster than it fills:
 //! nothing of ours may add to it meanwhile, so the Q1 janitor keeps quiet during restarts.
-//! Proof: `tests/hardening.rs` `running_out_of_file_descriptors_is_survived`;
+//! Proof: `tests/hardening_sockets.rs` `running_out_of_file_descriptors_is_survived`;
 //! `tests/hostile_transport.rs` `running_out_of_descriptors_recovers_to_the_baseline`.
 //! Delete when tiny_http retries or reports accept errors.
 //!

@@ -4,7 +4,7 @@
 //! discard what is left of a body; `Content-Length: 1000000000000` and an early answer killed the
 //! process (tiny_http's own issue 252 on GitHub; the fix was never released). Reading to EOF does not help: the reader is
 //! dropped at EOF with the same allocation. Such requests are never dropped: they are parked.
-//! Proof: `tests/errors.rs` `a_huge_declared_body_with_an_early_close_does_not_kill_the_server`.
+//! Proof: `tests/errors_server.rs` `a_huge_declared_body_with_an_early_close_does_not_kill_the_server`.
 //! Delete when a tiny_http release drains without allocating the declared size.
 
 use std::io;

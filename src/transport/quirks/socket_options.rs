@@ -5,7 +5,7 @@
 //! accepted socket inherits them from the listener, so they are set there. A *read* timeout must
 //! never be set on the listener: `accept()` then fails with `EAGAIN` and the accept loop ends (Q5).
 //! Proof: `tests/streaming.rs` `events_are_flushed_one_by_one_as_the_words_are_produced`
-//! (`TCP_NODELAY`) and `tests/hardening.rs`
+//! (`TCP_NODELAY`) and `tests/hardening_sockets.rs`
 //! `a_client_that_stops_reading_is_dropped_after_the_write_timeout` (the write timeout).
 //! Delete when tiny_http sets per-connection options itself.
 

@@ -6,8 +6,8 @@
 //! as the client takes, and an unparsable `Content-Length` counts as no body at all. So an answer
 //! decided before such a body is read goes through `respond()` (which writes first, then drains)
 //! on a small thread of its own, never on a worker.
-//! Proof: `tests/errors.rs` `a_body_over_the_limit_is_413_and_the_server_keeps_serving` and
-//! `tests/hardening.rs` `slow_clients_do_not_starve_others`.
+//! Proof: `tests/errors_server.rs` `a_body_over_the_limit_is_413_and_the_server_keeps_serving` and
+//! `tests/hardening_sockets.rs` `slow_clients_do_not_starve_others`.
 //! Delete when tiny_http lets a request be dropped without draining it.
 
 use std::io;
