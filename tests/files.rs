@@ -186,18 +186,7 @@ fn bad_forms_get_the_api_s_errors_naming_the_parameter() {
     ];
     for (parts, param, message) in cases {
         let got = common::post_form(&url, &parts);
-        let e = got.error();
-        assert_eq!(
-            (got.status, e["param"].as_str()),
-            (400, Some(param)),
-            "{}",
-            got.body
-        );
-        assert!(
-            e["message"].as_str().unwrap().contains(message),
-            "{}",
-            got.body
-        );
+        got.assert_invalid(param, message);
     }
 }
 

@@ -171,18 +171,7 @@ fn every_validation_error_names_its_parameter() {
     ];
     for (extra, param, message) in cases {
         let got = speech(&url, extra);
-        let e = got.error();
-        assert_eq!(
-            (got.status, e["param"].as_str()),
-            (400, Some(param)),
-            "{}",
-            got.body
-        );
-        assert!(
-            e["message"].as_str().unwrap().contains(message),
-            "{}",
-            got.body
-        );
+        got.assert_invalid(param, message);
     }
     // A custom voice object is accepted.
     assert_eq!(

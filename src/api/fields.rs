@@ -163,23 +163,10 @@ impl<'a> Fields<'a> {
         let n = value
             .as_f64()
             .ok_or_else(|| self.wrong_type(name, "a decimal", value))?;
-        if n < min {
-            return Err(self.invalid_value(
-                name,
-                format!(
-                    "decimal below minimum value. Expected a value >= {min}, but got {n} instead."
-                ),
-            ));
+        match decimal_out_of_range(n, min, max) {
+            Some(message) => Err(self.invalid_value(name, message)),
+            None => Ok(Some(n)),
         }
-        if n > max {
-            return Err(self.invalid_value(
-                name,
-                format!(
-                    "decimal above maximum value. Expected a value <= {max}, but got {n} instead."
-                ),
-            ));
-        }
-        Ok(Some(n))
     }
 
     /// An integer within `min..=max` (a float with no fraction, like `2.0`, is accepted).
@@ -270,6 +257,21 @@ impl<'a> Fields<'a> {
             }
         };
         Ok(list.into_iter().filter(|s| !s.is_empty()).collect())
+    }
+}
+
+/// The API's message for a decimal outside `min..=max`, or `None` when it is inside.
+pub(crate) fn decimal_out_of_range(n: f64, min: f64, max: f64) -> Option<String> {
+    if n < min {
+        Some(format!(
+            "decimal below minimum value. Expected a value >= {min}, but got {n} instead."
+        ))
+    } else if n > max {
+        Some(format!(
+            "decimal above maximum value. Expected a value <= {max}, but got {n} instead."
+        ))
+    } else {
+        None
     }
 }
 

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::api::fields::decimal_out_of_range;
 use crate::error::ApiError;
 use crate::http::Head;
 use crate::multipart::{self, Form, Part};
@@ -86,23 +87,10 @@ impl<'f, 'a> FormFields<'f, 'a> {
             Ok(n) if f64::is_finite(n) => n,
             _ => return Err(self.wrong_type(name, "a decimal", text)),
         };
-        if n < min {
-            return Err(self.invalid_value(
-                name,
-                format!(
-                    "decimal below minimum value. Expected a value >= {min}, but got {n} instead."
-                ),
-            ));
+        match decimal_out_of_range(n, min, max) {
+            Some(message) => Err(self.invalid_value(name, message)),
+            None => Ok(Some(n)),
         }
-        if n > max {
-            return Err(self.invalid_value(
-                name,
-                format!(
-                    "decimal above maximum value. Expected a value <= {max}, but got {n} instead."
-                ),
-            ));
-        }
-        Ok(Some(n))
     }
 
     /// An integer within `min..=max`.

@@ -59,6 +59,22 @@ impl Got {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Asserts a 400 whose error names `param` and whose message contains `message_part`.
+    pub(crate) fn assert_invalid(&self, param: &str, message_part: &str) {
+        let e = self.error();
+        assert_eq!(
+            (self.status, e["param"].as_str()),
+            (400, Some(param)),
+            "{}",
+            self.body
+        );
+        assert!(
+            e["message"].as_str().unwrap().contains(message_part),
+            "{}",
+            self.body
+        );
+    }
+
     /// The `{"error": {...}}` object, checking that all four keys are present.
     pub(crate) fn error(&self) -> Value {
         let v = self.json();
