@@ -92,11 +92,24 @@ pub(crate) fn handle(app: &App, op: &FileOp, info: &Head, body: &[u8]) -> Result
     match op {
         FileOp::CreateBatch => create(app, scope, info, body),
         FileOp::GetBatch(id) => {
-            run::advance(app, scope, id)?;
+            run::advance(app, scope, id, run::MAX_LINES_PER_READ)?;
             Ok(Answer::json(&run::resource(&*get(app, scope, id)?, now())))
         }
         FileOp::ListBatches => {
             let q = page_query(info, true)?;
+            // The batches on the page first do the work a retrieve of each would (the lines due
+            // and the output files), sharing one read's line budget, so that the list shows what
+            // a retrieve shows.
+            let ids: Vec<(String, String)> = app
+                .store
+                .list::<Batch>(scope, BATCH)
+                .into_iter()
+                .map(|(id, _)| (id.clone(), id))
+                .collect();
+            let mut budget = run::MAX_LINES_PER_READ;
+            for id in page(ids, &q)?.data {
+                budget -= run::advance(app, scope, &id, budget)?;
+            }
             let t = now();
             let batches: Vec<(String, Value)> = app
                 .store
@@ -107,7 +120,7 @@ pub(crate) fn handle(app: &App, op: &FileOp, info: &Head, body: &[u8]) -> Result
             Ok(Answer::json(&page(batches, &q)?))
         }
         FileOp::CancelBatch(id) => {
-            run::advance(app, scope, id)?;
+            run::advance(app, scope, id, run::MAX_LINES_PER_READ)?;
             let t = now();
             let changed = app
                 .store

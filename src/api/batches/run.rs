@@ -3,8 +3,9 @@
 //! `finalizing` to D, then `completed`. A cancel at c is `cancelling` for a tenth of D, then
 //! `cancelled` with the lines due before c; past its window a batch is `expired`.
 //!
-//! Nothing runs in the background: a read of the batch ([`advance`]) runs the lines that are due
-//! (at most [`MAX_LINES_PER_READ`] per read, outside the store's lock, through
+//! Nothing runs in the background: a read of the batch ([`advance`]: a retrieve, a cancel, or a
+//! list for the batches on its page) runs the lines that are due (at most [`MAX_LINES_PER_READ`]
+//! per read, a list sharing them over its page, outside the store's lock, through
 //! [`crate::api::handle`] as a live request would), and the read that finds the batch over
 //! writes its output and error files.
 
@@ -18,7 +19,8 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::http::{Answer, Body, Head};
 
-/// The most lines one read of a batch runs; the rest wait for the next read.
+/// The most lines one read runs: a retrieve or cancel of a batch, or a list over the batches on
+/// its page together; the rest wait for the next read.
 pub(crate) const MAX_LINES_PER_READ: usize = 1000;
 
 /// The timeline of a batch, in unix milliseconds.
@@ -164,9 +166,10 @@ pub(crate) fn resource(b: &Batch, now: u64) -> Value {
     v
 }
 
-/// Does the work that is due for batch `id` of `scope`: runs the lines due (a bounded number),
-/// and writes the output files once the batch is over. A no-op for an unknown id.
-pub(crate) fn advance(app: &App, scope: &str, id: &str) -> Result<(), ApiError> {
+/// Does the work that is due for batch `id` of `scope`: runs the lines due (at most `budget`),
+/// and writes the output files once the batch is over. Returns how many lines it ran. A no-op for
+/// an unknown id.
+pub(crate) fn advance(app: &App, scope: &str, id: &str, budget: usize) -> Result<usize, ApiError> {
     let now = crate::ids::unix_millis();
     // Claim the lines that are due, so that two readers never run the same line.
     let claim = app
@@ -175,7 +178,7 @@ pub(crate) fn advance(app: &App, scope: &str, id: &str) -> Result<(), ApiError> 
             if b.done.is_some() || !b.errors.is_empty() {
                 return Ok(None);
             }
-            let until = due(b, run_until(b, now)).min(b.next + MAX_LINES_PER_READ);
+            let until = due(b, run_until(b, now)).min(b.next + budget);
             if until <= b.next {
                 return Ok(None);
             }
@@ -189,6 +192,7 @@ pub(crate) fn advance(app: &App, scope: &str, id: &str) -> Result<(), ApiError> 
                 b.headers.clone(),
             )))
         })?;
+    let mut ran = 0;
     if let Some(Some((range, lines, endpoint, headers))) = claim {
         let head = Head {
             method: "POST".into(),
@@ -201,6 +205,7 @@ pub(crate) fn advance(app: &App, scope: &str, id: &str) -> Result<(), ApiError> 
         };
         let route = crate::api::route("POST", &endpoint)?;
         let count = range.len();
+        ran = count;
         let results: Vec<(usize, bool, String)> = range
             .map(|i| {
                 let (ok, line) = run_line(app, &route, &head, &lines[i]);
@@ -216,10 +221,11 @@ pub(crate) fn advance(app: &App, scope: &str, id: &str) -> Result<(), ApiError> 
             });
         if let Err(e) = stored {
             fail(app, scope, id, now, &e);
-            return Ok(());
+            return Ok(ran);
         }
     }
-    finish(app, scope, id, now)
+    finish(app, scope, id, now)?;
+    Ok(ran)
 }
 
 /// Ends a batch whose results outgrew the store: `failed`, with the limit as its error.

@@ -56,10 +56,10 @@ if not HAS_STORED_CHAT:
     NOT_COLLECTED["test_state_chat.py"] = (
         f"openai {openai.__version__} has no stored chat completions (client.chat.completions.list)"
     )
-# The Azure state tests use stored responses and stored chat completions.
-if not (HAS_RESPONSES and HAS_STORED_CHAT):
+# The Azure state tests use stored responses, stored chat completions and conversations.
+if not (HAS_RESPONSES and HAS_STORED_CHAT and HAS_CONVERSATIONS):
     NOT_COLLECTED["test_azure_state.py"] = (
-        f"openai {openai.__version__} has no stored responses or stored chat completions"
+        f"openai {openai.__version__} has no stored responses, stored chat completions or conversations"
     )
 # The OpenAI Agents SDK (openai-agents) is installed in the latest SDK's venv only.
 if importlib.util.find_spec("agents") is None:

@@ -59,3 +59,18 @@ def test_edits_where_the_sdk_sends_them(azure, wire):
     opened(base64.b64decode(edited.data[0].b64_json), (256, 256))
     expected = "/openai/deployments/dalle2/images/edits" if EDITS_ON_DEPLOYMENTS else "/openai/images/edits"
     assert wire[1].path == expected
+
+
+# Variations are in neither SDK's _deployments_endpoints: they go to /openai/images/variations with
+# the api-version, and the client's `model` is read as it is.
+def test_variations_under_openai(azure, wire):
+    source = base64.b64decode(
+        azure.images.generate(model="dalle2", prompt="source", size="256x256", response_format="b64_json").data[0].b64_json
+    )
+    varied = azure.images.create_variation(
+        model="dall-e-2", image=("source.png", source, "image/png"), n=2, size="256x256", response_format="b64_json"
+    )
+    assert len(varied.data) == 2
+    for item in varied.data:
+        opened(base64.b64decode(item.b64_json), (256, 256))
+    assert wire[1].path == "/openai/images/variations"

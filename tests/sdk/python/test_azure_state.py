@@ -1,11 +1,12 @@
-"""Stored responses and stored chat completions through the unchanged AzureOpenAI client: stored
-on a deployment or under /openai, read back under /openai with the api-version. Not collected
-for SDKs without client.responses (see conftest)."""
+"""Stored responses, stored chat completions and conversations through the unchanged AzureOpenAI
+client: stored on a deployment or under /openai, read back under /openai with the api-version.
+Not collected for SDKs without client.responses, stored chat completions or client.conversations
+(see conftest)."""
 
 import openai
 import pytest
 
-from conftest import ECHO, Server
+from conftest import ECHO, Server, raises
 
 
 @pytest.fixture(scope="module")
@@ -40,3 +41,43 @@ def test_a_stored_chat_completion_is_read_back(azure, wire):
     assert got.id == made.id and got.choices[0].message.content == ECHO + "keep this"
     assert wire[0].path == "/openai/deployments/prod-chat/chat/completions"
     assert wire[1].path == f"/openai/chat/completions/{made.id}"
+
+
+def test_a_conversation_and_its_items_under_openai(azure, wire):
+    conv = azure.conversations.create(
+        metadata={"topic": "demo"}, items=[{"type": "message", "role": "user", "content": "Hello!"}]
+    )
+    assert conv.id.startswith("conv_") and conv.metadata == {"topic": "demo"}
+    assert azure.conversations.retrieve(conv.id).metadata == {"topic": "demo"}
+    assert azure.conversations.update(conv.id, metadata={"topic": "other"}).metadata == {"topic": "other"}
+    added = azure.conversations.items.create(
+        conv.id, items=[{"type": "message", "role": "user", "content": f"m{i}"} for i in range(3)]
+    )
+    assert [item.content[0].text for item in added.data] == ["m0", "m1", "m2"]
+    texts = [item.content[0].text for item in azure.conversations.items.list(conv.id, limit=2, order="asc")]
+    assert texts == ["Hello!", "m0", "m1", "m2"]
+    one = azure.conversations.items.retrieve(added.data[0].id, conversation_id=conv.id)
+    assert one.id == added.data[0].id and one.content[0].text == "m0"
+    after = azure.conversations.items.delete(added.data[0].id, conversation_id=conv.id)
+    assert after.id == conv.id
+    raises(openai.NotFoundError, lambda: azure.conversations.items.retrieve(added.data[0].id, conversation_id=conv.id))
+    deleted = azure.conversations.delete(conv.id)
+    assert (deleted.id, deleted.deleted) == (conv.id, True)
+    raises(openai.NotFoundError, lambda: azure.conversations.retrieve(conv.id))
+    item = added.data[0].id
+    assert [exchange.path for exchange in wire] == [
+        "/openai/conversations",
+        f"/openai/conversations/{conv.id}",
+        f"/openai/conversations/{conv.id}",
+        f"/openai/conversations/{conv.id}/items",
+        f"/openai/conversations/{conv.id}/items",
+        f"/openai/conversations/{conv.id}/items",
+        f"/openai/conversations/{conv.id}/items/{item}",
+        f"/openai/conversations/{conv.id}/items/{item}",
+        f"/openai/conversations/{conv.id}/items/{item}",
+        f"/openai/conversations/{conv.id}",
+        f"/openai/conversations/{conv.id}",
+    ]
+    assert [exchange.method for exchange in wire] == [
+        "POST", "GET", "POST", "POST", "GET", "GET", "GET", "DELETE", "GET", "DELETE", "GET",
+    ]

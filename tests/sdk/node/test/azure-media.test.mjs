@@ -1,5 +1,5 @@
 // Audio, images and moderations through the unchanged AzureOpenAI client: speech, transcriptions and
-// translations on their deployments, moderations under /openai with the api-version.
+// translations on their deployments, image variations and moderations under /openai with the api-version.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AzureOpenAI, toFile } from 'openai';
@@ -59,4 +59,21 @@ test('image generations and edits go to their deployment, the form\'s model repl
   });
   assert.equal(Buffer.from(edited.data[0].b64_json, 'base64').subarray(1, 4).toString(), 'PNG');
   assert.deepEqual(paths, ['/openai/deployments/dalle2/images/generations', '/openai/deployments/dalle2/images/edits']);
+});
+
+test('image variations go under /openai, the model read as sent', async () => {
+  const { client, paths } = azure();
+  const generated = await client.images.generate({ model: 'dalle2', prompt: 'source', size: '256x256', response_format: 'b64_json' });
+  const png = Buffer.from(generated.data[0].b64_json, 'base64');
+  const varied = await client.images.createVariation({
+    model: 'dall-e-2', image: await toFile(png, 'source.png', { type: 'image/png' }), n: 2, size: '256x256', response_format: 'b64_json',
+  });
+  assert.equal(varied.data.length, 2);
+  for (const item of varied.data) {
+    const out = Buffer.from(item.b64_json, 'base64');
+    assert.equal(out.subarray(1, 4).toString(), 'PNG');
+    // The IHDR chunk: width and height, big-endian, at bytes 16 and 20.
+    assert.deepEqual([out.readUInt32BE(16), out.readUInt32BE(20)], [256, 256]);
+  }
+  assert.deepEqual(paths, ['/openai/deployments/dalle2/images/generations', '/openai/images/variations']);
 });

@@ -1,8 +1,8 @@
-// Files, batches, stored responses and stored chat completions through the unchanged AzureOpenAI
-// client, under /openai with the api-version (a chat completion stored on its deployment).
+// Files, batches, stored responses, stored chat completions and conversations through the unchanged
+// AzureOpenAI client, under /openai with the api-version (a chat completion stored on its deployment).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { AzureOpenAI, toFile } from 'openai';
+import { AzureOpenAI, NotFoundError, toFile } from 'openai';
 import { startServer, ECHO } from '../lib.mjs';
 
 let server;
@@ -13,13 +13,17 @@ after(() => server?.stop());
 
 function azure() {
   const paths = [];
+  const methods = [];
   const fetch = async (url, init) => {
     const u = new URL(String(url));
-    if (u.protocol !== 'data:') paths.push(u.pathname);
+    if (u.protocol !== 'data:') {
+      paths.push(u.pathname);
+      methods.push(init?.method ?? 'GET');
+    }
     return globalThis.fetch(url, init);
   };
   const client = new AzureOpenAI({ endpoint: server.url, apiKey: 'azure-key', apiVersion: '2025-04-01-preview', timeout: 10_000, fetch });
-  return { client, paths };
+  return { client, paths, methods };
 }
 
 test('a file round trips and a batch runs under /openai', async () => {
@@ -53,4 +57,34 @@ test('stored responses and chat completions are read back under /openai', async 
     '/openai/responses', `/openai/responses/${first.id}`,
     '/openai/deployments/prod-chat/chat/completions', `/openai/chat/completions/${made.id}`,
   ]);
+});
+
+test('a conversation and its items under /openai', async () => {
+  const { client, paths, methods } = azure();
+  const conv = await client.conversations.create({ metadata: { topic: 'demo' }, items: [{ type: 'message', role: 'user', content: 'Hello!' }] });
+  assert.match(conv.id, /^conv_/);
+  assert.deepEqual(conv.metadata, { topic: 'demo' });
+  assert.deepEqual((await client.conversations.retrieve(conv.id)).metadata, { topic: 'demo' });
+  assert.deepEqual((await client.conversations.update(conv.id, { metadata: { topic: 'x' } })).metadata, { topic: 'x' });
+  const added = await client.conversations.items.create(conv.id, {
+    items: [0, 1, 2].map((i) => ({ type: 'message', role: 'user', content: `m${i}` })),
+  });
+  assert.deepEqual(added.data.map((i) => i.content[0].text), ['m0', 'm1', 'm2']);
+  const texts = [];
+  for await (const item of client.conversations.items.list(conv.id, { limit: 2, order: 'asc' })) texts.push(item.content[0].text);
+  assert.deepEqual(texts, ['Hello!', 'm0', 'm1', 'm2']);
+  const item = added.data[0].id;
+  const one = await client.conversations.items.retrieve(item, { conversation_id: conv.id });
+  assert.deepEqual([one.id, one.content[0].text], [item, 'm0']);
+  assert.equal((await client.conversations.items.delete(item, { conversation_id: conv.id })).id, conv.id);
+  await assert.rejects(client.conversations.items.retrieve(item, { conversation_id: conv.id }), NotFoundError);
+  const deleted = await client.conversations.delete(conv.id);
+  assert.deepEqual([deleted.id, deleted.deleted], [conv.id, true]);
+  await assert.rejects(client.conversations.retrieve(conv.id), NotFoundError);
+  const at = `/openai/conversations/${conv.id}`;
+  assert.deepEqual(paths, [
+    '/openai/conversations', at, at, `${at}/items`, `${at}/items`, `${at}/items`,
+    `${at}/items/${item}`, `${at}/items/${item}`, `${at}/items/${item}`, at, at,
+  ]);
+  assert.deepEqual(methods, ['POST', 'GET', 'POST', 'POST', 'GET', 'GET', 'GET', 'DELETE', 'GET', 'DELETE', 'GET']);
 });
