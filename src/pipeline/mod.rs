@@ -122,7 +122,7 @@ pub(crate) fn answer(
 ) -> (Answer, Exchange) {
     let call = admitted.azure.clone();
     let (mut answer, exchange) = answer_openai(app, head, admitted, body);
-    if let Some(call) = call.filter(|_| answer.source.as_deref() != Some("upstream")) {
+    if let Some(call) = call.filter(|_| !relayed(&answer)) {
         azure::finish(&call, &mut answer);
     }
     (answer, exchange)
@@ -188,11 +188,11 @@ fn answer_openai(app: &App, head: &Head, admitted: Admitted, body: Vec<u8>) -> (
     if exchange.journaled {
         exchange.body = body;
     }
-    let mut answer = match handled {
-        _ if forwarded.is_some() => forwarded.expect("just checked"),
-        Ok(Ok(answer)) => answer,
-        Ok(Err(e)) => Answer::error(e),
-        Err(panic) => {
+    let mut answer = match (forwarded, handled) {
+        (Some(forwarded), _) => forwarded,
+        (None, Ok(Ok(answer))) => answer,
+        (None, Ok(Err(e))) => Answer::error(e),
+        (None, Err(panic)) => {
             let detail = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -202,16 +202,18 @@ fn answer_openai(app: &App, head: &Head, admitted: Admitted, body: Vec<u8>) -> (
         }
     };
     // An upstream's answer (--upstream) is relayed as it came, Azure's fields included.
-    if let Some(call) = azure
-        .as_ref()
-        .filter(|_| answer.source.as_deref() != Some("upstream"))
-    {
+    if let Some(call) = azure.as_ref().filter(|_| !relayed(&answer)) {
         azure::filter::apply(call.filter, &mut answer);
     }
     faults.stream.apply(&mut answer, seed);
     answer.headers.extend(limit_headers);
     answer.cors = !admin;
     (answer, exchange)
+}
+
+/// Whether the answer is an upstream's, relayed as it came (Azure's fields included).
+fn relayed(answer: &Answer) -> bool {
+    answer.source.as_deref() == Some("upstream")
 }
 
 /// Whether a handler's error sends the request upstream: no fixture rule matched it, or the
