@@ -27,7 +27,7 @@ const LAST: [&str; 12] = [
     "Martin", "Silva", "Dubois", "Novak", "Rossi", "Haddad", "Kim", "Larsen", "Garcia", "Weber",
     "Tanaka", "Okafor",
 ];
-const CITIES: [&str; 10] = [
+pub(crate) const CITIES: [&str; 10] = [
     "Lisbon",
     "Paris",
     "Berlin",
