@@ -79,11 +79,7 @@ fn sse_sends_base64_deltas_that_join_into_the_file_then_done_with_usage() {
         got.header("content-type"),
         Some("text/event-stream; charset=utf-8")
     );
-    let events: Vec<Value> = got
-        .events()
-        .iter()
-        .map(|e| serde_json::from_str(e).unwrap())
-        .collect();
+    let events = got.json_events();
     let (done, deltas) = events.split_last().unwrap();
     assert!(deltas.len() > 1, "{} deltas", deltas.len());
     let joined: String = deltas

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{field, file, post_form, start, wav};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const DEFAULT: &str = "Hello from oaimock. This is a transcript of your audio.";
 
@@ -122,11 +122,7 @@ fn gpt_4o_models_stream_deltas_then_done_with_token_usage_and_logprobs() {
         got.header("content-type"),
         Some("text/event-stream; charset=utf-8")
     );
-    let events: Vec<Value> = got
-        .events()
-        .iter()
-        .map(|e| serde_json::from_str(e).unwrap())
-        .collect();
+    let events = got.json_events();
     let (done, deltas) = events.split_last().unwrap();
     let joined: String = deltas
         .iter()

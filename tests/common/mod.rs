@@ -104,6 +104,14 @@ impl Got {
     pub(crate) fn events(&self) -> Vec<String> {
         sse_data(&self.body)
     }
+
+    /// The `data:` payloads of an SSE body that has no `[DONE]` (audio streams), each parsed.
+    pub(crate) fn json_events(&self) -> Vec<Value> {
+        self.events()
+            .iter()
+            .map(|e| serde_json::from_str(e).unwrap_or_else(|err| panic!("{err}: {e}")))
+            .collect()
+    }
 }
 
 /// A response read into a [`Got`] (for requests built with [`agent`] directly).
