@@ -4,28 +4,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::dirs::{oaimock_on, temp_dir};
 use common::{chat_body, post, start};
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn drift(dir: &Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_oaimock"))
-        .arg("drift")
-        .arg(dir)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
 
 /// The recorded file whose name starts with `prefix`, as JSON.
 fn file(dir: &Path, prefix: &str) -> (PathBuf, serde_json::Value) {
@@ -40,9 +21,8 @@ fn file(dir: &Path, prefix: &str) -> (PathBuf, serde_json::Value) {
 
 #[test]
 fn drift_finds_a_difference_planted_in_a_recording_and_none_otherwise() {
-    let dir = std::env::temp_dir().join(format!("oaimock-drift-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let _cleanup = TempDir(dir.clone());
+    let scratch = temp_dir("drift");
+    let dir: PathBuf = scratch.to_path_buf();
     {
         let upstream = start(|_| {});
         let base = upstream.url();
@@ -78,7 +58,7 @@ fn drift_finds_a_difference_planted_in_a_recording_and_none_otherwise() {
             assert_eq!(post(&url(path), &body).status, 200);
         }
     }
-    let (ok, text) = drift(&dir);
+    let (ok, text) = oaimock_on("drift", &dir);
     assert!(ok, "{text}");
     assert!(text.contains("no drift in 6 recorded exchanges"), "{text}");
 
@@ -96,7 +76,7 @@ fn drift_finds_a_difference_planted_in_a_recording_and_none_otherwise() {
     events[0]["event"] = "response.begun".into();
     std::fs::write(&path, rule.to_string()).unwrap();
 
-    let (ok, text) = drift(&dir);
+    let (ok, text) = oaimock_on("drift", &dir);
     assert!(!ok, "{text}");
     assert!(
         text.contains("chat:\n  body.planted: recorded, missing in built-in\n"),

@@ -3,35 +3,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
+use common::dirs::{oaimock_on, temp_dir};
 use common::{Got, chat_body, post, post_with, start};
 use oaimock::Server;
 use serde_json::Value;
-
-/// A directory of its own under the system's temporary one, removed when dropped.
-struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = PathBuf;
-    fn deref(&self) -> &PathBuf {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir(name: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("oaimock-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    TempDir(dir)
-}
 
 fn chat(server: &Server, body: &str) -> Got {
     post(&format!("{}/v1/chat/completions", server.url()), body)
@@ -48,18 +26,6 @@ fn everything(dir: &Path) -> String {
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect()
-}
-
-/// `oaimock check DIR` with the real binary.
-fn check(dir: &Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_oaimock"))
-        .arg("check")
-        .arg(dir)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
 }
 
 const UPSTREAM_RULES: &str = r#"[
@@ -115,7 +81,7 @@ fn a_recorded_session_replays_to_identical_replies() {
     let dir = temp_dir("record");
     let live = record(&dir, false);
     assert_eq!(live[4].status, 429);
-    let (ok, text) = check(&dir);
+    let (ok, text) = oaimock_on("check", &dir);
     assert!(ok, "oaimock check refused the recording: {text}");
     assert!(text.contains("OK, 6 rules in 6 files"), "{text}");
 

@@ -4,6 +4,7 @@
 pub(crate) mod azure;
 pub(crate) mod budgets;
 pub(crate) mod completions;
+pub(crate) mod dirs;
 pub(crate) mod errors;
 pub(crate) mod faults;
 pub(crate) mod hardening;
