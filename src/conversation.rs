@@ -104,9 +104,9 @@ pub(crate) struct View<'a> {
     pub last_user: &'a str,
     /// System and developer messages (and Responses `instructions`), joined by newlines.
     pub system: String,
-    /// In JSON mode, the texts of the system, developer and user messages, newest first, then
-    /// Responses `instructions`: where the shape a prompt asks for is looked for (empty in
-    /// other formats).
+    /// In JSON mode, or in text mode when the last user message asks for a ```` ```json ```` block,
+    /// the texts of the system, developer and user messages, newest first, then Responses
+    /// `instructions`: where the shape a prompt asks for is looked for (empty otherwise).
     pub prompts: Vec<&'a str>,
     pub tools: Vec<Tool>,
     pub tool_choice: ToolChoice,
@@ -330,7 +330,9 @@ pub(crate) fn prompt_tokens(messages: &[Message], instructions: Option<&str>) ->
 /// MD_JSON mode does in the last user message ("Return the correct JSON response within a
 /// ```json codeblock"), with the schema in the system message and no `response_format`.
 pub(crate) fn asks_for_json_block(text: &str) -> bool {
-    text.as_bytes()
-        .windows(7)
-        .any(|w| w.eq_ignore_ascii_case(b"```json"))
+    text.match_indices("```").any(|(at, _)| {
+        text.as_bytes()
+            .get(at + 3..at + 7)
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"json"))
+    })
 }

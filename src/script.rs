@@ -23,9 +23,7 @@ use serde::Serialize;
 
 use serde_json::Value;
 
-use crate::conversation::{
-    Call, Content, Endpoint, Format, Said, Tool, ToolChoice, View, asks_for_json_block,
-};
+use crate::conversation::{Call, Content, Endpoint, Format, Said, Tool, ToolChoice, View};
 use crate::error::ApiError;
 use crate::fixtures::RuleSet;
 use crate::schema::{self, Limit, MAX_INSTANCE_BYTES};
@@ -254,7 +252,8 @@ fn shape(view: &View, text: String, seed: &str) -> Result<String, ApiError> {
     Ok(match &view.format {
         // instructor's MD_JSON: no JSON mode, the schema in the prompt, the answer wanted in a
         // fenced block. Without a schema or example in the prompt, the text stays the echo.
-        Format::Text if asks_for_json_block(view.last_user) => match prompted(view, seed) {
+        // The view collects the prompts in text mode only for such an ask.
+        Format::Text if !view.prompts.is_empty() => match prompted(view, seed) {
             Some(instance) => format!("```json\n{instance}\n```"),
             None => text,
         },
