@@ -1,5 +1,5 @@
 //! Standard base64 (`+/` alphabet, `=` padding), for binary payloads inside JSON: audio deltas,
-//! `b64_json` images.
+//! `b64_json` images, base64 embeddings.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

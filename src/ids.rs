@@ -14,6 +14,18 @@ fn seed() -> u64 {
     *SEED.get_or_init(|| RandomState::new().build_hasher().finish())
 }
 
+/// Where [`fnv1a`] starts: the 64-bit FNV offset basis.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a (64 bit) continued from `hash` over `bytes`: the one stable hash behind every
+/// deterministic choice (embeddings, logprobs, moderation scores, plausible values, image
+/// patterns, recording file names). Start from [`FNV_OFFSET`].
+pub(crate) fn fnv1a(hash: u64, bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(hash, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// splitmix64: the `k`-th output of the generator started at `seed`, computed directly. The one
 /// PRNG behind ids and random faults (the stream jitter in `transport::writer` has its own).
 pub(crate) fn splitmix64(seed: u64, k: u64) -> u64 {

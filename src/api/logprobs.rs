@@ -86,9 +86,7 @@ pub(crate) fn affordable<'t>(
 
 /// A hash of a token at a position: FNV-1a over its bytes, mixed with the position.
 fn hash(token: &str, position: usize) -> u64 {
-    let fnv = token.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let fnv = crate::ids::fnv1a(crate::ids::FNV_OFFSET, token.bytes());
     crate::ids::splitmix64(fnv, position as u64)
 }
 

@@ -82,9 +82,7 @@ pub(crate) fn seed(text: &str) -> u64 {
 
 /// [`seed`] of any bytes (an uploaded image).
 pub(crate) fn seed_bytes(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    crate::ids::fnv1a(crate::ids::FNV_OFFSET, bytes.iter().copied())
 }
 
 #[cfg(test)]

@@ -6,11 +6,8 @@
 /// A 64-bit hash of a property name and a position (FNV-1a, then mixed), the only source of
 /// variety: no clock and no randomness, so instances are deterministic.
 pub(super) fn pick(name: &str, variant: usize) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes().chain((variant as u64).to_le_bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let bytes = name.bytes().chain((variant as u64).to_le_bytes());
+    let h = crate::ids::fnv1a(crate::ids::FNV_OFFSET, bytes);
     // splitmix64 spreads the low bits FNV leaves close together.
     crate::ids::splitmix64(h, 0)
 }

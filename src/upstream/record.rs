@@ -216,9 +216,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// FNV-1a over `bytes`: a stable file name for a matcher.
 fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::ids::fnv1a(crate::ids::FNV_OFFSET, bytes.iter().copied())
 }
 
 /// The `match` of a request body, or `None` when the body is not a JSON object.

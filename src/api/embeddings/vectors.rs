@@ -3,12 +3,8 @@
 
 /// FNV-1a (64 bit) over a one-byte feature kind and the feature's bytes.
 pub(super) fn fnv1a(kind: u8, bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in std::iter::once(&kind).chain(bytes) {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+    let bytes = std::iter::once(kind).chain(bytes.iter().copied());
+    crate::ids::fnv1a(crate::ids::FNV_OFFSET, bytes)
 }
 
 /// Adds `weight` to the feature's bucket with the feature's sign (the top bit of its hash).
@@ -52,28 +48,10 @@ pub(super) fn embed(text: &str, native: usize, dimensions: usize) -> Vec<f32> {
     vector.iter().map(|&x| (x / norm) as f32).collect()
 }
 
-/// Standard base64 (`+/` alphabet, `=` padding).
-pub(super) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let at = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (at(0) << 16) | (at(1) << 8) | at(2);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// The floats as the API's base64 form: little-endian float32 bytes, base64-encoded.
 pub(super) fn encode_f32(values: &[f32]) -> String {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    base64(&bytes)
+    crate::base64::encode(&bytes)
 }
 
 #[cfg(test)]
@@ -94,11 +72,6 @@ mod tests {
             encode_f32(&[0.0, 1.0, -2.0, 0.5]),
             "AAAAAAAAgD8AAADAAAAAPw=="
         );
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
     }
 
     #[test]

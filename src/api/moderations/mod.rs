@@ -29,9 +29,7 @@ fn snapshot(model: &str) -> &str {
 
 /// A stable hash of the text, for scores that differ by input but not from run to run.
 fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    crate::ids::fnv1a(crate::ids::FNV_OFFSET, text.bytes())
 }
 
 /// One input's result: flagged categories score 0.9 to 0.9999, the others 1e-6 to 1e-3.
