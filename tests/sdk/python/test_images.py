@@ -1,7 +1,8 @@
 """Images through the SDK on every pinned version: dall-e-2 urls fetched from oaimock, dall-e-3's
 revised prompt, GPT-image models (their parameters sent as extra_body, which 1.55.3 needs),
 edits with a mask and variations from uploads, and their errors. Pillow opens every image at the
-requested size, mode and format; bodies are validated against ImagesResponse by conftest."""
+requested size, mode and format; bodies are validated against ImagesResponse by
+exchanges.check_exchange."""
 
 import base64
 import io
