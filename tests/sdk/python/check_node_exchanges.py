@@ -1,0 +1,72 @@
+"""Validates the Node suite's exchanges with the Python suite's `check_exchange`.
+
+usage: python check_node_exchanges.py DIR
+
+DIR holds the `<pid>.jsonl` files the Node suite's exchange-log.mjs wrote (tests/sdk/run sets
+OAIMOCK_EXCHANGE_LOG for it). Each line is one exchange; each is checked exactly as a recorded
+Python exchange is. Prints the number validated and every failure; exits 1 on any failure, or
+when the log holds no exchange at all (then the recording did not run)."""
+
+import base64
+import json
+import pathlib
+import sys
+
+from exchanges import check_exchange
+from schemas import SPEC
+
+
+class LoggedExchange:
+    """One logged Node exchange, with the attributes check_exchange reads of an `Exchange`."""
+
+    def __init__(self, entry):
+        self.source = entry["source"]
+        self.method = entry["method"]
+        self.path = entry["path"]
+        self.request_headers = {k.lower(): v for k, v in entry["request_headers"].items()}
+        self.request_body = (entry["request_body"] or "").encode("utf-8")
+        self.status = entry["status"]
+        self.headers = {k.lower(): v for k, v in entry["headers"].items()}
+        if entry["body_b64"] is None:
+            # A body that is not JSON or text (audio, images, file bytes): only its length was
+            # logged, and its length is all check_exchange checks of it.
+            self.body = bytearray(entry["length"])
+        else:
+            self.body = bytearray(base64.b64decode(entry["body_b64"]))
+        self.ending = "" if entry["finished"] and "broken" not in entry else f" (body {entry.get('broken', 'unfinished')})"
+
+    @property
+    def content_type(self):
+        return self.headers.get("content-type", "")
+
+    @property
+    def request_json(self):
+        return json.loads(self.request_body) if self.request_body else None
+
+
+def main(directory):
+    files = sorted(pathlib.Path(directory).glob("*.jsonl"))
+    checked, failures = 0, []
+    for file in files:
+        for line in file.read_text(encoding="utf-8").splitlines():
+            exchange = LoggedExchange(json.loads(line))
+            where = f"{exchange.source}: {exchange.method} {exchange.path} -> {exchange.status}{exchange.ending}"
+            try:
+                check_exchange(exchange)
+            except Exception as err:  # noqa: BLE001 - every failure is reported, then the run fails
+                failures.append(f"{where}\n    {type(err).__name__}: {err}")
+            checked += 1
+    for failure in failures:
+        print(f"FAILED {failure}")
+    if not SPEC.is_file():
+        print(f"NOTE: schema validation was skipped because {SPEC} is missing (set OAIMOCK_OPENAPI)")
+    print(f"Node exchanges checked by check_exchange: {checked} from {len(files)} test files, {len(failures)} failed")
+    if checked == 0:
+        print("FAILED: the Node suite logged no exchange (was OAIMOCK_EXCHANGE_LOG passed to it?)")
+    return 1 if failures or checked == 0 else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__.split("\n\n")[1])
+    sys.exit(main(sys.argv[1]))
