@@ -35,6 +35,11 @@ CURSOR_LISTS += ("ListFilesResponse", "ListBatchesResponse")
 # puts on chunks (see _spec_text_over_schema).
 COMPLETION_CHUNK = "CreateCompletionResponse.stream_chunk"
 
+# ImagesResponse for an answer to a gpt-image-2 request, whose `size` may be any WIDTHxHEIGHT
+# (see _spec_text_over_schema); check_exchange picks it by the recorded request's model.
+IMAGES_FREE_SIZE = "ImagesResponse.gpt-image-2"
+FREE_SIZE_MODELS = re.compile(r"gpt-image-2(-.*)?")
+
 
 def _or_null(schema):
     return {"anyOf": [schema, {"type": "null"}]}
@@ -77,6 +82,15 @@ def _spec_text_over_schema(schemas):
         props = schemas[name]["properties"]
         props["first_id"] = _or_null(props["first_id"])
         props["last_id"] = _or_null(props["last_id"])
+    # A known inconsistency of the spec: ImagesResponse.size is an enum of the three standard
+    # sizes, but the request's `size` says "For `gpt-image-2` and `gpt-image-2-2026-04-21`,
+    # arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`", and
+    # the answer reports the size generated. Only for answers to a gpt-image-2* request may `size`
+    # also be any WIDTHxHEIGHT; every other answer keeps the enum. (The request's own limits,
+    # multiples of 16 and at most 3840x2160, are the server's to enforce, not the answer's.)
+    free = copy.deepcopy(schemas["ImagesResponse"])
+    free["properties"]["size"] = {"anyOf": [free["properties"]["size"], {"type": "string", "pattern": r"^\d+x\d+$"}]}
+    schemas[IMAGES_FREE_SIZE] = free
     return schemas
 
 
