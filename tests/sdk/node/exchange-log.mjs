@@ -9,7 +9,7 @@
 // base64 of the bytes received; of any other body (audio, images, file bytes) only its length is
 // kept, which is all check_exchange checks of them. A body that breaks off (a fault, an abort) is
 // logged with the bytes that came, as the Python suite's recording keeps them. Bodies still being
-// read when the process exits are logged as unfinished. tests/sdk/python/check_node_exchanges.py
+// read when the process exits are logged as unfinished. tests/sdk/python/check_exchange_log.py
 // checks the log. Without the variable, nothing is wrapped.
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';

@@ -12,7 +12,7 @@ import openai
 import pytest
 from PIL import Image
 
-from check_node_exchanges import LoggedExchange
+from check_exchange_log import LoggedExchange
 from conftest import httpx, raises
 from exchanges import check_exchange
 from schemas import SPEC

@@ -74,7 +74,7 @@ test('gpt-image formats, transparency and usage', async () => {
 
 test('gpt-image-2 draws a free size', async () => {
   // Any WIDTHxHEIGHT (multiples of 16, aspect 1:3 to 3:1), echoed in `size`, which the spec's
-  // ImagesResponse enum does not list: check_node_exchanges.py validates this body under the
+  // ImagesResponse enum does not list: check_exchange_log.py validates this body under the
   // validator's one named exception for gpt-image-2 (tests/docs/images.md).
   const { client: recording, exchanges } = recordingClientFor(server);
   const result = await recording.images.generate({ model: 'gpt-image-2', prompt: 'a wide harbour', size: '1536x864' });

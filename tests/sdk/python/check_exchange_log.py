@@ -1,12 +1,13 @@
-"""Validates the Node suite's exchanges with the Python suite's `check_exchange`.
+"""Validates logged exchanges with the SDK suite's `check_exchange`.
 
-usage: python check_node_exchanges.py DIR
+usage: python check_exchange_log.py LOG_DIR [TEST_DIR...]
 
-DIR holds the `<pid>.jsonl` files the Node suite's exchange-log.mjs wrote (tests/sdk/run sets
-OAIMOCK_EXCHANGE_LOG for it). Each line is one exchange; each is checked exactly as a recorded
-Python exchange is. Prints the number validated and every failure; exits 1 on any failure, or
-when a test file under node/test logged no exchange (it would not import lib.mjs, which installs
-the log, or the recording did not run)."""
+LOG_DIR holds `*.jsonl` files, one exchange a line, written by tests/sdk/node/exchange-log.mjs
+(the Node SDK suite and the Node frameworks suite) or by the frameworks suite's Python conftest,
+when OAIMOCK_EXCHANGE_LOG named LOG_DIR. Each exchange is checked exactly as a recorded exchange
+of the Python SDK suite is. Prints the number validated and every failure; exits 1 on any
+failure, or when a test file (`*.test.mjs`, `test_*.py`) in a TEST_DIR (default: the Node SDK
+suite's tests) logged no exchange: it would not load the log, or the recording did not run."""
 
 import base64
 import json
@@ -20,7 +21,7 @@ NODE_TESTS = pathlib.Path(__file__).resolve().parents[1] / "node" / "test"
 
 
 class LoggedExchange:
-    """One logged Node exchange, with the attributes check_exchange reads of an `Exchange`."""
+    """One logged exchange, with the attributes check_exchange reads of an `Exchange`."""
 
     def __init__(self, entry):
         self.source = entry["source"]
@@ -47,7 +48,7 @@ class LoggedExchange:
         return json.loads(self.request_body) if self.request_body else None
 
 
-def main(directory):
+def main(directory, test_dirs):
     files = sorted(pathlib.Path(directory).glob("*.jsonl"))
     checked, failures, sources = 0, [], set()
     for file in files:
@@ -64,14 +65,15 @@ def main(directory):
         print(f"FAILED {failure}")
     if not SPEC.is_file():
         print(f"NOTE: schema validation was skipped because {SPEC} is missing (set OAIMOCK_OPENAPI)")
-    silent = sorted(test.name for test in NODE_TESTS.glob("*.test.mjs") if test.name not in sources)
+    tests = [test for d in test_dirs for pattern in ("*.test.mjs", "test_*.py") for test in pathlib.Path(d).glob(pattern)]
+    silent = sorted(test.name for test in tests if test.name not in sources)
     for name in silent:
-        print(f"FAILED {name} logged no exchange (does it import lib.mjs? was OAIMOCK_EXCHANGE_LOG set?)")
-    print(f"Node exchanges checked by check_exchange: {checked} from {len(sources)} test files, {len(failures)} failed")
+        print(f"FAILED {name} logged no exchange (does it load the exchange log? was OAIMOCK_EXCHANGE_LOG set?)")
+    print(f"Exchanges checked by check_exchange: {checked} from {len(sources)} test files, {len(failures)} failed")
     return 1 if failures or silent else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__.split("\n\n")[1])
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2:] or [NODE_TESTS]))
