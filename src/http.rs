@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::recorded::{Recorded, RecordedBody};
 
 /// What the pipeline and the handlers know about a request besides its body.
@@ -192,13 +192,22 @@ impl Answer {
         )
     }
 
-    pub(crate) fn error(error: ApiError) -> Answer {
-        if let Some(recorded) = &error.replay {
-            let mut answer = Answer::recorded(recorded);
-            answer.source = error.source.clone();
-            answer.delay = error.delay;
-            return answer;
+    /// What a handler's exit sends when it is not forwarded: the refusal, the recording as it
+    /// was, or (with nowhere to forward it) a 502 saying it was not forwarded.
+    pub(crate) fn exit(exit: Exit) -> Answer {
+        match exit {
+            Exit::Refused(error) => Answer::error(error),
+            Exit::Replay(replay) => {
+                let mut answer = Answer::recorded(&replay.recorded);
+                answer.source = replay.source;
+                answer.delay = replay.delay;
+                answer
+            }
+            Exit::Forward => Answer::error(ApiError::not_forwarded()),
         }
+    }
+
+    pub(crate) fn error(error: ApiError) -> Answer {
         let mut answer = Answer::new(error.status, Body::Json(error.body()));
         answer.source = error.source.clone();
         answer.delay = error.delay;
