@@ -288,3 +288,29 @@ fn an_http_1_0_client_gets_the_file_unframed_and_a_close() {
     let file = &response[split + 4..];
     assert_eq!(file, whole_file(&server.url(), request(5, "wav")));
 }
+
+#[test]
+fn a_paced_speech_holds_its_connection_slot_while_its_words_are_due() {
+    let server = start(|c| {
+        c.max_connections = 1;
+        c.token_delay = Duration::from_millis(20);
+    });
+    let body = request(40, "mp3").to_string();
+    let mut busy = TcpStream::connect(server.addr()).unwrap();
+    let head = format!(
+        "POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    busy.write_all(head.as_bytes()).unwrap();
+    let mut first = [0u8; 15];
+    busy.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200 OK");
+    // While its words are still due, the one slot is taken.
+    let url = format!("{}/v1/audio/speech", server.url());
+    let got = post(&url, &request(1, "mp3").to_string());
+    assert_eq!(got.status, 503, "{}", got.body);
+    // The speech itself goes on to its last word.
+    let mut rest = Vec::new();
+    busy.read_to_end(&mut rest).unwrap();
+    assert!(rest.ends_with(b"\r\n0\r\n\r\n"));
+}

@@ -327,6 +327,10 @@ fn write_relay(
     let mut index = 0;
     let mut broken = false;
     while pace.cut.is_none_or(|cut| index < cut) {
+        // The next chunk is made first, so the end is known without waiting a word for it.
+        let Some(chunk) = chunks.next() else {
+            break;
+        };
         let mut wait = Duration::ZERO;
         if let Some((_, stall)) = pace.stall.filter(|(at, _)| *at == index) {
             wait += stall;
@@ -334,6 +338,7 @@ fn write_relay(
         if index > 0 {
             wait += pace.token_delay + jittered(&mut jitter, pace.jitter);
         }
+        index += 1;
         if !wait.is_zero() {
             due += wait;
             if due > Instant::now() {
@@ -344,10 +349,6 @@ fn write_relay(
                 pause(due.saturating_duration_since(Instant::now()));
             }
         }
-        let Some(chunk) = chunks.next() else {
-            break;
-        };
-        index += 1;
         let Ok(chunk) = chunk else {
             broken = true;
             break;
