@@ -36,7 +36,7 @@ pub(crate) use admin::Admin;
 pub(crate) use file_paths::FileOp;
 pub(crate) use key::{authorize, constant_time_eq};
 pub(crate) use paths::State;
-pub(crate) use said::{end_stream, said_data, said_json, said_stream};
+pub(crate) use said::{end_stream, said_data, said_json, said_relay, said_stream};
 
 use crate::app::App;
 use crate::error::{ApiError, Exit};

@@ -1,7 +1,7 @@
 //! `POST /v1/audio/speech`: silence in the asked format whose duration follows the words of
-//! `input` and `speed` ([`SECONDS_PER_WORD`] at speed 1), as the whole file or, with
-//! `stream_format: "sse"` (gpt-4o-mini-tts), as base64 `speech.audio.delta` events and a
-//! `speech.audio.done` with usage.
+//! `input` and `speed` ([`SECONDS_PER_WORD`] at speed 1), written a word at a time as it is made
+//! (chunked, paced as a stream's words are) or, with `stream_format: "sse"` (gpt-4o-mini-tts),
+//! as base64 `speech.audio.delta` events and a `speech.audio.done` with usage.
 
 use serde_json::{Map, Value, json};
 
@@ -162,10 +162,19 @@ pub(crate) fn speech(app: &App, body: &[u8], headers: &[(String, String)]) -> Re
         Some(said) => said?,
         None => Said::plain(Content::Text(String::new())),
     };
-    let bytes = audio::silence(rq.format, seconds);
     if !rq.sse {
-        return Ok(api::said_data(&said, rq.format.content_type(), bytes));
+        // Made a word at a time as it is written: one chunk per word's share of the file.
+        let words = text::count_words(&rq.input).max(1) as usize;
+        let pieces = audio::Encoder::new(rq.format, seconds).pieces(words);
+        let chunks = Box::new(pieces.map(Ok));
+        return Ok(api::said_relay(
+            app,
+            &said,
+            rq.format.content_type(),
+            chunks,
+        ));
     }
+    let bytes = audio::silence(rq.format, seconds);
     let size = DELTA_BYTES.max(bytes.len().div_ceil(100));
     let mut events: Vec<Event> = bytes
         .chunks(size)
