@@ -30,6 +30,9 @@ pub(crate) struct Transport {
     app: Arc<App>,
     /// Kept so a new accept loop can be started on a clone after tiny_http's gives up (Q5).
     listener: TcpListener,
+    /// A descriptor kept in reserve: out of descriptors, the stand-in for a dead accept loop
+    /// closes it to accept a connection and answer it (Q5, `quirks/stand_in.rs`).
+    spare: Mutex<Option<TcpListener>>,
     addr: SocketAddr,
     /// Every accept loop started so far; the last one is current. See [`Generation`].
     generations: Mutex<Vec<Arc<Generation>>>,
@@ -90,9 +93,11 @@ impl Transport {
         let addr = listener.local_addr().map_err(StartError::Bind)?;
         // `--port 0` picked a port: handlers that name this server (image URLs) use the real one.
         app.config.port = addr.port();
+        let spare = Mutex::new(Some(listener.try_clone().map_err(StartError::Bind)?));
         let transport = Arc::new(Transport {
             app: Arc::new(app),
             listener,
+            spare,
             addr,
             generations: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),

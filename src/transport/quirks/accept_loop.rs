@@ -21,12 +21,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
-use std::time::Duration;
 
 use crate::transport::{Generation, Transport};
-
-/// The shortest time between two new accept loops.
-const RESTART_EVERY: Duration = Duration::from_secs(1);
 
 /// Panics of tiny_http's accept thread: where it clones a new socket, anywhere in its accept
 /// loop, or when its task pool cannot start a thread (out of threads).
@@ -111,7 +107,8 @@ fn tiny_http_panics_are_told_apart_from_others() {
 }
 
 /// Starts a new accept loop on a clone of our listener when `dead`'s has ended. The calling
-/// worker goes on serving `dead`'s queue.
+/// worker first stands in for the loop (`stand_in.rs`) until the OS has room for a new one and
+/// what queued meanwhile is answered, then goes on serving `dead`'s queue.
 pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &str) {
     if dead.replaced.swap(true, Ordering::AcqRel) || !transport.is_current(dead) {
         return;
@@ -123,29 +120,18 @@ pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &
     crate::stderr::line(format!(
         "oaimock: the accept loop stopped ({why}); starting a new one\n"
     ));
-    // While descriptors stay exhausted, each new loop fails at once: start at most one a second,
-    // so a long exhaustion costs a few loops, not one per failed accept.
-    static LAST: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
-    let wait = crate::sync::lock(&LAST)
-        .map(|at| RESTART_EVERY.saturating_sub(at.elapsed()))
-        .unwrap_or_default();
-    std::thread::sleep(wait);
-    *crate::sync::lock(&LAST) = Some(std::time::Instant::now());
+    let stopped = || transport.stopped();
+    let mark = || restarting(transport);
     while !transport.stopped() {
+        super::stand_in::stand_in(&transport.listener, &transport.spare, &stopped, &mark);
         // Out of threads, tiny_http panics where it starts its accept thread: caught here, or
         // this worker would die with the replacement half made and nobody left to retry it.
         let started = std::panic::catch_unwind(|| Generation::start(&transport.listener));
-        match started {
-            Ok(Ok(fresh)) => {
-                transport.launch(&fresh);
-                restarting(transport);
-                return;
-            }
-            // Still out of descriptors or threads: wait, holding no lock.
-            Ok(Err(_)) | Err(_) => {
-                restarting(transport);
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        restarting(transport);
+        if let Ok(Ok(fresh)) = started {
+            transport.launch(&fresh);
+            restarting(transport);
+            return;
         }
     }
 }
