@@ -61,6 +61,9 @@ struct Generation {
     panics_seen: usize,
     /// Connections of our own that occupy tiny_http's permanent pool threads (Q1).
     occupiers: Mutex<Vec<std::net::TcpStream>>,
+    /// Someone is opening occupying connections for this loop (at its launch, or the janitor
+    /// making up for ones that failed): nobody else does meanwhile.
+    occupying: AtomicBool,
 }
 
 impl Generation {
@@ -75,6 +78,7 @@ impl Generation {
             replaced: AtomicBool::new(false),
             panics_seen,
             occupiers: Mutex::new(Vec::new()),
+            occupying: AtomicBool::new(false),
         }))
     }
 
@@ -166,7 +170,7 @@ impl Transport {
         let started = (0..pool::MIN_WORKERS)
             .filter(|_| self.spawn_worker(generation))
             .count();
-        *lock(&generation.occupiers) = quirks::burst_starvation::occupy_pool(self.addr);
+        quirks::burst_starvation::occupy_pool(generation, self.addr);
         started > 0
     }
 
