@@ -72,7 +72,10 @@ fn running_out_of_descriptors_recovers_to_the_baseline() {
     let _serial = one_at_a_time();
     let mut watch = Watch::start_limited(64, &[]);
     let occupied = own_connections(&watch);
-    assert_eq!(occupied, 4, "tiny_http's four permanent threads are occupied");
+    assert_eq!(
+        occupied, 4,
+        "tiny_http's four permanent threads are occupied"
+    );
     exhaust_descriptors(&watch);
     eprintln!("answered 200 again after {:?}", until_healthy(&watch));
     eprintln!("peak RSS rise: {} KiB", watch.settles(0));

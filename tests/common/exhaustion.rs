@@ -58,7 +58,9 @@ impl Limited {
         let mut command = match own_user {
             Some(uid) => {
                 let mut command = Command::new("setpriv");
-                command.args(as_user(uid)).arg(env!("CARGO_BIN_EXE_oaimock"));
+                command
+                    .args(as_user(uid))
+                    .arg(env!("CARGO_BIN_EXE_oaimock"));
                 command
             }
             None => Command::new(env!("CARGO_BIN_EXE_oaimock")),

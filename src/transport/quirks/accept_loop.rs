@@ -7,12 +7,14 @@
 //! word to `recv()`. So a panic hook counts those panics, and a worker that sees either sign
 //! starts a new accept loop (a new `Generation`) on a clone of our listener.
 //! A new loop first accepts every connection queued while none ran — closed ones too, each
-//! holding two descriptors and a thread until its pool thread sees the close — so with few
-//! descriptors it fails again after a few dozen and is replaced in turn (at most once a second)
-//! until the queue is drained. Recovery therefore needs the queue to drain faster than it fills:
-//! nothing of ours may add to it meanwhile, so the Q1 janitor keeps quiet during restarts.
+//! holding two descriptors and a thread until its pool thread sees the close — so one started at
+//! once fails again. The worker replacing a loop therefore first stands in for it
+//! (`stand_in.rs`: 503s on the listener, no thread per connection) until the OS has room and the
+//! queue is answered. Nothing of ours may add to that queue meanwhile, so the Q1 janitor keeps
+//! quiet during restarts. Out of threads, a new loop may get no worker of its own; idle workers
+//! of old loops then move to it (`pool.rs`).
 //! Proof: `tests/hardening_sockets.rs` `running_out_of_file_descriptors_is_survived`;
-//! `tests/hostile_transport.rs` `running_out_of_descriptors_recovers_to_the_baseline`.
+//! `tests/hostile_exhaustion.rs` (descriptors, threads, two exhaustions in a row).
 //! Delete when tiny_http retries or reports accept errors.
 //!
 //! Process-wide state: the first `Server::start` installs a panic hook that counts tiny_http's

@@ -158,7 +158,11 @@ fn occupying_connections_that_failed_are_made_up_for() {
     crate::sync::lock(&current.occupiers).truncate(1);
     let started = std::time::Instant::now();
     while occupied() < POOL_PERMANENT_THREADS {
-        assert!(started.elapsed() < Duration::from_secs(10), "{} occupied", occupied());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{} occupied",
+            occupied()
+        );
         thread::sleep(Duration::from_millis(20));
     }
     transport.shutdown();
