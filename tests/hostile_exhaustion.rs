@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::net::TcpStream;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -136,4 +137,63 @@ fn running_out_of_threads_is_answered_and_recovers() {
     );
     eprintln!("peak RSS rise: {} KiB", limited.watch.settles(0));
     pool_occupied_again(&limited.watch, occupied);
+}
+
+#[test]
+fn running_out_of_threads_while_workers_stream_is_answered() {
+    // Twelve slow streams hold their workers, and no spare worker can start: no worker is idle
+    // to notice that tiny_http's accept loop died, so the janitor does, and stands in for it.
+    // One connection may be lost to tiny_http itself: its pool counts a thread it has just woken
+    // as idle (Q1) and queues a connection for it; when that thread is taken and no other can
+    // start, the connection waits until the pressure ends (tests/docs/limits.md). So of five
+    // requests, one may get nothing within a second; the others must get the 503.
+    let _serial = one_at_a_time();
+    let mut limited = Limited::start(&[]);
+    let lifted = limited.thread_limit();
+    let limit = limited.tasks() + 6;
+    limited.limit_threads(&limit.to_string());
+    let body = common::chat_body(&"w ".repeat(40), r#""stream":true"#);
+    let stream = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         x-oaimock-token-delay-ms: 300\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let held: Vec<TcpStream> = (0..12)
+        .map(|_| {
+            let mut held = TcpStream::connect(limited.watch.addr()).expect("connect");
+            held.write_all(stream.as_bytes()).expect("write");
+            held
+        })
+        .collect();
+    let chat = common::chat_body("still fine", "");
+    let request = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{chat}",
+        chat.len()
+    );
+    let answers: Vec<String> = (0..5)
+        .map(|_| {
+            common::raw(
+                limited.watch.addr(),
+                request.as_bytes(),
+                Duration::from_secs(1),
+            )
+        })
+        .collect();
+    let refused = answers
+        .iter()
+        .filter(|a| {
+            a.starts_with("HTTP/1.1 503")
+                && a.to_ascii_lowercase().contains("retry-after: 1")
+                && a.contains(r#""code":"server_is_overloaded""#)
+        })
+        .count();
+    assert!(refused >= 4, "{answers:#?}");
+    drop(held);
+    limited.limit_threads(&lifted);
+    eprintln!(
+        "answered 200 again after {:?}",
+        until_healthy(&limited.watch)
+    );
+    eprintln!("peak RSS rise: {} KiB", limited.watch.settles(0));
 }

@@ -45,6 +45,8 @@ pub(crate) struct Transport {
     /// When an accept loop was last being replaced (Q5), in the same units (0: never). The
     /// janitor (Q1) stays quiet while this is recent.
     last_restart_ms: AtomicU64,
+    /// When the OS last refused a worker thread, in the same units (0: never).
+    refused_ms: AtomicU64,
     started: Instant,
 }
 
@@ -109,6 +111,7 @@ impl Transport {
             busy: AtomicUsize::new(0),
             last_request_ms: AtomicU64::new(0),
             last_restart_ms: AtomicU64::new(0),
+            refused_ms: AtomicU64::new(0),
             started: Instant::now(),
         });
         let generation = Generation::start(&transport.listener).map_err(StartError::Threads)?;

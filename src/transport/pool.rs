@@ -72,6 +72,8 @@ impl Transport {
             .stack_size(WORKER_STACK)
             .spawn(move || transport.work(generation_));
         if spawned.is_err() {
+            let now = self.since_start(Instant::now());
+            self.refused_ms.store(now, Ordering::Release);
             self.workers.fetch_sub(1, Ordering::AcqRel);
             generation.workers.fetch_sub(1, Ordering::AcqRel);
         }

@@ -138,6 +138,40 @@ pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &
     }
 }
 
+/// How long after the OS refused a worker thread the janitor answers for missing workers.
+const REFUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The janitor's look at the current accept loop, on every tick: workers notice a dead accept
+/// thread only when one of them is idle, and out of threads every worker may be busy (streams)
+/// with no spare to start. So the janitor replaces a loop whose accept thread panicked (standing
+/// in for it itself), and while the OS refuses worker threads and no worker is receiving, it
+/// answers what is queued with the stand-in's 503, closing the connection (a body over 1 KiB
+/// still on its way is discarded first, by tiny_http, on the janitor).
+pub(crate) fn watch(transport: &Arc<Transport>) {
+    let current = crate::sync::lock(&transport.generations).last().cloned();
+    let Some(current) = current else {
+        return;
+    };
+    if current.replaced.load(Ordering::Acquire) {
+        return;
+    }
+    if current.accept_thread_panicked() {
+        replace(transport, &current, "the accept thread panicked");
+        return;
+    }
+    let refused = transport.refused_ms.load(Ordering::Acquire);
+    let now = transport.since_start(std::time::Instant::now());
+    let recently = refused > 0 && now.saturating_sub(refused) < REFUSED_FOR.as_millis() as u64;
+    if !recently || current.idle.load(Ordering::Acquire) > 0 {
+        return;
+    }
+    while let Ok(Some(rq)) = current.http.try_recv() {
+        let head = crate::transport::request::head(&rq);
+        let answer = crate::http::Answer::error(crate::error::ApiError::out_of_resources());
+        let _ = crate::transport::write_closing(rq, &head, answer, &crate::ids::hex("req_", 32));
+    }
+}
+
 /// Marks an accept loop as being replaced now, for the janitor (Q1).
 fn restarting(transport: &Transport) {
     let now = transport.since_start(std::time::Instant::now());

@@ -129,6 +129,7 @@ fn janitor(transport: Weak<Transport>, addr: SocketAddr) {
         if pokes(now, last_request, last_restart) {
             drop(TcpStream::connect_timeout(&reachable(addr), POKE_EVERY));
         }
+        super::accept_loop::watch(&transport);
         if topped_up.elapsed() >= TOP_UP_EVERY {
             topped_up = std::time::Instant::now();
             top_up(&transport, addr);
