@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -52,6 +52,22 @@ fn pool_occupied_again(watch: &Watch, four: usize) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Opens `n` connections one after another, each sending `first` and holding its connection
+/// thread: each waits (up to a second) for its first answer bytes before the next opens. A burst
+/// at once would leave most of them queued behind a pool thread tiny_http counts as idle (Q1),
+/// holding no thread at all, and the OS would refuse nothing.
+fn hold(watch: &Watch, first: &[u8], n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut held = TcpStream::connect(watch.addr()).expect("connect");
+            held.write_all(first).expect("write");
+            held.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+            let _ = held.read(&mut [0u8; 256]);
+            held
+        })
+        .collect()
 }
 
 /// 64 descriptors; a burst of 150 connections, held, exhausts them.
@@ -110,14 +126,12 @@ fn running_out_of_threads_is_answered_and_recovers() {
     let mut limited = Limited::start(&[]);
     let lifted = limited.thread_limit();
     let occupied = own_connections(&limited.watch);
-    // Six threads more than the server's user runs now: far fewer than the burst below wants
-    // (tiny_http starts one per connection).
+    // Six threads more than the server's user runs now: far fewer than the 60 connections below
+    // want (tiny_http starts one per connection).
     let limit = limited.tasks() + 6;
     limited.limit_threads(&limit.to_string());
-    let held: Vec<TcpStream> = (0..60)
-        .filter_map(|_| TcpStream::connect(limited.watch.addr()).ok())
-        .collect();
-    assert_eq!(held.len(), 60);
+    let keep_alive = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    let held = hold(&limited.watch, keep_alive, 60);
     let statuses: Vec<u16> = (0..5)
         .map(|_| {
             limited
@@ -158,13 +172,7 @@ fn running_out_of_threads_while_workers_stream_is_answered() {
          x-oaimock-token-delay-ms: 300\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let held: Vec<TcpStream> = (0..12)
-        .map(|_| {
-            let mut held = TcpStream::connect(limited.watch.addr()).expect("connect");
-            held.write_all(stream.as_bytes()).expect("write");
-            held
-        })
-        .collect();
+    let held = hold(&limited.watch, stream.as_bytes(), 12);
     let chat = common::chat_body("still fine", "");
     let request = format!(
         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
