@@ -22,7 +22,7 @@ mod yuv;
 mod tests;
 
 use boolean::BoolWriter;
-use macroblock::Coded;
+use macroblock::{Coded, Source};
 use predict::{Edges, Mode};
 use quant::Quant;
 use tables::{DEFAULT_PROBS, UPDATE_PROBS};
@@ -56,6 +56,7 @@ pub(super) fn encode(
         let (mut left_y, mut left_u, mut left_v) = ([129u8; 16], [129u8; 8], [129u8; 8]);
         let mut corner = [if mb_y == 0 { 127u8 } else { 129 }; 3];
         let mut left_nz = [false; 9];
+        let mut last: Option<(Source, Vec<u8>, Coded)> = None;
         for (mb_x, above_nz) in top_nz.iter_mut().enumerate() {
             let (ys, cs) = (mb_x * 16, mb_x * 8);
             let (has_top, has_left) = (mb_y > 0, mb_x > 0);
@@ -71,7 +72,23 @@ pub(super) fn encode(
                 has_top,
                 has_left,
             });
-            let coded = macroblock::code(&planes, mb_x, &q, &edges);
+            // A pattern repeats macroblocks along a row: the same source and edges code the same.
+            let src = Source::take(&planes, mb_x);
+            let mut key = Vec::with_capacity(16 * 4 + 3 + 2);
+            for e in &edges {
+                key.extend_from_slice(e.top);
+                key.extend_from_slice(e.left);
+                key.push(e.corner);
+            }
+            key.extend([u8::from(has_top), u8::from(has_left)]);
+            let coded = match &last {
+                Some((seen, seen_key, done)) if *seen == src && *seen_key == key => done.clone(),
+                _ => {
+                    let done = macroblock::code(&src, &q, &edges);
+                    last = Some((src, key, done.clone()));
+                    done
+                }
+            };
             let skip = coded.y2.iter().all(|&l| l == 0)
                 && coded.y.iter().flatten().all(|&l| l == 0)
                 && coded.uv.iter().flatten().all(|&l| l == 0);

@@ -9,6 +9,7 @@ use super::transform::{fdct, fwht, idct, iwht};
 use super::yuv::Planes;
 
 /// The levels (zigzag order) and reconstruction of one macroblock.
+#[derive(Clone)]
 pub(super) struct Coded {
     pub y_mode: Mode,
     pub uv_mode: Mode,
@@ -22,18 +23,37 @@ pub(super) struct Coded {
     pub recon_v: [u8; 64],
 }
 
-/// Codes macroblock `mb_x` of the row in `planes`; `edges` are luma's, U's and V's.
-pub(super) fn code(planes: &Planes, mb_x: usize, q: &Quant, edges: &[Edges; 3]) -> Coded {
-    let mut src_y = [0u8; 256];
-    for (r, line) in src_y.chunks_exact_mut(16).enumerate() {
-        line.copy_from_slice(&planes.y[r * planes.stride + mb_x * 16..][..16]);
+/// One macroblock's source pixels: luma, then U, then V, each row by row.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) struct Source {
+    y: [u8; 256],
+    u: [u8; 64],
+    v: [u8; 64],
+}
+
+impl Source {
+    /// Macroblock `mb_x` of the row in `planes`.
+    pub(super) fn take(planes: &Planes, mb_x: usize) -> Source {
+        let mut src = Source {
+            y: [0; 256],
+            u: [0; 64],
+            v: [0; 64],
+        };
+        for (r, line) in src.y.chunks_exact_mut(16).enumerate() {
+            line.copy_from_slice(&planes.y[r * planes.stride + mb_x * 16..][..16]);
+        }
+        let half = planes.stride / 2;
+        for r in 0..8 {
+            src.u[r * 8..r * 8 + 8].copy_from_slice(&planes.u[r * half + mb_x * 8..][..8]);
+            src.v[r * 8..r * 8 + 8].copy_from_slice(&planes.v[r * half + mb_x * 8..][..8]);
+        }
+        src
     }
-    let half = planes.stride / 2;
-    let (mut src_u, mut src_v) = ([0u8; 64], [0u8; 64]);
-    for r in 0..8 {
-        src_u[r * 8..r * 8 + 8].copy_from_slice(&planes.u[r * half + mb_x * 8..][..8]);
-        src_v[r * 8..r * 8 + 8].copy_from_slice(&planes.v[r * half + mb_x * 8..][..8]);
-    }
+}
+
+/// Codes one macroblock; `edges` are luma's, U's and V's.
+pub(super) fn code(src: &Source, q: &Quant, edges: &[Edges; 3]) -> Coded {
+    let (src_y, src_u, src_v) = (&src.y, &src.u, &src.v);
 
     // Luma: the nearest whole-block prediction.
     let mut pred_y = [0u8; 256];
@@ -43,7 +63,7 @@ pub(super) fn code(planes: &Planes, mb_x: usize, q: &Quant, edges: &[Edges; 3]) 
     let mut dc = [0f32; 16];
     let mut y = [[0i32; 16]; 16];
     for (b, levels) in y.iter_mut().enumerate() {
-        let c = fdct(&residual(&src_y, &pred_y, 16, b));
+        let c = fdct(&residual(src_y, &pred_y, 16, b));
         dc[b] = c[0];
         for n in 1..16 {
             levels[n] = level(c[ZIGZAG[n]], q.y_ac);
@@ -77,7 +97,7 @@ pub(super) fn code(planes: &Planes, mb_x: usize, q: &Quant, edges: &[Edges; 3]) 
         let out = &mut recon[plane];
         *out = pred;
         for b in 0..4 {
-            let c = fdct(&residual(src, &pred, 8, b));
+            let c = fdct(&residual(&src[..], &pred, 8, b));
             let levels = &mut uv[plane * 4 + b];
             for n in 0..16 {
                 let step = if n == 0 { q.uv.0 } else { q.uv.1 };
@@ -97,9 +117,8 @@ pub(super) fn code(planes: &Planes, mb_x: usize, q: &Quant, edges: &[Edges; 3]) 
         recon_v: recon[1],
     };
     // Skipped (the prediction alone) when what the levels buy is not worth their bits.
-    let skipped = sse(&src_y, &pred_y) + sse(&src_u, &pred_uv[0]) + sse(&src_v, &pred_uv[1]);
-    let kept =
-        sse(&src_y, &coded.recon_y) + sse(&src_u, &coded.recon_u) + sse(&src_v, &coded.recon_v);
+    let skipped = sse(src_y, &pred_y) + sse(src_u, &pred_uv[0]) + sse(src_v, &pred_uv[1]);
+    let kept = sse(src_y, &coded.recon_y) + sse(src_u, &coded.recon_u) + sse(src_v, &coded.recon_v);
     if skipped <= kept + lambda(q) * bits(&coded) {
         coded.y2 = [0; 16];
         coded.y = [[0; 16]; 16];
