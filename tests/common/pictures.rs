@@ -115,3 +115,38 @@ pub(crate) fn typed<'a>(
         data,
     }
 }
+
+/// The quantizer index of a lossy WebP's frame (RFC 6386 9.6), read with the boolean decoder of
+/// RFC 6386 7.3 past the header fields before it (nothing here writes those fields).
+pub(crate) fn vp8_quantizer(webp: &[u8]) -> u32 {
+    let frame = webp.windows(4).position(|w| w == b"VP8 ").unwrap() + 8;
+    let first = &webp[frame + 10..];
+    let mut value = u32::from(first[0]) << 8 | u32::from(first[1]);
+    let (mut at, mut range, mut count) = (2, 255u32, 0);
+    let mut bit = || {
+        let split = 1 + ((range - 1) * 128 >> 8);
+        let one = value >= split << 8;
+        if one {
+            range -= split;
+            value -= split << 8;
+        } else {
+            range = split;
+        }
+        while range < 128 {
+            value <<= 1;
+            range <<= 1;
+            count += 1;
+            if count == 8 {
+                count = 0;
+                value |= u32::from(first[at]);
+                at += 1;
+            }
+        }
+        u32::from(one)
+    };
+    // Colour space, clamping, segmentation, filter type, level (6), sharpness (3), deltas, and
+    // the partition count (2): 16 bits with no segments and no filter deltas.
+    let skipped: u32 = (0..16).map(|_| bit()).sum();
+    assert_eq!(skipped, 0, "oaimock writes none of those");
+    (0..7).fold(0, |q, _| q << 1 | bit())
+}
