@@ -21,11 +21,50 @@ pub(crate) struct ErrorInfo {
     pub source: Option<String>,
     /// A scripted time to first token: how long to wait before sending the error.
     pub delay: std::time::Duration,
-    /// Not an error at all: a recorded answer a fixture rule replays as it was. It leaves the
-    /// endpoint the way an error does (the endpoint renders nothing), and `Answer::error` sends it.
-    pub replay: Option<std::sync::Arc<crate::recorded::Recorded>>,
-    /// No fixture rule matched and `--upstream` is set: the pipeline forwards the request.
-    pub forward: bool,
+}
+
+/// Why a handler stops without an answer of its own: a refusal, a recorded answer a fixture rule
+/// replays as it was, or a request that `--upstream` is to answer. Handlers return it; the
+/// pipeline (and a batch's line) forwards or renders it (`Answer::exit`).
+#[derive(Debug)]
+pub(crate) enum Exit {
+    Refused(ApiError),
+    Replay(Replay),
+    /// No fixture rule matched, or the object asked for is not stored here, and `--upstream` is set.
+    Forward,
+}
+
+/// A recorded answer, with what decided it (for the journal) and its scripted time to first token.
+#[derive(Debug, Clone)]
+pub(crate) struct Replay {
+    pub recorded: std::sync::Arc<crate::recorded::Recorded>,
+    pub source: Option<String>,
+    pub delay: std::time::Duration,
+}
+
+impl From<ApiError> for Exit {
+    fn from(error: ApiError) -> Exit {
+        Exit::Refused(error)
+    }
+}
+
+impl Exit {
+    /// A fixture rule's exit, named for the journal and delayed by the rule's `ttft_ms`.
+    pub(crate) fn scripted(self, source: Option<String>, delay: std::time::Duration) -> Exit {
+        match self {
+            Exit::Refused(mut error) => {
+                error.source = source;
+                error.delay = delay;
+                Exit::Refused(error)
+            }
+            Exit::Replay(replay) => Exit::Replay(Replay {
+                source,
+                delay,
+                ..replay
+            }),
+            Exit::Forward => Exit::Forward,
+        }
+    }
 }
 
 impl std::ops::Deref for ApiError {
@@ -72,29 +111,17 @@ impl ApiError {
             headers: Vec::new(),
             source: None,
             delay: std::time::Duration::ZERO,
-            replay: None,
-            forward: false,
         }))
     }
 
-    /// A recorded answer, carried out of the endpoint to be sent as it was (see `replay`).
-    pub(crate) fn replay(recorded: std::sync::Arc<crate::recorded::Recorded>) -> Self {
-        let mut marker = ApiError::new(recorded.status, "", None, "");
-        marker.replay = Some(recorded);
-        marker
-    }
-
-    /// No rule matched and the request goes to `--upstream` (see `forward`). Should it ever be
-    /// sent, it says so as a 502.
-    pub(crate) fn unmatched() -> Self {
-        let mut marker = ApiError::new(
+    /// An [`Exit::Forward`] that could not be forwarded (a batch's line: batches are not relayed).
+    pub(crate) fn not_forwarded() -> Self {
+        ApiError::new(
             502,
             "server_error",
             Some("upstream_not_forwarded"),
             "No fixture rule matched and the request was not forwarded to the upstream.",
-        );
-        marker.forward = true;
-        marker
+        )
     }
 
     /// A 400 `invalid_request_error` about one request field.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::recorded::{Recorded, RecordedBody};
 
 /// What the pipeline and the handlers know about a request besides its body.
@@ -63,12 +63,29 @@ pub(crate) enum Body {
     Relay(Relay),
 }
 
-/// A streamed body produced while it is written (`--upstream`): the content type and the chunks,
-/// each written and flushed as soon as it is produced. The source bounds itself (bytes, time);
-/// an `Err` breaks the stream the way `Stream::abort` does.
+/// A body produced while it is written: an upstream's stream (`--upstream`), or audio made a
+/// word at a time (speech). The content type and the chunks, each written and flushed as one
+/// HTTP chunk as soon as it is produced. The source bounds itself (bytes, time, or a length
+/// decided before the first byte); an `Err` breaks the stream the way `Stream::abort` does.
 pub(crate) struct Relay {
     pub content_type: String,
     pub chunks: Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send>,
+    /// How a body made here is walked; `None` for an upstream's, whose chunks leave as they come.
+    pub pace: Option<Pace>,
+}
+
+/// The clock and cuts of a body made here while it is written, as a [`Stream`]'s paced events
+/// have them: the first chunk leaves with the head, each later one `token_delay` (plus up to
+/// `jitter`, drawn from `seed`) after the one before was due; `stall` pauses before the chunk at
+/// its index. With `cut`, the body ends after that many chunks: cleanly, or broken if `abort`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Pace {
+    pub token_delay: Duration,
+    pub jitter: Duration,
+    pub seed: u64,
+    pub stall: Option<(usize, Duration)>,
+    pub cut: Option<usize>,
+    pub abort: bool,
 }
 
 impl std::fmt::Debug for Relay {
@@ -192,13 +209,22 @@ impl Answer {
         )
     }
 
-    pub(crate) fn error(error: ApiError) -> Answer {
-        if let Some(recorded) = &error.replay {
-            let mut answer = Answer::recorded(recorded);
-            answer.source = error.source.clone();
-            answer.delay = error.delay;
-            return answer;
+    /// What a handler's exit sends when it is not forwarded: the refusal, the recording as it
+    /// was, or (with nowhere to forward it) a 502 saying it was not forwarded.
+    pub(crate) fn exit(exit: Exit) -> Answer {
+        match exit {
+            Exit::Refused(error) => Answer::error(error),
+            Exit::Replay(replay) => {
+                let mut answer = Answer::recorded(&replay.recorded);
+                answer.source = replay.source;
+                answer.delay = replay.delay;
+                answer
+            }
+            Exit::Forward => Answer::error(ApiError::not_forwarded()),
         }
+    }
+
+    pub(crate) fn error(error: ApiError) -> Answer {
         let mut answer = Answer::new(error.status, Body::Json(error.body()));
         answer.source = error.source.clone();
         answer.delay = error.delay;
@@ -248,12 +274,15 @@ impl Answer {
         answer
     }
 
-    /// Whether writing its body in one go may wait on the client: more than a socket buffer
-    /// holds. (A stream's waits go through the writer's pause, which starts a spare first.)
+    /// Whether writing its body may wait on the client or on its source: more than a socket
+    /// buffer holds, or chunks produced while they are written (an upstream's, or speech that
+    /// may be longer than any buffer). (A stream's waits go through the writer's pause, which
+    /// starts a spare first.)
     pub(crate) fn is_large(&self) -> bool {
-        self.body
-            .bytes()
-            .is_some_and(|bytes| bytes.len() > LARGE_BODY)
+        match &self.body {
+            Body::Relay(_) => true,
+            body => body.bytes().is_some_and(|bytes| bytes.len() > LARGE_BODY),
+        }
     }
 
     pub(crate) fn empty(status: u16, headers: Vec<(String, String)>) -> Answer {

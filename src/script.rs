@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::conversation::{Call, Content, Endpoint, Format, Said, Tool, ToolChoice, View};
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::fixtures::RuleSet;
 use crate::schema::{self, Limit, MAX_INSTANCE_BYTES};
 use crate::text::{self, MAX_RESPONSE_BYTES};
@@ -58,11 +58,11 @@ pub(crate) enum Unmatched {
 }
 
 /// The reply to `view`: the first matching fixture rule's, else the built-in one. A scripted
-/// error comes back as `Err`, carrying its `ttft_ms` as the delay before it is sent.
-pub(crate) fn decide(script: &Script, view: &View) -> Result<Said, ApiError> {
+/// error or recording comes back as `Err`, carrying its `ttft_ms` as the delay before it is sent.
+pub(crate) fn decide(script: &Script, view: &View) -> Result<Said, Exit> {
     match scripted(script, view) {
         Some(said) => said,
-        None => built_in(script, view),
+        None => Ok(built_in(script, view)?),
     }
 }
 
@@ -72,27 +72,24 @@ pub(crate) fn built_in(script: &Script, view: &View) -> Result<Said, ApiError> {
 }
 
 /// The reply of the first matching fixture rule, if one matches. When none does and the
-/// built-in reply is not wanted (`--upstream`, `--strict`), the error that says so.
-pub(crate) fn scripted(script: &Script, view: &View) -> Option<Result<Said, ApiError>> {
+/// built-in reply is not wanted, the exit that says so: forward (`--upstream`) or refuse
+/// (`--strict`).
+pub(crate) fn scripted(script: &Script, view: &View) -> Option<Result<Said, Exit>> {
     let picked = script
         .rules
         .iter()
         .find_map(|rules| rules.pick(view))
         .or_else(|| script.file_rules?.pick(view));
-    let picked = match (picked, script.unmatched) {
-        (Some(picked), _) => picked,
-        (None, Unmatched::BuiltIn) => return None,
-        (None, Unmatched::Forward) => return Some(Err(ApiError::unmatched())),
+    match (picked, script.unmatched) {
+        (Some(picked), _) => Some(picked),
+        (None, Unmatched::BuiltIn) => None,
+        (None, Unmatched::Forward) => Some(Err(Exit::Forward)),
         (None, Unmatched::Refuse) => {
             let sets = script.rules.iter().map(|r| r.as_ref());
             let sets: Vec<&RuleSet> = sets.chain(script.file_rules).collect();
-            return Some(Err(crate::fixtures::nearest::refusal(&sets, view)));
+            Some(Err(crate::fixtures::nearest::refusal(&sets, view).into()))
         }
-    };
-    Some(picked.map_err(|(mut error, ttft)| {
-        error.delay = ttft.unwrap_or_default();
-        error
-    }))
+    }
 }
 
 #[derive(Serialize)]

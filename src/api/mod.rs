@@ -36,10 +36,10 @@ pub(crate) use admin::Admin;
 pub(crate) use file_paths::FileOp;
 pub(crate) use key::{authorize, constant_time_eq};
 pub(crate) use paths::State;
-pub(crate) use said::{end_stream, said_data, said_json, said_stream};
+pub(crate) use said::{end_stream, said_data, said_json, said_relay, said_stream};
 
 use crate::app::App;
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::http::{Answer, Head};
 
 /// Every endpoint oaimock answers.
@@ -315,12 +315,7 @@ struct Health {
 /// Answers one routed request. `body` is the request body for routes that read one (a form is
 /// parsed here, so a family that reads one gets its parts); `info` carries the headers fixture
 /// rules match on.
-pub(crate) fn handle(
-    app: &App,
-    route: &Route,
-    info: &Head,
-    body: &[u8],
-) -> Result<Answer, ApiError> {
+pub(crate) fn handle(app: &App, route: &Route, info: &Head, body: &[u8]) -> Result<Answer, Exit> {
     let headers = info.headers.as_slice();
     match route {
         Route::ChatCompletions => chat::handle(app, body, headers),
@@ -337,26 +332,26 @@ pub(crate) fn handle(
         Route::ImageGenerations => images::generations(app, info, body),
         Route::ImageEdits => images::edits(app, info, &form::parse(info, body)?),
         Route::ImageVariations => images::variations(app, info, &form::parse(info, body)?),
-        Route::ImageFile(id) => images::file(app, id),
+        Route::ImageFile(id) => Ok(images::file(app, id)?),
         // With --upstream, the models are the upstream's, and any other path is its to answer.
         Route::ListModels | Route::RetrieveModel(_) | Route::Upstream
             if app.config.upstream.is_some() =>
         {
-            Err(ApiError::unmatched())
+            Err(Exit::Forward)
         }
-        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path)),
+        Route::Upstream => Err(ApiError::unknown_url(&info.method, &info.path).into()),
         Route::ListModels => Ok(models::list(app)),
-        Route::RetrieveModel(id) => models::retrieve(app, id),
+        Route::RetrieveModel(id) => Ok(models::retrieve(app, id)?),
         Route::Health => Ok(Answer::json(&Health {
             status: "ok",
             version: env!("CARGO_PKG_VERSION"),
         })),
         Route::Admin(_) | Route::Panic if !app.admin => {
-            Err(ApiError::unknown_url(&info.method, &info.path))
+            Err(ApiError::unknown_url(&info.method, &info.path).into())
         }
-        Route::Admin(admin) => admin::handle(app, *admin, info, body),
-        Route::State(op) => paths::handle(app, op, info, body),
-        Route::Files(op) => file_paths::handle(app, op, info, body),
+        Route::Admin(admin) => Ok(admin::handle(app, *admin, info, body)?),
+        Route::State(op) => Ok(paths::handle(app, op, info, body)?),
+        Route::Files(op) => Ok(file_paths::handle(app, op, info, body)?),
         Route::Panic => panic!("panic requested by POST /_oaimock/panic"),
         Route::Preflight => Ok(Answer::empty(
             204,

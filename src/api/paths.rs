@@ -3,7 +3,7 @@
 //! to the family that owns the objects.
 
 use crate::app::App;
-use crate::error::ApiError;
+use crate::error::Exit;
 use crate::http::{Answer, Head};
 
 /// One operation on stored objects; ids are percent-decoded.
@@ -115,7 +115,7 @@ pub(crate) fn match_path(method: &str, bare: &str) -> Option<Result<State, &'sta
 
 /// Answers one operation on stored objects; the journal says the store answered
 /// (`answered_by: "store"`).
-pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<Answer, ApiError> {
+pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<Answer, Exit> {
     use crate::api::{chat, conversations, responses};
     let answer = match op {
         State::GetResponse(_)
@@ -133,7 +133,7 @@ pub(crate) fn handle(app: &App, op: &State, info: &Head, body: &[u8]) -> Result<
     // With `--upstream`, an object not stored here may be the upstream's: it is asked.
     let mut answer = match answer {
         Err(e) if e.status == 404 && app.config.upstream.is_some() => {
-            return Err(ApiError::unmatched());
+            return Err(Exit::Forward);
         }
         other => other?,
     };

@@ -1,11 +1,12 @@
-//! Answers made of what the script said: a whole JSON body, a stream, or other bytes, each with
-//! the reply's time to first token, source and scripted faults; and the end of a data-only stream.
+//! Answers made of what the script said: a whole JSON body, a stream, or other bytes (whole, or
+//! made while they are written), each with the reply's time to first token, source and scripted
+//! faults; and the end of a data-only stream.
 
 use serde::Serialize;
 
 use crate::app::App;
 use crate::conversation::Said;
-use crate::http::{Answer, Body, Event};
+use crate::http::{Answer, Body, Event, Pace, Relay};
 
 /// Ends a data-only stream (chat, legacy completions): the usage chunk when one was asked for,
 /// then `data: [DONE]`.
@@ -37,6 +38,29 @@ pub(crate) fn said_stream(app: &App, said: &Said, events: Vec<Event>) -> Answer 
 /// token, source and scripted faults.
 pub(crate) fn said_data(said: &Said, content_type: &'static str, bytes: Vec<u8>) -> Answer {
     let mut answer = Answer::new(200, Body::Data(content_type.into(), bytes));
+    answer.delay = said.ttft.unwrap_or_default();
+    stamp(said, answer)
+}
+
+/// An answer of another type than JSON made while it is written (speech audio): `chunks` leave
+/// one at a time on the stream's clock (the reply's token delay, else the server's), after the
+/// reply's time to first token, with its source and scripted faults.
+pub(crate) fn said_relay(
+    app: &App,
+    said: &Said,
+    content_type: &'static str,
+    chunks: Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send>,
+) -> Answer {
+    let pace = Pace {
+        token_delay: said.token_delay.unwrap_or(app.config.token_delay),
+        ..Pace::default()
+    };
+    let relay = Relay {
+        content_type: content_type.to_string(),
+        chunks,
+        pace: Some(pace),
+    };
+    let mut answer = Answer::new(200, Body::Relay(relay));
     answer.delay = said.ttft.unwrap_or_default();
     stamp(said, answer)
 }

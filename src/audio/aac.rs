@@ -8,12 +8,14 @@ pub(super) const FRAME: [u8; 11] = [
     0xff, 0xf1, 0x58, 0x40, 0x01, 0x7f, 0xfc, 0x01, 0x40, 0x20, 0x07,
 ];
 
-/// `samples` of silence, rounded up to whole frames of 1024.
-pub(super) fn adts(samples: usize) -> Vec<u8> {
-    let frames = samples.div_ceil(1024).max(1);
-    let mut out = Vec::with_capacity(frames * FRAME.len());
-    for _ in 0..frames {
+/// Frames for `samples` of silence: rounded up to whole frames of 1024, one at least.
+pub(super) fn frames(samples: usize) -> usize {
+    samples.div_ceil(1024).max(1)
+}
+
+/// Appends `count` frames (every frame is the same).
+pub(super) fn write_frames(count: usize, out: &mut Vec<u8>) {
+    for _ in 0..count {
         out.extend_from_slice(&FRAME);
     }
-    out
 }

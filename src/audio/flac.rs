@@ -53,9 +53,8 @@ fn utf8_number(n: u32, out: &mut Vec<u8>) {
     out.extend(tail.iter().rev());
 }
 
-/// `samples` 16-bit mono samples of silence as a FLAC stream.
-pub(super) fn flac(samples: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(42 + samples.div_ceil(BLOCK) * 20);
+/// `fLaC` and the STREAMINFO block of a stream of `samples` 16-bit mono samples: 42 bytes.
+pub(super) fn header(samples: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(b"fLaC");
     // The last metadata block (bit 7), type 0 STREAMINFO, 34 bytes.
     out.extend_from_slice(&[0x80, 0, 0, 34]);
@@ -67,28 +66,31 @@ pub(super) fn flac(samples: usize) -> Vec<u8> {
     let packed: u64 = (u64::from(SAMPLE_RATE) << 44) | (15 << 36) | (total & 0xf_ffff_ffff);
     out.extend_from_slice(&packed.to_be_bytes());
     out.extend_from_slice(&[0; 16]); // MD5 of the samples: unknown
-    let mut left = samples;
-    let mut number = 0u32;
-    while left > 0 {
-        let block = left.min(BLOCK);
-        let start = out.len();
-        out.extend_from_slice(&[0xff, 0xf8]); // sync, fixed block size
-        // Block size code (12: 4096, 7: 16-bit size - 1 at the end), rate code 7: 24 kHz.
-        let code = if block == BLOCK { 0xc7 } else { 0x77 };
-        out.push(code);
-        out.push(0x08); // mono, 16 bits per sample
-        utf8_number(number, &mut out);
-        if block != BLOCK {
-            out.extend_from_slice(&((block - 1) as u16).to_be_bytes());
-        }
-        out.push(crc8(&out[start..]));
-        out.extend_from_slice(&[0x00, 0x00, 0x00]); // CONSTANT subframe, value 0
-        let crc = crc16(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-        left -= block;
-        number += 1;
+}
+
+/// Frames in a stream of `samples`: [`BLOCK`] samples each, the last one shorter.
+pub(super) fn frames(samples: usize) -> usize {
+    samples.div_ceil(BLOCK)
+}
+
+/// Appends frame `number` of a stream of `samples`: its header says its number and, for the
+/// last, shorter one, its size; so any frame can be made without the ones before it.
+pub(super) fn write_frame(samples: usize, number: usize, out: &mut Vec<u8>) {
+    let block = (samples - number * BLOCK).min(BLOCK);
+    let start = out.len();
+    out.extend_from_slice(&[0xff, 0xf8]); // sync, fixed block size
+    // Block size code (12: 4096, 7: 16-bit size - 1 at the end), rate code 7: 24 kHz.
+    let code = if block == BLOCK { 0xc7 } else { 0x77 };
+    out.push(code);
+    out.push(0x08); // mono, 16 bits per sample
+    utf8_number(number as u32, out);
+    if block != BLOCK {
+        out.extend_from_slice(&((block - 1) as u16).to_be_bytes());
     }
-    out
+    out.push(crc8(&out[start..]));
+    out.extend_from_slice(&[0x00, 0x00, 0x00]); // CONSTANT subframe, value 0
+    let crc = crc16(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
 }
 
 #[cfg(test)]

@@ -17,16 +17,14 @@ pub(super) fn frames(seconds: f64) -> usize {
         .max(1.0) as usize
 }
 
-/// `seconds` of silence (rounded up to whole frames of 24 ms).
-pub(super) fn mp3(seconds: f64) -> Vec<u8> {
+/// Appends `count` silent frames (every frame is the same; `seconds` of silence are
+/// [`frames`] of them, rounded up to whole frames of 24 ms).
+pub(super) fn write_frames(count: usize, out: &mut Vec<u8>) {
     let mut frame = [0u8; FRAME_BYTES];
     frame[..4].copy_from_slice(&HEADER);
-    let n = frames(seconds);
-    let mut out = Vec::with_capacity(n * FRAME_BYTES);
-    for _ in 0..n {
+    for _ in 0..count {
         out.extend_from_slice(&frame);
     }
-    out
 }
 
 /// What a Layer III frame header says: enough for a duration.

@@ -50,10 +50,8 @@ pub(super) fn packets(seconds: f64) -> usize {
     samples.div_ceil(PACKET_SAMPLES).max(1) as usize
 }
 
-/// `seconds` of silence as an Ogg Opus file.
-pub(super) fn opus(seconds: f64) -> Vec<u8> {
-    let count = packets(seconds);
-    let mut out = Vec::with_capacity(256 + count * 4);
+/// The two header pages, `OpusHead` and `OpusTags`: the same for every duration.
+pub(super) fn header(out: &mut Vec<u8>) {
     let mut head = Vec::with_capacity(19);
     head.extend_from_slice(b"OpusHead");
     head.push(1); // version
@@ -62,37 +60,43 @@ pub(super) fn opus(seconds: f64) -> Vec<u8> {
     head.extend_from_slice(&super::SAMPLE_RATE.to_le_bytes());
     head.extend_from_slice(&0i16.to_le_bytes()); // output gain
     head.push(0); // channel mapping family
-    page(&mut out, 0x02, 0, 0, &[&head]);
+    page(out, 0x02, 0, 0, &[&head]);
     let vendor = b"oaimock";
     let mut tags = Vec::with_capacity(24);
     tags.extend_from_slice(b"OpusTags");
     tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
     tags.extend_from_slice(vendor);
     tags.extend_from_slice(&0u32.to_le_bytes()); // no comments
-    page(&mut out, 0, 0, 1, &[&tags]);
+    page(out, 0, 0, 1, &[&tags]);
+}
+
+/// Audio pages for `seconds`: [`PACKETS_PER_PAGE`] packets each, the last one fewer.
+pub(super) fn pages(seconds: f64) -> usize {
+    packets(seconds).div_ceil(PACKETS_PER_PAGE)
+}
+
+/// Appends audio page `index` (from 0) of `seconds` of silence: its sequence number, granule
+/// position and end flag follow from the index alone, so any page can be made on its own.
+pub(super) fn write_page(seconds: f64, index: usize, out: &mut Vec<u8>) {
+    let count = packets(seconds);
     let end = (seconds * 48_000.0).round() as u64 + PRE_SKIP;
-    let mut sent = 0;
-    let mut sequence = 2;
-    while sent < count {
-        let n = (count - sent).min(PACKETS_PER_PAGE);
-        sent += n;
-        let last = sent == count;
-        let granule = if last {
-            end
-        } else {
-            sent as u64 * PACKET_SAMPLES
-        };
-        let packets = vec![&SILENT_PACKET[..]; n];
-        page(
-            &mut out,
-            if last { 0x04 } else { 0 },
-            granule,
-            sequence,
-            &packets,
-        );
-        sequence += 1;
-    }
-    out
+    let n = (count - index * PACKETS_PER_PAGE).min(PACKETS_PER_PAGE);
+    let sent = index * PACKETS_PER_PAGE + n;
+    let last = sent == count;
+    let granule = if last {
+        end
+    } else {
+        sent as u64 * PACKET_SAMPLES
+    };
+    let packets = vec![&SILENT_PACKET[..]; n];
+    let sequence = index as u32 + 2;
+    page(
+        out,
+        if last { 0x04 } else { 0 },
+        granule,
+        sequence,
+        &packets,
+    );
 }
 
 #[cfg(test)]

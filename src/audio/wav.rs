@@ -1,11 +1,10 @@
-//! WAV: a RIFF header (`fmt ` for 16-bit mono PCM at [`SAMPLE_RATE`]) and the samples, zeros.
+//! WAV: a RIFF header (`fmt ` for 16-bit mono PCM at [`SAMPLE_RATE`]); the samples, zeros, follow.
 
 use super::SAMPLE_RATE;
 
-/// `samples` 16-bit samples of silence as a WAV file.
-pub(super) fn wav(samples: usize) -> Vec<u8> {
+/// The 44-byte header of a WAV file of `samples` 16-bit samples; the samples (zeros) follow it.
+pub(super) fn header(samples: usize, out: &mut Vec<u8>) {
     let data = (samples * 2) as u32;
-    let mut out = Vec::with_capacity(44 + data as usize);
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + data).to_le_bytes());
     out.extend_from_slice(b"WAVEfmt ");
@@ -18,6 +17,4 @@ pub(super) fn wav(samples: usize) -> Vec<u8> {
     out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data.to_le_bytes());
-    out.resize(44 + data as usize, 0);
-    out
 }

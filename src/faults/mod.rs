@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorObject};
-use crate::http::{Answer, Body, Event};
+use crate::http::{Answer, Body, Event, Pace, Relay};
 
 pub(crate) use chaos::Chaos;
 pub(crate) use rate_limit::RateLimit;
@@ -260,12 +260,46 @@ impl StreamFaults {
         Ok(())
     }
 
-    /// Changes `reply` as asked. A whole-JSON reply only takes the time to first token; a stream
-    /// takes every setting, and `seed` drives its jitter.
+    /// The faults on a body of chunks that are not events (audio): pacing and stalls as a
+    /// stream's, `truncate-after` ends it cleanly after that many chunks, `disconnect-after`
+    /// breaks it there, and so does `stream-error-after`, since raw bytes cannot carry an error
+    /// event; `malformed-after` has no event to spoil and changes nothing.
+    fn pace(&self, pace: &mut Pace, seed: u64) {
+        if let Some(delay) = ms(self.token_delay_ms) {
+            pace.token_delay = delay;
+        }
+        if let Some(jitter) = ms(self.jitter_ms) {
+            pace.jitter = jitter;
+            pace.seed = seed;
+        }
+        if let Some(stall) = ms(self.stall_ms) {
+            pace.stall = Some((self.stall_after.unwrap_or(0), stall.min(MAX_STALL)));
+        }
+        let cuts = [
+            (self.truncate_after, false),
+            (self.disconnect_after, true),
+            (self.stream_error_after, true),
+        ];
+        let cuts = cuts.iter().filter_map(|(n, abort)| n.map(|n| (n, *abort)));
+        if let Some(cut) = cuts.clone().map(|(n, _)| n).min() {
+            pace.cut = Some(cut);
+            pace.abort = cuts.clone().any(|(n, abort)| abort && n == cut);
+        }
+    }
+
+    /// Changes `reply` as asked. A whole reply (and an upstream's relayed body) only takes the
+    /// time to first token; a stream takes every setting, and `seed` drives its jitter; a body
+    /// made while it is written (speech audio) takes them on its chunks ([`Self::pace`]).
     pub(crate) fn apply(&self, reply: &mut Answer, seed: u64) {
         let stream = match &mut reply.body {
             Body::Events(stream) => stream,
-            _ => {
+            body => {
+                if let Body::Relay(Relay {
+                    pace: Some(pace), ..
+                }) = body
+                {
+                    self.pace(pace, seed);
+                }
                 if let Some(ttft) = ms(self.ttft_ms) {
                     reply.delay = ttft;
                 }
@@ -328,69 +362,4 @@ impl StreamFaults {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn the_scope_is_the_first_scope_header() {
-        let two = headers(&[
-            ("x-oaimock-scope", "a"),
-            ("accept", "x"),
-            ("x-oaimock-scope", "b"),
-        ]);
-        assert_eq!(scope_of(&two), Some("a"));
-        let faults = RequestFaults::from_headers(&two).unwrap();
-        assert_eq!(faults.scope.as_deref(), Some("a"));
-        assert_eq!(scope_of(&headers(&[("accept", "x")])), None);
-    }
-
-    #[test]
-    fn headers_ask_for_errors_with_retry_hints_and_unknown_ones_are_refused() {
-        let f = RequestFaults::from_headers(&headers(&[
-            ("x-oaimock-error", "429"),
-            ("x-oaimock-retry-after-ms", "10"),
-            ("x-oaimock-should-retry", "false"),
-            ("accept", "x"),
-        ]))
-        .unwrap();
-        let e = f.error.unwrap();
-        assert_eq!(e.status, 429);
-        assert!(e.headers.contains(&("retry-after-ms".into(), "10".into())));
-        assert!(
-            e.headers
-                .contains(&("x-should-retry".into(), "false".into()))
-        );
-        let e =
-            RequestFaults::from_headers(&headers(&[("x-oaimock-truncat-after", "2")])).unwrap_err();
-        assert_eq!(e.param.as_deref(), Some("x-oaimock-truncat-after"));
-        assert!(RequestFaults::from_headers(&headers(&[("x-oaimock-stall-ms", "soon")])).is_err());
-    }
-
-    #[test]
-    fn delays_and_scopes_past_their_limits_are_refused() {
-        for name in ["ttft-ms", "token-delay-ms", "jitter-ms", "stall-ms"] {
-            let name = format!("x-oaimock-{name}");
-            assert!(RequestFaults::from_headers(&headers(&[(&name, "60000")])).is_ok());
-            let e = RequestFaults::from_headers(&headers(&[(&name, "60001")])).unwrap_err();
-            assert_eq!(
-                e.message,
-                format!(
-                    "Invalid '{name}' header: 60001 ms, more than the limit of 60000 ms on a delay."
-                )
-            );
-        }
-        let scope = "s".repeat(MAX_SCOPE_BYTES + 1);
-        let e = RequestFaults::from_headers(&headers(&[("x-oaimock-scope", &scope)])).unwrap_err();
-        assert!(
-            e.message.contains("limit of 256 bytes in a scope"),
-            "{}",
-            e.message
-        );
-    }
-}
+mod tests;

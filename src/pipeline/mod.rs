@@ -11,7 +11,7 @@ use std::time::Instant;
 use crate::api::{self, Route};
 use crate::app::App;
 use crate::azure;
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::faults::RequestFaults;
 use crate::http::{Answer, Head};
 use crate::journal::Record;
@@ -191,7 +191,7 @@ fn answer_openai(app: &App, head: &Head, admitted: Admitted, body: Vec<u8>) -> (
     let mut answer = match (forwarded, handled) {
         (Some(forwarded), _) => forwarded,
         (None, Ok(Ok(answer))) => answer,
-        (None, Ok(Err(e))) => Answer::error(e),
+        (None, Ok(Err(exit))) => Answer::exit(exit),
         (None, Err(panic)) => {
             let detail = panic
                 .downcast_ref::<&str>()
@@ -216,11 +216,15 @@ fn relayed(answer: &Answer) -> bool {
     answer.source.as_deref() == Some("upstream")
 }
 
-/// Whether a handler's error sends the request upstream: no fixture rule matched it, or the
+/// Whether a handler's exit sends the request upstream: no fixture rule matched it, or the
 /// handler refused it before any rule was tried (the upstream is the judge of what it accepts).
 /// A rule's own error or recording is answered here.
-fn forwards(error: &ApiError) -> bool {
-    error.forward || (error.source.is_none() && error.replay.is_none())
+fn forwards(exit: &Exit) -> bool {
+    match exit {
+        Exit::Forward => true,
+        Exit::Refused(error) => error.source.is_none(),
+        Exit::Replay(_) => false,
+    }
 }
 
 /// Records the request in the journal before its answer is written; the entry's number, if kept.

@@ -180,7 +180,7 @@ pub(crate) fn send(
             return write_stream(writer, out, stream, !head.http10, pause, first_byte);
         }
         Body::Relay(relay) if !head.is_head() => {
-            return write_relay(writer, out, relay, !head.http10, first_byte);
+            return write_relay(writer, out, relay, !head.http10, pause, first_byte);
         }
         // A large body is written after its head rather than copied behind it: one copy fewer
         // of a body that may be tens of MiB.
@@ -199,6 +199,17 @@ pub(crate) fn send(
     writer.write_all(&out)?;
     *first_byte = Some(Instant::now());
     writer.flush()
+}
+
+/// Up to `most` more, drawn from the xorshift state `state` (seeded, never 0).
+fn jittered(state: &mut u64, most: Duration) -> Duration {
+    if most.is_zero() {
+        return Duration::ZERO;
+    }
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    Duration::from_micros(*state % (most.as_micros() as u64 + 1))
 }
 
 /// Writes the events on a clock: each paced event is due `token_delay` (plus jitter, plus a
@@ -253,13 +264,7 @@ fn write_stream(
         }
         wait += event.after;
         if event.paced {
-            wait += stream.token_delay;
-            if !stream.jitter.is_zero() {
-                jitter ^= jitter << 13;
-                jitter ^= jitter >> 7;
-                jitter ^= jitter << 17;
-                wait += Duration::from_micros(jitter % (stream.jitter.as_micros() as u64 + 1));
-            }
+            wait += stream.token_delay + jittered(&mut jitter, stream.jitter);
         }
         if !wait.is_zero() {
             due += wait;
@@ -287,43 +292,95 @@ fn write_stream(
 
 /// Writes a relayed body: each chunk leaves as one HTTP chunk, flushed, as soon as its source
 /// yields it, so an upstream's events reach the client as they arrive. A source error ends the
-/// stream broken (as `Stream::abort` does), so the client sees the upstream's failure.
+/// stream broken (as `Stream::abort` does), so the client sees the upstream's failure. A body
+/// made here (`pace`) is walked on a stream's clock: its first chunk leaves with the head, each
+/// later one when it is due, and a cut ends it after that many chunks, cleanly or broken.
 fn write_relay(
     writer: &mut dyn Write,
     head: Vec<u8>,
     relay: Relay,
     chunked: bool,
+    pause: &dyn Fn(Duration),
     first_byte: &mut Option<Instant>,
 ) -> io::Result<()> {
-    writer.write_all(&head)?;
-    writer.flush()?;
-    *first_byte = Some(Instant::now());
+    let Relay {
+        mut chunks, pace, ..
+    } = relay;
+    let mut pending = Some(head);
     let mut out = Vec::with_capacity(4096);
-    for chunk in relay.chunks {
-        let Ok(chunk) = chunk else {
-            if chunked {
-                writer.write_all(b"oaimock-upstream-broke\r\n")?;
+    let mut send = |out: &mut Vec<u8>, first_byte: &mut Option<Instant>| -> io::Result<()> {
+        writer.write_all(out)?;
+        writer.flush()?;
+        first_byte.get_or_insert_with(Instant::now);
+        out.clear();
+        Ok(())
+    };
+    // An upstream's head leaves at once: its first chunk may be a while.
+    if pace.is_none() {
+        out.append(pending.as_mut().expect("the head"));
+        pending = None;
+        send(&mut out, first_byte)?;
+    }
+    let pace = pace.unwrap_or_default();
+    let mut due = Instant::now();
+    let mut jitter = pace.seed | 1;
+    let mut index = 0;
+    let mut broken = false;
+    while pace.cut.is_none_or(|cut| index < cut) {
+        // The next chunk is made first, so the end is known without waiting a word for it.
+        let Some(chunk) = chunks.next() else {
+            break;
+        };
+        let mut wait = Duration::ZERO;
+        if let Some((_, stall)) = pace.stall.filter(|(at, _)| *at == index) {
+            wait += stall;
+        }
+        if index > 0 {
+            wait += pace.token_delay + jittered(&mut jitter, pace.jitter);
+        }
+        index += 1;
+        if !wait.is_zero() {
+            due += wait;
+            if due > Instant::now() {
+                if let Some(head) = pending.take() {
+                    out.extend_from_slice(&head);
+                    send(&mut out, first_byte)?;
+                }
+                pause(due.saturating_duration_since(Instant::now()));
             }
-            return writer.flush();
+        }
+        let Ok(chunk) = chunk else {
+            broken = true;
+            break;
         };
         if chunk.is_empty() {
             continue;
         }
-        out.clear();
+        if let Some(head) = pending.take() {
+            out.extend_from_slice(&head);
+        }
         if chunked {
             out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
             out.extend_from_slice(&chunk);
             out.extend_from_slice(b"\r\n");
-            writer.write_all(&out)?;
         } else {
-            writer.write_all(&chunk)?;
+            out.extend_from_slice(&chunk);
         }
-        writer.flush()?;
+        send(&mut out, first_byte)?;
     }
-    if chunked {
-        writer.write_all(b"0\r\n\r\n")?;
+    if let Some(head) = pending.take() {
+        out.extend_from_slice(&head);
     }
-    writer.flush()
+    // A cut that breaks, or a source that failed: a chunk header that is not hex, which every
+    // HTTP client reports as a broken connection (HTTP/1.0: the close ends the body early).
+    let tail: &[u8] = match (chunked, broken || (pace.abort && pace.cut.is_some())) {
+        (false, _) => b"",
+        (true, false) => b"0\r\n\r\n",
+        (true, true) if broken => b"oaimock-upstream-broke\r\n",
+        (true, true) => b"oaimock-disconnect\r\n",
+    };
+    out.extend_from_slice(tail);
+    send(&mut out, first_byte)
 }
 
 #[cfg(test)]

@@ -185,6 +185,7 @@ impl Upstream {
                 Body::Relay(crate::http::Relay {
                     content_type,
                     chunks: Box::new(chunks),
+                    pace: None,
                 }),
             )
         } else {

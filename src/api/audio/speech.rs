@@ -1,7 +1,7 @@
 //! `POST /v1/audio/speech`: silence in the asked format whose duration follows the words of
-//! `input` and `speed` ([`SECONDS_PER_WORD`] at speed 1), as the whole file or, with
-//! `stream_format: "sse"` (gpt-4o-mini-tts), as base64 `speech.audio.delta` events and a
-//! `speech.audio.done` with usage.
+//! `input` and `speed` ([`SECONDS_PER_WORD`] at speed 1), written a word at a time as it is made
+//! (chunked, paced as a stream's words are) or, with `stream_format: "sse"` (gpt-4o-mini-tts),
+//! as base64 `speech.audio.delta` events and a `speech.audio.done` with usage.
 
 use serde_json::{Map, Value, json};
 
@@ -10,7 +10,7 @@ use crate::api::{self, Request};
 use crate::app::App;
 use crate::audio::{self, Format};
 use crate::conversation::{Content, Endpoint, Said, View};
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::http::{Answer, Event};
 use crate::script;
 use crate::text;
@@ -125,11 +125,7 @@ pub(crate) fn duration(input: &str, speed: f64) -> f64 {
     text::count_words(input).max(1) as f64 * SECONDS_PER_WORD / speed
 }
 
-pub(crate) fn speech(
-    app: &App,
-    body: &[u8],
-    headers: &[(String, String)],
-) -> Result<Answer, ApiError> {
+pub(crate) fn speech(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, Exit> {
     let (obj, rq) = api::read::<SpeechRequest>(app, body)?;
     let seconds = duration(&rq.input, rq.speed);
     if seconds > MAX_SPEECH_SECONDS {
@@ -141,7 +137,7 @@ pub(crate) fn speech(
                 text::count_words(&rq.input),
                 rq.speed
             ),
-        ));
+        ).into());
     }
     // What the answer will weigh, checked before any byte is made: base64 adds a third.
     let raw = rq.format.size_of(seconds);
@@ -158,7 +154,7 @@ pub(crate) fn speech(
                 "Invalid 'input': {seconds:.0} seconds of speech would be about {cost} bytes, more than the response limit of {} bytes (MAX_RESPONSE_BYTES).",
                 text::MAX_RESPONSE_BYTES
             ),
-        ));
+        ).into());
     }
     // A fixture rule may answer with an error, a delay or faults; the audio is always silence.
     let view = View::prompt(Endpoint::Speech, &rq.model, &rq.input, &obj, headers);
@@ -166,10 +162,19 @@ pub(crate) fn speech(
         Some(said) => said?,
         None => Said::plain(Content::Text(String::new())),
     };
-    let bytes = audio::silence(rq.format, seconds);
     if !rq.sse {
-        return Ok(api::said_data(&said, rq.format.content_type(), bytes));
+        // Made a word at a time as it is written: one chunk per word's share of the file.
+        let words = text::count_words(&rq.input).max(1) as usize;
+        let pieces = audio::Encoder::new(rq.format, seconds).pieces(words);
+        let chunks = Box::new(pieces.map(Ok));
+        return Ok(api::said_relay(
+            app,
+            &said,
+            rq.format.content_type(),
+            chunks,
+        ));
     }
+    let bytes = audio::silence(rq.format, seconds);
     let size = DELTA_BYTES.max(bytes.len().div_ceil(100));
     let mut events: Vec<Event> = bytes
         .chunks(size)

@@ -7,7 +7,7 @@ use crate::api::{self};
 use crate::app::App;
 use crate::audio::{self, Kind};
 use crate::conversation::{Content, Endpoint, View};
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::http::Answer;
 use crate::multipart::Form;
 use crate::script;
@@ -208,7 +208,7 @@ pub(crate) fn transcribe(
     form: &Form,
     translate: bool,
     headers: &[(String, String)],
-) -> Result<Answer, ApiError> {
+) -> Result<Answer, Exit> {
     let f = FormFields::new(form);
     let rq = read(&f, translate)?;
     app.check_model(rq.model)?;

@@ -333,7 +333,7 @@ fn run_line(app: &App, route: &crate::api::Route, head: &Head, line: &Line) -> (
             }));
             match handled {
                 Ok(Ok(answer)) => answer,
-                Ok(Err(e)) => Answer::error(e),
+                Ok(Err(exit)) => Answer::exit(exit),
                 Err(_) => Answer::error(ApiError::internal("a handler panicked")),
             }
         }

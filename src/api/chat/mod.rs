@@ -12,7 +12,7 @@ use serde_json::Map;
 use crate::api::{self, fields::parse_object, usage::Usage};
 use crate::app::App;
 use crate::conversation::{Endpoint, View, prompt_tokens};
-use crate::error::ApiError;
+use crate::error::Exit;
 use crate::http::Answer;
 use crate::script::{self, Plan};
 use crate::text::MAX_RESPONSE_BYTES;
@@ -50,11 +50,7 @@ fn logprobs_fit(rq: &ChatRequest, text: &crate::text::Text, top: usize) -> usize
     crate::api::logprobs::affordable(text.tokens(), top, 1, per_token, budget)
 }
 
-pub(crate) fn handle(
-    app: &App,
-    body: &[u8],
-    headers: &[(String, String)],
-) -> Result<Answer, ApiError> {
+pub(crate) fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, Exit> {
     // A plain body skips the JSON tree when no fixture rule could read it. Rules are looked for
     // once, here: one added meanwhile applies from the next request on.
     let plain = if app.has_rules() {
@@ -83,7 +79,7 @@ pub(crate) fn handle(
         headers,
     );
     let said = if unscripted {
-        script::built_in(&app.built_in_script(), &view)
+        script::built_in(&app.built_in_script(), &view).map_err(Exit::from)
     } else {
         script::decide(&app.script(), &view)
     }?;

@@ -9,7 +9,7 @@ mod request;
 use crate::api::{self, usage::Usage};
 use crate::app::App;
 use crate::conversation::{Content, Endpoint, Said, View};
-use crate::error::ApiError;
+use crate::error::Exit;
 use crate::http::Answer;
 use crate::script;
 use crate::text;
@@ -18,11 +18,7 @@ use objects::{Choice, Frame, Logprobs};
 use plan::{Costs, Planned, plan};
 use request::CompletionRequest;
 
-pub(crate) fn handle(
-    app: &App,
-    body: &[u8],
-    headers: &[(String, String)],
-) -> Result<Answer, ApiError> {
+pub(crate) fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, Exit> {
     let (obj, rq) = api::read::<CompletionRequest>(app, body)?;
     let last = rq.prompts.last().map_or("", String::as_str);
     let view = View::prompt(Endpoint::Completions, &rq.model, last, &obj, headers);

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::api;
 use crate::app::App;
 use crate::conversation::{Content, Endpoint, Said, View};
-use crate::error::ApiError;
+use crate::error::Exit;
 use crate::http::Answer;
 use crate::script;
 use crate::text;
@@ -46,11 +46,7 @@ struct EmbeddingUsage {
 
 /// A fixture rule's error replaces the vectors; any other scripted reply only lends its
 /// `ttft_ms` (a delay before the response) and its `usage.prompt_tokens`.
-pub(crate) fn handle(
-    app: &App,
-    body: &[u8],
-    headers: &[(String, String)],
-) -> Result<Answer, ApiError> {
+pub(crate) fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, Exit> {
     let (obj, rq) = api::read::<EmbeddingRequest>(app, body)?;
     let last = rq.inputs.last().map_or("", String::as_str);
     let view = View::prompt(Endpoint::Embeddings, &rq.model, last, &obj, headers);

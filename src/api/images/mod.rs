@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::api::{self, form};
 use crate::app::App;
 use crate::conversation::{self, Content, Said, View};
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::http::{Answer, Body, Event, Head};
 use crate::imaging::{self, Pattern, pattern};
 use crate::multipart::Form;
@@ -24,7 +24,7 @@ use objects::{Image, ImagesResponse, InputDetails, StreamEvent, Usage};
 use request::{Endpoint, Job};
 
 /// `POST /v1/images/generations` (a JSON body).
-pub(crate) fn generations(app: &App, head: &Head, body: &[u8]) -> Result<Answer, ApiError> {
+pub(crate) fn generations(app: &App, head: &Head, body: &[u8]) -> Result<Answer, Exit> {
     let obj = api::fields::parse_object(body)?;
     let job = request::read(&obj, Endpoint::Generations)?;
     app.check_model(&job.model)?;
@@ -34,7 +34,7 @@ pub(crate) fn generations(app: &App, head: &Head, body: &[u8]) -> Result<Answer,
 }
 
 /// `POST /v1/images/edits` (a multipart form: `image` or `image[]`, optional `mask`).
-pub(crate) fn edits(app: &App, head: &Head, form: &Form) -> Result<Answer, ApiError> {
+pub(crate) fn edits(app: &App, head: &Head, form: &Form) -> Result<Answer, Exit> {
     let upload = upload::read(form, Endpoint::Edits)?;
     app.check_model(&upload.job.model)?;
     let said = scripted(app, head, &upload.job, &form::to_json(form))?;
@@ -51,7 +51,7 @@ pub(crate) fn edits(app: &App, head: &Head, form: &Form) -> Result<Answer, ApiEr
 }
 
 /// `POST /v1/images/variations` (a multipart form with one `image`).
-pub(crate) fn variations(app: &App, head: &Head, form: &Form) -> Result<Answer, ApiError> {
+pub(crate) fn variations(app: &App, head: &Head, form: &Form) -> Result<Answer, Exit> {
     let upload = upload::read(form, Endpoint::Variations)?;
     app.check_model(&upload.job.model)?;
     let said = scripted(app, head, &upload.job, &form::to_json(form))?;
@@ -68,12 +68,7 @@ pub(crate) fn variations(app: &App, head: &Head, form: &Form) -> Result<Answer, 
 
 /// What a fixture rule says about an image request (`endpoint: images`, the prompt as the user's
 /// text): its error, its delays, faults and `usage`; the image itself is always drawn here.
-fn scripted(
-    app: &App,
-    head: &Head,
-    job: &Job,
-    body: &Map<String, Value>,
-) -> Result<Said, ApiError> {
+fn scripted(app: &App, head: &Head, job: &Job, body: &Map<String, Value>) -> Result<Said, Exit> {
     let view = View::prompt(
         conversation::Endpoint::Images,
         &job.model,

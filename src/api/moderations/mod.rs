@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::api;
 use crate::app::App;
 use crate::conversation::{Content, Endpoint, Said, View};
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::http::Answer;
 use crate::ids::splitmix64;
 use crate::script;
@@ -78,11 +78,7 @@ fn rule_flags(said: &Said) -> Result<Flags, ApiError> {
     })
 }
 
-pub(crate) fn handle(
-    app: &App,
-    body: &[u8],
-    headers: &[(String, String)],
-) -> Result<Answer, ApiError> {
+pub(crate) fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, Exit> {
     let (obj, rq) = api::read::<ModerationRequest>(app, body)?;
     let script = app.script();
     let mut stamp: Option<Said> = None;

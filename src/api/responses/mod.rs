@@ -11,7 +11,7 @@ use crate::api;
 use crate::api::logprobs::Entries;
 use crate::app::App;
 use crate::conversation::{Endpoint, FinishReason, View, prompt_tokens};
-use crate::error::ApiError;
+use crate::error::{ApiError, Exit};
 use crate::http::Answer;
 use crate::script::{self, Plan};
 use crate::text::{MAX_RESPONSE_BYTES, Text};
@@ -41,11 +41,7 @@ fn logprobs_fit(rq: &ResponseRequest, text: &Text, top: usize) -> usize {
     crate::api::logprobs::affordable(text.tokens(), top, copies, per_token, budget)
 }
 
-pub(crate) fn handle(
-    app: &App,
-    body: &[u8],
-    headers: &[(String, String)],
-) -> Result<Answer, ApiError> {
+pub(crate) fn handle(app: &App, body: &[u8], headers: &[(String, String)]) -> Result<Answer, Exit> {
     let (obj, rq) = api::read::<ResponseRequest>(app, body)?;
     let scope = crate::faults::scope_of(headers).unwrap_or("");
     if rq.background && !rq.store {
@@ -53,7 +49,8 @@ pub(crate) fn handle(
             "background",
             "invalid_value",
             "Background mode requires 'store' to be true.",
-        ));
+        )
+        .into());
     }
     // The stored turns come first: the script reads the whole history, the echo its newest input.
     let mut whole = rq.conversation.clone();
@@ -65,8 +62,8 @@ pub(crate) fn handle(
     )
     // With `--upstream`, turns not stored here may be the upstream's: it answers.
     .map_err(|e| match app.config.upstream {
-        Some(_) => ApiError::unmatched(),
-        None => e,
+        Some(_) => Exit::Forward,
+        None => Exit::Refused(e),
     })?;
     whole
         .messages

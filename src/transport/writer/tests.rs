@@ -209,3 +209,83 @@ fn a_data_body_keeps_its_content_type_length_and_bytes() {
         assert_eq!(writer.writes.len(), if size > LARGE_BODY { 2 } else { 1 });
     }
 }
+
+/// Three relayed chunks `a`, `bb`, `ccc`, walked on `pace`.
+fn relay(pace: Option<crate::http::Pace>) -> Relay {
+    let chunks = ["a", "bb", "ccc"].map(|c| Ok(c.as_bytes().to_vec()));
+    Relay {
+        content_type: "audio/pcm".into(),
+        chunks: Box::new(chunks.into_iter()),
+        pace,
+    }
+}
+
+fn relay_writes(relay: Relay, pause: &dyn Fn(Duration)) -> Vec<String> {
+    let mut writer = SlowWriter {
+        cost: Duration::ZERO,
+        writes: Vec::new(),
+    };
+    write_relay(&mut writer, b"H".to_vec(), relay, true, pause, &mut None).unwrap();
+    writer
+        .writes
+        .into_iter()
+        .map(|w| String::from_utf8(w).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_relay_made_here_leaves_with_its_head_then_a_chunk_a_word_on_its_clock() {
+    // An upstream's head leaves alone at once; its chunks follow as they come.
+    let upstream = relay_writes(relay(None), &sleep);
+    assert_eq!(
+        upstream,
+        [
+            "H",
+            "1\r\na\r\n",
+            "2\r\nbb\r\n",
+            "3\r\nccc\r\n",
+            "0\r\n\r\n"
+        ]
+    );
+    // A body made here: the head with the first chunk, then one pause before each later chunk.
+    let pauses = std::cell::RefCell::new(Vec::new());
+    let pace = crate::http::Pace {
+        token_delay: Duration::from_millis(5),
+        ..Default::default()
+    };
+    let writes = relay_writes(relay(Some(pace.clone())), &|d| {
+        pauses.borrow_mut().push(d);
+        sleep(d);
+    });
+    assert_eq!(
+        writes,
+        ["H1\r\na\r\n", "2\r\nbb\r\n", "3\r\nccc\r\n", "0\r\n\r\n"]
+    );
+    assert_eq!(pauses.borrow().len(), 2);
+    assert!(
+        pauses
+            .borrow()
+            .iter()
+            .all(|d| *d <= Duration::from_millis(5))
+    );
+    // A cut stops pulling chunks at its count: cleanly, or broken.
+    let cut = crate::http::Pace {
+        cut: Some(2),
+        ..Default::default()
+    };
+    let writes = relay_writes(relay(Some(cut.clone())), &sleep);
+    assert_eq!(writes, ["H1\r\na\r\n", "2\r\nbb\r\n", "0\r\n\r\n"]);
+    let broken = crate::http::Pace { abort: true, ..cut };
+    let writes = relay_writes(relay(Some(broken)), &sleep);
+    assert_eq!(
+        writes,
+        ["H1\r\na\r\n", "2\r\nbb\r\n", "oaimock-disconnect\r\n"]
+    );
+    // A stall before the first chunk sends the head first, as a stream's does.
+    let stall = crate::http::Pace {
+        stall: Some((0, Duration::from_millis(1))),
+        ..Default::default()
+    };
+    let writes = relay_writes(relay(Some(stall)), &sleep);
+    assert_eq!(writes[..2], ["H", "1\r\na\r\n"]);
+}

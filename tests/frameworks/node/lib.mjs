@@ -1,5 +1,8 @@
 // Shared helper for the Node frameworks suite: start oaimock on a free port.
 // (A copy of the server start in tests/sdk/node/lib.mjs, kept minimal so this suite stands alone.)
+// Importing it first installs the SDK suite's exchange log when tests/frameworks/run asks for it
+// (OAIMOCK_EXCHANGE_LOG): the module uses nothing but Node's own.
+import '../../sdk/node/exchange-log.mjs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';

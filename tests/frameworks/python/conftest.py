@@ -1,6 +1,6 @@
 """Shared fixtures for the frameworks suite: an oaimock binary per test on a free port, its
-journal, and small checks shared by the test files. Each framework talks to the server over HTTP
-exactly as it would to the OpenAI API."""
+journal, the exchange log (exchange_log.py) and small checks shared by the test files. Each
+framework talks to the server over HTTP exactly as it would to the OpenAI API."""
 
 import json
 import os
@@ -10,6 +10,8 @@ import subprocess
 import urllib.request
 
 import pytest
+
+import exchange_log
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 BINARY = pathlib.Path(os.environ.get("OAIMOCK_BIN", REPO / "target" / "release" / "oaimock"))
@@ -51,6 +53,18 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def logged_exchanges(monkeypatch, request):
+    """When OAIMOCK_EXCHANGE_LOG names a directory (tests/frameworks/run sets it), every exchange
+    the test's frameworks make is logged there, for tests/sdk/python/check_exchange_log.py."""
+    if not exchange_log.DIRECTORY:
+        yield None
+        return
+    entries = exchange_log.install(monkeypatch, request.node.path.name)
+    yield entries
+    exchange_log.flush(entries)
 
 
 @pytest.fixture

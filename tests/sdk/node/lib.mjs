@@ -1,4 +1,6 @@
 // Shared helpers for the Node suite: start oaimock on a free port, make SDK clients.
+// Importing it first installs the exchange log (exchange-log.mjs) when tests/sdk/run asks for it.
+import './exchange-log.mjs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';

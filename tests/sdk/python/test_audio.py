@@ -90,6 +90,26 @@ def test_speech_streamed_by_the_sdk_s_streaming_response(client):
     assert len(data) == 4 * 24000 * 2
 
 
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_speech_read_as_it_arrives_decodes_in_its_format_with_the_spoken_duration(client, tmp_path, fmt):
+    """Speech is written a word at a time (chunked, no Content-Length, as the API sends it): the
+    pieces the SDK's streaming response yields join into a file the decoders open whole."""
+    with client.audio.speech.with_streaming_response.create(
+        model="tts-1", voice="alloy", input=TEN_WORDS, response_format=fmt, speed=2.0
+    ) as response:
+        assert response.headers["transfer-encoding"] == "chunked"
+        assert "content-length" not in response.headers
+        path = tmp_path / f"streamed.{fmt}"
+        with path.open("wb") as out:
+            for piece in response.iter_bytes():
+                out.write(piece)
+    pcm = fmt == "pcm"
+    format_name, codec, _rate = probe(path, pcm)
+    assert (format_name, codec) == FORMATS[fmt]
+    seconds = decoded_seconds(path, pcm)
+    assert close(seconds, 2.0), f"{fmt}: {seconds} s, expected 2"
+
+
 def test_speech_errors_name_the_parameter(client):
     error = raises(openai.BadRequestError, lambda: client.audio.speech.create(model="tts-1", voice="alloy", input="hi", speed=5))
     assert error.param == "speed"

@@ -5,7 +5,7 @@
 import base64
 import json
 
-from conftest import sse_payloads
+from exchanges import sse_payloads
 from test_audio import DEFAULT, TEN_WORDS, close, decoded_seconds, probe, wav_bytes
 
 

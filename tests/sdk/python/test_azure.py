@@ -1,7 +1,7 @@
 """The official AzureOpenAI clients, unchanged, against oaimock's Azure routes: deployment paths
 with api-version, the api-key header and Entra ID bearer tokens, the content filter's fields and
 refusals, and the /openai/v1 surface the plain OpenAI client uses. Every body is validated against
-OpenAI's schema once Azure's own fields are checked and removed (conftest.strip_azure)."""
+OpenAI's schema once Azure's own fields are checked and removed (azure_checks.strip_azure)."""
 
 import asyncio
 

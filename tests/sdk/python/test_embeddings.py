@@ -8,7 +8,8 @@ import math
 
 import openai
 
-from conftest import SDK_VERSION, decode_embedding
+from conftest import SDK_VERSION
+from exchanges import decode_embedding
 
 TEXT = "The cat sat on the mat"
 SIZES = {"text-embedding-3-small": 1536, "text-embedding-ada-002": 1536, "text-embedding-3-large": 3072}

@@ -1,18 +1,23 @@
 """Images through the SDK on every pinned version: dall-e-2 urls fetched from oaimock, dall-e-3's
 revised prompt, GPT-image models (their parameters sent as extra_body, which 1.55.3 needs),
 edits with a mask and variations from uploads, and their errors. Pillow opens every image at the
-requested size, mode and format; bodies are validated against ImagesResponse by conftest. WebP is
-lossy: Pillow's decode is compared with the PNG of the same prompt, at several output_compression."""
+requested size, mode and format; bodies are validated against ImagesResponse by
+exchanges.check_exchange. WebP is lossy: Pillow's decode is compared with the PNG of the same
+prompt, at several output_compression."""
 
 import base64
 import io
+import json
 import math
 
 import openai
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from check_exchange_log import LoggedExchange
 from conftest import httpx, raises
+from exchanges import check_exchange
+from schemas import SPEC
 
 
 def opened(data, fmt, size, mode):
@@ -104,6 +109,37 @@ def test_a_transparent_webp_keeps_the_png_s_alpha_exactly(client):
     reference, image = opened(png, "PNG", (1536, 1024), "RGBA"), opened(webp, "WEBP", (1536, 1024), "RGBA")
     assert image.getchannel("A").tobytes() == reference.getchannel("A").tobytes(), "alpha is lossless"
     assert psnr(reference, image) >= 30
+
+
+def test_gpt_image_2_draws_a_free_size(client, wire):
+    """gpt-image-2 takes any WIDTHxHEIGHT (multiples of 16, aspect 1:3 to 3:1); the answer echoes
+    it, which the spec's ImagesResponse.size enum does not allow: the validator's named exception."""
+    result = client.images.generate(model="gpt-image-2", prompt="a wide harbour", size="1536x864")
+    assert json.loads(bytes(wire[0].body))["size"] == "1536x864"
+    assert result.model_dump()["size"] == "1536x864"
+    opened(base64.b64decode(result.data[0].b64_json), "PNG", (1536, 864), "RGB")
+
+
+def image_answer(model, size):
+    """A logged generation of `model` answered with `size`, as check_exchange takes it."""
+    body = {"created": 1, "data": [{"b64_json": "AAAA"}], "size": size}
+    return LoggedExchange({
+        "source": "test_images.py", "method": "POST", "path": "/v1/images/generations",
+        "request_headers": {"Content-Type": "application/json"}, "request_body": json.dumps({"model": model, "prompt": "x"}),
+        "status": 200, "headers": {"Content-Type": "application/json"},
+        "body_b64": base64.b64encode(json.dumps(body).encode()).decode(), "length": 0, "finished": True,
+    })
+
+
+def test_the_free_size_exception_is_no_wider_than_gpt_image_2():
+    check_exchange(image_answer("gpt-image-2", "1536x864"))
+    check_exchange(image_answer("gpt-image-2-2026-04-21", "3840x2160"))
+    check_exchange(image_answer("gpt-image-1", "1536x1024"))
+    if not SPEC.is_file():
+        return  # without the spec nothing is validated (the run says so in a NOTE)
+    for model, size in [("gpt-image-1", "1536x864"), ("gpt-image-2x", "1536x864"), ("gpt-image-2", "1536 x 864"), ("gpt-image-2", "auto")]:
+        with pytest.raises(AssertionError, match="ImagesResponse"):
+            check_exchange(image_answer(model, size))
 
 
 def test_an_edit_with_a_mask_and_variations_from_uploads(client, tmp_path):

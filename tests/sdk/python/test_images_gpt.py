@@ -1,6 +1,6 @@
 """GPT-image features of newer SDKs: the typed parameters, streams of partial images (generations
 and edits) and edits of several images. Every streamed image opens with Pillow; each event is
-validated against ImageGenStreamEvent / ImageEditStreamEvent by conftest."""
+validated against ImageGenStreamEvent / ImageEditStreamEvent by exchanges.check_exchange."""
 
 import base64
 import io

@@ -9,7 +9,8 @@ import json
 import jsonschema
 import pytest
 
-from conftest import ECHO, format_checker
+from conftest import ECHO
+from schemas import format_checker
 from test_structured import MODELS, text_of
 from test_tools import CALENDAR, SCRIPTED, WEATHER
 

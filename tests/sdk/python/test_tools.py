@@ -10,7 +10,8 @@ import openai
 import pydantic
 import pytest
 
-from conftest import ECHO, format_checker, parse_helper, stream_helper
+from conftest import ECHO, parse_helper, stream_helper
+from schemas import format_checker
 
 MODEL = "gpt-4o-mini"
 WEATHER = "What is the weather in Paris right now?"

@@ -8,16 +8,9 @@ import struct
 
 import pytest
 
-from conftest import (
-    COMPLETION_CHUNK,
-    ECHO,
-    REQUEST_ID,
-    decode_embedding,
-    embeddings_as_floats,
-    schema_for,
-    validate,
-    validate_stream_event,
-)
+from conftest import ECHO, REQUEST_ID
+from exchanges import decode_embedding, embeddings_as_floats
+from schemas import COMPLETION_CHUNK, schema_for, validate, validate_stream_event
 
 JSON_TYPE = re.compile(r"application/json(; *charset=utf-8)?", re.I)
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "ping pong"}]}

@@ -76,6 +76,22 @@ for (const [format, [container, codec]] of Object.entries(FORMATS)) {
   });
 }
 
+for (const [format, [container, codec]] of Object.entries(FORMATS)) {
+  test(`speech as ${format} read from the body stream as it arrives decodes whole`, async () => {
+    // Written a word at a time, chunked with no Content-Length, as the API sends speech.
+    const response = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: TEN_WORDS, response_format: format, speed: 2 });
+    assert.equal(response.headers.get('transfer-encoding'), 'chunked');
+    assert.equal(response.headers.get('content-length'), null);
+    const pieces = [];
+    for await (const piece of response.body) pieces.push(Buffer.from(piece));
+    const file = path.join(dir, `streamed.${format}`);
+    await writeFile(file, Buffer.concat(pieces));
+    const got = decode(file, format === 'pcm');
+    assert.deepEqual([got.format, got.codec], [container, codec]);
+    assert.ok(Math.abs(got.seconds - 2) <= 0.2, `${format}: ${got.seconds} s`);
+  });
+}
+
 test('speech as SSE: base64 deltas that join into the file, then done with usage', async () => {
   const response = await client.audio.speech.create({
     model: 'gpt-4o-mini-tts', voice: 'coral', input: TEN_WORDS, instructions: 'Calm.', response_format: 'flac', stream_format: 'sse',
