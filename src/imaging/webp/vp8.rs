@@ -56,7 +56,7 @@ pub(super) fn encode(
         let (mut left_y, mut left_u, mut left_v) = ([129u8; 16], [129u8; 8], [129u8; 8]);
         let mut corner = [if mb_y == 0 { 127u8 } else { 129 }; 3];
         let mut left_nz = [false; 9];
-        let mut last: Option<(Source, Vec<u8>, Coded)> = None;
+        let mut last: Option<(Source, [u8; 69], Coded)> = None;
         for (mb_x, above_nz) in top_nz.iter_mut().enumerate() {
             let (ys, cs) = (mb_x * 16, mb_x * 8);
             let (has_top, has_left) = (mb_y > 0, mb_x > 0);
@@ -74,21 +74,23 @@ pub(super) fn encode(
             });
             // A pattern repeats macroblocks along a row: the same source and edges code the same.
             let src = Source::take(&planes, mb_x);
-            let mut key = Vec::with_capacity(16 * 4 + 3 + 2);
+            let mut key = [0u8; 16 * 2 + 8 * 4 + 3 + 2];
+            let mut at = 0;
             for e in &edges {
-                key.extend_from_slice(e.top);
-                key.extend_from_slice(e.left);
-                key.push(e.corner);
-            }
-            key.extend([u8::from(has_top), u8::from(has_left)]);
-            let coded = match &last {
-                Some((seen, seen_key, done)) if *seen == src && *seen_key == key => done.clone(),
-                _ => {
-                    let done = macroblock::code(&src, &q, &edges);
-                    last = Some((src, key, done.clone()));
-                    done
+                for part in [e.top, e.left, &[e.corner]] {
+                    key[at..at + part.len()].copy_from_slice(part);
+                    at += part.len();
                 }
-            };
+            }
+            key[at..].copy_from_slice(&[u8::from(has_top), u8::from(has_left)]);
+            if !matches!(&last, Some((seen, seen_key, _)) if *seen == src && *seen_key == key) {
+                last = None;
+            }
+            let (_, _, coded) = last.get_or_insert_with(|| {
+                let done = macroblock::code(&src, &q, &edges);
+                (src, key, done)
+            });
+            let coded = &*coded;
             let skip = coded.y2.iter().all(|&l| l == 0)
                 && coded.y.iter().flatten().all(|&l| l == 0)
                 && coded.uv.iter().flatten().all(|&l| l == 0);
@@ -96,7 +98,7 @@ pub(super) fn encode(
                 *above_nz = [false; 9];
                 left_nz = [false; 9];
             } else {
-                write_tokens(&mut tokens, &coded, above_nz, &mut left_nz);
+                write_tokens(&mut tokens, coded, above_nz, &mut left_nz);
             }
             modes.push(coded.y_mode as u8 | (coded.uv_mode as u8) << 2 | u8::from(skip) << 4);
             // The next macroblock's edges; its corner is the old top row's last pixel.
