@@ -124,7 +124,7 @@ pub(crate) fn vp8_quantizer(webp: &[u8]) -> u32 {
     let mut value = u32::from(first[0]) << 8 | u32::from(first[1]);
     let (mut at, mut range, mut count) = (2, 255u32, 0);
     let mut bit = || {
-        let split = 1 + ((range - 1) * 128 >> 8);
+        let split = 1 + (((range - 1) * 128) >> 8);
         let one = value >= split << 8;
         if one {
             range -= split;
