@@ -15,6 +15,9 @@ pub(super) struct Planes {
     height: u32,
     pub stride: usize,
     rgb: [Vec<u8>; 2],
+    /// The last pair of rows converted, once there is one.
+    before: [Vec<u8>; 2],
+    seen: bool,
     pub y: Vec<u8>,
     pub u: Vec<u8>,
     pub v: Vec<u8>,
@@ -29,6 +32,8 @@ impl Planes {
             height,
             stride,
             rgb: [vec![0; width as usize * 3], vec![0; width as usize * 3]],
+            before: [vec![0; width as usize * 3], vec![0; width as usize * 3]],
+            seen: false,
             y: vec![0; 16 * stride],
             u: vec![0; 8 * stride / 2],
             v: vec![0; 8 * stride / 2],
@@ -36,33 +41,59 @@ impl Planes {
     }
 
     /// Draws and converts macroblock row `mb_y`; `row(y, line)` fills row `y` with RGB bytes.
+    /// A pattern's rows repeat within a band of cells: a pair of rows equal to the pair before
+    /// (in this macroblock row or at the bottom of the last one, still in the buffers) is copied.
     pub(super) fn load(&mut self, mb_y: u32, row: &mut impl FnMut(u32, &mut [u8])) {
-        let last = self.width as usize - 1;
         let half = self.stride / 2;
         for pair in 0..8 {
             for k in 0..2 {
                 let y = (mb_y * 16 + pair as u32 * 2 + k as u32).min(self.height - 1);
                 row(y, &mut self.rgb[k]);
-                let line = &mut self.y[(pair * 2 + k) * self.stride..][..self.stride];
-                for (x, out) in line.iter_mut().enumerate() {
-                    let at = x.min(last) * 3;
-                    let px = &self.rgb[k][at..at + 3];
-                    *out = luma(px);
-                }
             }
-            for cx in 0..half {
-                let mut sum = [0i32; 3];
-                for line in &self.rgb {
-                    for x in [cx * 2, cx * 2 + 1] {
-                        let at = x.min(last) * 3;
-                        for (s, &c) in sum.iter_mut().zip(&line[at..at + 3]) {
-                            *s += i32::from(c);
-                        }
+            let before = if pair == 0 { 7 } else { pair - 1 };
+            if self.seen && self.rgb == self.before {
+                let s = self.stride;
+                self.y.copy_within(before * 2 * s..(before + 1) * 2 * s, pair * 2 * s);
+                self.u.copy_within(before * half..(before + 1) * half, pair * half);
+                self.v.copy_within(before * half..(before + 1) * half, pair * half);
+                continue;
+            }
+            self.convert(pair);
+            for (seen, now) in self.before.iter_mut().zip(&self.rgb) {
+                seen.copy_from_slice(now);
+            }
+            self.seen = true;
+        }
+    }
+
+    /// Converts the two RGB rows drawn into row pair `pair` of the planes.
+    fn convert(&mut self, pair: usize) {
+        let last = self.width as usize - 1;
+        let half = self.stride / 2;
+        for k in 0..2 {
+            let line = &mut self.y[(pair * 2 + k) * self.stride..][..self.stride];
+            let mut memo = ([0u8; 3], luma(&[0, 0, 0]));
+            for (x, out) in line.iter_mut().enumerate() {
+                let at = x.min(last) * 3;
+                let px = &self.rgb[k][at..at + 3];
+                if px != memo.0 {
+                    memo = ([px[0], px[1], px[2]], luma(px));
+                }
+                *out = memo.1;
+            }
+        }
+        for cx in 0..half {
+            let mut sum = [0i32; 3];
+            for line in &self.rgb {
+                for x in [cx * 2, cx * 2 + 1] {
+                    let at = x.min(last) * 3;
+                    for (s, &c) in sum.iter_mut().zip(&line[at..at + 3]) {
+                        *s += i32::from(c);
                     }
                 }
-                self.u[pair * half + cx] = convert_sum(&U_RGB, &sum);
-                self.v[pair * half + cx] = convert_sum(&V_RGB, &sum);
             }
+            self.u[pair * half + cx] = convert_sum(&U_RGB, &sum);
+            self.v[pair * half + cx] = convert_sum(&V_RGB, &sum);
         }
     }
 }
@@ -114,5 +145,27 @@ mod tests {
         assert_eq!(planes.y[15 * 16 + 15], 235);
         assert_eq!(planes.y[15 * 16], 16);
         assert_eq!(planes.y[0], 16);
+    }
+
+    #[test]
+    fn repeated_rows_convert_as_drawn_ones_do() {
+        // Rows 0-5 black, 6-19 white (equal pairs are copied, across the macroblock rows too).
+        let draw = |y: u32, line: &mut [u8]| line.fill(if y < 6 { 0 } else { 255 });
+        let mut planes = Planes::new(16, 40, 1);
+        let mut fresh = Planes::new(16, 40, 1);
+        for mb_y in 0..3 {
+            planes.load(mb_y, &mut { draw });
+            for pair in 0..8 {
+                for k in 0..2 {
+                    let y = (mb_y * 16 + pair as u32 * 2 + k as u32).min(39);
+                    draw(y, &mut fresh.rgb[k]);
+                }
+                fresh.convert(pair);
+            }
+            assert_eq!((&planes.y, &planes.u, &planes.v), (&fresh.y, &fresh.u, &fresh.v));
+            let expected_first = if mb_y == 0 { 16 } else { 235 };
+            assert_eq!(planes.y[0], expected_first);
+            assert_eq!(planes.y[15 * 16], 235);
+        }
     }
 }
