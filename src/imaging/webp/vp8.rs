@@ -51,12 +51,14 @@ pub(super) fn encode(
     let mut top_nz = vec![[false; 9]; columns];
     let mut modes = Vec::with_capacity(columns * rows as usize);
     let mut tokens = BoolWriter::new();
+    let mut coded = Coded::new();
     for mb_y in 0..rows {
         planes.load(mb_y, &mut row);
         let (mut left_y, mut left_u, mut left_v) = ([129u8; 16], [129u8; 8], [129u8; 8]);
         let mut corner = [if mb_y == 0 { 127u8 } else { 129 }; 3];
         let mut left_nz = [false; 9];
-        let mut last: Option<(Source, [u8; 69], Coded)> = None;
+        // The last macroblock coded, and what it was coded from (none yet in this row).
+        let mut seen: Option<(Source, [u8; 69])> = None;
         for (mb_x, above_nz) in top_nz.iter_mut().enumerate() {
             let (ys, cs) = (mb_x * 16, mb_x * 8);
             let (has_top, has_left) = (mb_y > 0, mb_x > 0);
@@ -83,14 +85,11 @@ pub(super) fn encode(
                 }
             }
             key[at..].copy_from_slice(&[u8::from(has_top), u8::from(has_left)]);
-            if !matches!(&last, Some((seen, seen_key, _)) if *seen == src && *seen_key == key) {
-                last = None;
+            if !matches!(&seen, Some((s, k)) if *s == src && *k == key) {
+                macroblock::code(&src, &q, &edges, &mut coded);
+                seen = Some((src, key));
             }
-            let (_, _, coded) = last.get_or_insert_with(|| {
-                let done = macroblock::code(&src, &q, &edges);
-                (src, key, done)
-            });
-            let coded = &*coded;
+            let coded = &coded;
             let skip = coded.y2.iter().all(|&l| l == 0)
                 && coded.y.iter().flatten().all(|&l| l == 0)
                 && coded.uv.iter().flatten().all(|&l| l == 0);

@@ -9,7 +9,6 @@ use super::transform::{fdct, fwht, idct, iwht};
 use super::yuv::Planes;
 
 /// The levels (zigzag order) and reconstruction of one macroblock.
-#[derive(Clone)]
 pub(super) struct Coded {
     pub y_mode: Mode,
     pub uv_mode: Mode,
@@ -29,6 +28,21 @@ pub(super) struct Source {
     y: [u8; 256],
     u: [u8; 64],
     v: [u8; 64],
+}
+
+impl Coded {
+    pub(super) fn new() -> Coded {
+        Coded {
+            y_mode: Mode::Dc,
+            uv_mode: Mode::Dc,
+            y2: [0; 16],
+            y: [[0; 16]; 16],
+            uv: [[0; 16]; 8],
+            recon_y: [0; 256],
+            recon_u: [0; 64],
+            recon_v: [0; 64],
+        }
+    }
 }
 
 impl Source {
@@ -51,8 +65,8 @@ impl Source {
     }
 }
 
-/// Codes one macroblock; `edges` are luma's, U's and V's.
-pub(super) fn code(src: &Source, q: &Quant, edges: &[Edges; 3]) -> Coded {
+/// Codes one macroblock into `out`; `edges` are luma's, U's and V's.
+pub(super) fn code(src: &Source, q: &Quant, edges: &[Edges; 3], out: &mut Coded) {
     let (src_y, src_u, src_v) = (&src.y, &src.u, &src.v);
 
     // Luma: the nearest whole-block prediction.
@@ -106,27 +120,20 @@ pub(super) fn code(src: &Source, q: &Quant, edges: &[Edges; 3]) -> Coded {
             add(out, 8, b, &idct(&dequantize(levels, q.uv)));
         }
     }
-    let mut coded = Coded {
-        y_mode,
-        uv_mode,
-        y2,
-        y,
-        uv,
-        recon_y,
-        recon_u: recon[0],
-        recon_v: recon[1],
-    };
+    let coded = out;
+    (coded.y_mode, coded.uv_mode) = (y_mode, uv_mode);
+    (coded.y2, coded.y, coded.uv) = (y2, y, uv);
+    (coded.recon_y, coded.recon_u, coded.recon_v) = (recon_y, recon[0], recon[1]);
     // Skipped (the prediction alone) when what the levels buy is not worth their bits.
     let skipped = sse(src_y, &pred_y) + sse(src_u, &pred_uv[0]) + sse(src_v, &pred_uv[1]);
     let kept = sse(src_y, &coded.recon_y) + sse(src_u, &coded.recon_u) + sse(src_v, &coded.recon_v);
-    if skipped <= kept + lambda(q) * bits(&coded) {
+    if skipped <= kept + lambda(q) * bits(coded) {
         coded.y2 = [0; 16];
         coded.y = [[0; 16]; 16];
         coded.uv = [[0; 16]; 8];
         coded.recon_y = pred_y;
         (coded.recon_u, coded.recon_v) = (pred_uv[0], pred_uv[1]);
     }
-    coded
 }
 
 /// The squared error one bit is worth: about a fifth of the luma AC step squared, as the
