@@ -14,14 +14,15 @@ import json
 import pathlib
 import sys
 
-from exchanges import check_exchange
+from exchanges import Exchange, check_exchange
 from schemas import SPEC
 
 NODE_TESTS = pathlib.Path(__file__).resolve().parents[1] / "node" / "test"
 
 
-class LoggedExchange:
-    """One logged exchange, with the attributes check_exchange reads of an `Exchange`."""
+class LoggedExchange(Exchange):
+    """One logged exchange, with the attributes check_exchange reads of an `Exchange` (whose
+    `content_type` and `request_json` it inherits)."""
 
     def __init__(self, entry):
         self.source = entry["source"]
@@ -38,14 +39,6 @@ class LoggedExchange:
         else:
             self.body = bytearray(base64.b64decode(entry["body_b64"]))
         self.ending = "" if entry["finished"] and "broken" not in entry else f" (body {entry.get('broken', 'unfinished')})"
-
-    @property
-    def content_type(self):
-        return self.headers.get("content-type", "")
-
-    @property
-    def request_json(self):
-        return json.loads(self.request_body) if self.request_body else None
 
 
 def main(directory, test_dirs):
