@@ -5,8 +5,7 @@
 //! whichever of DC, V, H and TM is nearest the source; the luma blocks' DCs go through the Y2
 //! block. Predictions use the pixels a decoder reconstructs, computed here exactly as it does.
 //!
-//! Memory: one macroblock row of source (and two rows below it, for sharpening chroma at
-//! edges, [`yuv::Planes`]), the reconstructed row above, the token bytes and
+//! Memory: one macroblock row of source and the reconstructed row above, the token bytes and
 //! one mode byte a macroblock (the first partition is written last, when the chance of a
 //! skipped macroblock is known).
 

@@ -1,7 +1,6 @@
 //! The source of one macroblock row: sixteen RGB rows drawn and converted to BT.601 YUV with
-//! chroma averaged over 2×2 pixels (4:2:0), as VP8 codes it, then sharpened at colour edges
-//! against decoders' chroma interpolation. Edges past the image repeat its last column and row,
-//! so partial macroblocks hold no stray colours.
+//! chroma averaged over 2×2 pixels (4:2:0), as VP8 codes it. Edges past the image repeat its
+//! last column and row, so partial macroblocks hold no stray colours.
 
 /// `Y = 16 + 219/255 · (0.299 R + 0.587 G + 0.114 B)` and the chroma differences scaled by
 /// 224/255 (`Cb = 128 + 0.439 (B − Y) / 0.886`, `Cr = 128 + 0.439 (R − Y) / 0.701`, ITU-R
