@@ -96,7 +96,8 @@ def test_webp_is_lossy_near_the_png_and_smaller_as_output_compression_falls(clie
     for data in files.values():
         assert data[12:16] == b"VP8 ", "a lossy frame"
     quality = {c: psnr(reference, opened(data, "WEBP", (1536, 1024), "RGB")) for c, data in files.items()}
-    assert quality[100] >= 30 and quality[100] == max(quality.values()), quality
+    assert quality[100] >= 30, quality
+    assert quality[100] >= quality[50] >= quality[10], quality
     sizes = [len(files[c]) for c in (100, 50, 10)]
     assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 3, sizes
 

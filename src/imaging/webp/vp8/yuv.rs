@@ -19,13 +19,6 @@ pub(super) struct Planes {
     before: [Vec<u8>; 2],
     seen: bool,
     pub y: Vec<u8>,
-    /// Chroma as averaged, this macroblock row's 8 rows (`raw`), the row above it and the row
-    /// below it (`around`: U above, V above, U below, V below).
-    raw: [Vec<u8>; 2],
-    around: [Vec<u8>; 4],
-    /// The two rows below this macroblock row, drawn to look ahead.
-    ahead: [Vec<u8>; 2],
-    /// Chroma as coded: `raw` sharpened (see [`Planes::sharpen`]).
     pub u: Vec<u8>,
     pub v: Vec<u8>,
 }
@@ -42,9 +35,6 @@ impl Planes {
             before: [vec![0; width as usize * 3], vec![0; width as usize * 3]],
             seen: false,
             y: vec![0; 16 * stride],
-            raw: [vec![0; 8 * stride / 2], vec![0; 8 * stride / 2]],
-            around: std::array::from_fn(|_| vec![0; stride / 2]),
-            ahead: [vec![0; width as usize * 3], vec![0; width as usize * 3]],
             u: vec![0; 8 * stride / 2],
             v: vec![0; 8 * stride / 2],
         }
@@ -63,11 +53,9 @@ impl Planes {
             let before = if pair == 0 { 7 } else { pair - 1 };
             if self.seen && self.rgb == self.before {
                 let s = self.stride;
-                self.y
-                    .copy_within(before * 2 * s..(before + 1) * 2 * s, pair * 2 * s);
-                for plane in &mut self.raw {
-                    plane.copy_within(before * half..(before + 1) * half, pair * half);
-                }
+                self.y.copy_within(before * 2 * s..(before + 1) * 2 * s, pair * 2 * s);
+                self.u.copy_within(before * half..(before + 1) * half, pair * half);
+                self.v.copy_within(before * half..(before + 1) * half, pair * half);
                 continue;
             }
             self.convert(pair);
@@ -75,62 +63,6 @@ impl Planes {
                 seen.copy_from_slice(now);
             }
             self.seen = true;
-        }
-        // The chroma rows around this macroblock row: the last one above (as averaged), and the
-        // first one below, drawn ahead; at the picture's edges, the edge row itself.
-        let [above_u, above_v, below_u, below_v] = &mut self.around;
-        if mb_y == 0 {
-            above_u.copy_from_slice(&self.raw[0][..half]);
-            above_v.copy_from_slice(&self.raw[1][..half]);
-        }
-        for (k, line) in self.ahead.iter_mut().enumerate() {
-            row((mb_y * 16 + 16 + k as u32).min(self.height - 1), line);
-        }
-        chroma(&self.ahead, self.width as usize, below_u, below_v);
-        self.sharpen();
-        let [above_u, above_v, ..] = &mut self.around;
-        above_u.copy_from_slice(&self.raw[0][7 * half..]);
-        above_v.copy_from_slice(&self.raw[1][7 * half..]);
-    }
-
-    /// Chroma as coded: each sample pushed away from its neighbours (2/13 of twice it less its
-    /// left and right, then the same with the rows above and below). Decoders interpolate chroma
-    /// between samples, so at an edge between two colours the pixels next to it would take a
-    /// quarter of the other colour; 2/13 is what minimizes that error for a step (the pixels on
-    /// both sides of the sample it moves count). Flat areas are unchanged.
-    fn sharpen(&mut self) {
-        let half = self.stride / 2;
-        let push = |c: i32, a: i32, b: i32| {
-            c + (2 * (2 * c - a - b) * 2 + 13 * (2 * c - a - b).signum()) / 26
-        };
-        for (plane, out) in [(0, &mut self.u), (1, &mut self.v)] {
-            let raw = &self.raw[plane];
-            let (above, below) = (&self.around[plane], &self.around[2 + plane]);
-            let line = |r: isize| -> &[u8] {
-                match r {
-                    -1 => above,
-                    8 => below,
-                    r => &raw[r as usize * half..(r as usize + 1) * half],
-                }
-            };
-            // Horizontally, for the ten rows; then vertically into the eight coded ones.
-            let across: Vec<Vec<i32>> = (-1..=8)
-                .map(|r| {
-                    let l = line(r);
-                    (0..half)
-                        .map(|x| {
-                            let at = |i: usize| i32::from(l[i]);
-                            push(at(x), at(x.saturating_sub(1)), at((x + 1).min(half - 1)))
-                        })
-                        .collect()
-                })
-                .collect();
-            for r in 0..8 {
-                for x in 0..half {
-                    let v = push(across[r + 1][x], across[r][x], across[r + 2][x]);
-                    out[r * half + x] = v.clamp(0, 255) as u8;
-                }
-            }
         }
     }
 
@@ -150,31 +82,19 @@ impl Planes {
                 *out = memo.1;
             }
         }
-        let (u, v) = self.raw.split_at_mut(1);
-        chroma(
-            &self.rgb,
-            self.width as usize,
-            &mut u[0][pair * half..(pair + 1) * half],
-            &mut v[0][pair * half..(pair + 1) * half],
-        );
-    }
-}
-
-/// One row of U and V from two rows of RGB (each sample the mean of 2 × 2 pixels).
-fn chroma(rgb: &[Vec<u8>; 2], width: usize, u: &mut [u8], v: &mut [u8]) {
-    let last = width - 1;
-    for (cx, (u, v)) in u.iter_mut().zip(v.iter_mut()).enumerate() {
-        let mut sum = [0i32; 3];
-        for line in rgb {
-            for x in [cx * 2, cx * 2 + 1] {
-                let at = x.min(last) * 3;
-                for (s, &c) in sum.iter_mut().zip(&line[at..at + 3]) {
-                    *s += i32::from(c);
+        for cx in 0..half {
+            let mut sum = [0i32; 3];
+            for line in &self.rgb {
+                for x in [cx * 2, cx * 2 + 1] {
+                    let at = x.min(last) * 3;
+                    for (s, &c) in sum.iter_mut().zip(&line[at..at + 3]) {
+                        *s += i32::from(c);
+                    }
                 }
             }
+            self.u[pair * half + cx] = convert_sum(&U_RGB, &sum);
+            self.v[pair * half + cx] = convert_sum(&V_RGB, &sum);
         }
-        *u = convert_sum(&U_RGB, &sum);
-        *v = convert_sum(&V_RGB, &sum);
     }
 }
 
@@ -242,29 +162,10 @@ mod tests {
                 }
                 fresh.convert(pair);
             }
-            assert_eq!((&planes.y, &planes.raw), (&fresh.y, &fresh.raw));
+            assert_eq!((&planes.y, &planes.u, &planes.v), (&fresh.y, &fresh.u, &fresh.v));
             let expected_first = if mb_y == 0 { 16 } else { 235 };
             assert_eq!(planes.y[0], expected_first);
             assert_eq!(planes.y[15 * 16], 235);
         }
-    }
-
-    #[test]
-    fn chroma_is_pushed_away_from_an_edge_and_left_alone_when_flat() {
-        // Columns 0-7 red, 8-15 blue: chroma samples 0-3 and 4-7, the edge between 3 and 4.
-        let mut planes = Planes::new(16, 16, 1);
-        planes.load(0, &mut |_, line: &mut [u8]| {
-            for (x, px) in line.chunks_mut(3).enumerate() {
-                px.copy_from_slice(if x < 8 { &[255, 0, 0] } else { &[0, 0, 255] });
-            }
-        });
-        let (red, blue) = (240, 110); // V of red and of blue
-        let v: Vec<u8> = planes.v[..8].to_vec();
-        // 2/13 of the difference (130 × 2/13 = 20) pushes each side of the edge away from the other.
-        assert_eq!(v, [red, red, red, red + 15, blue - 20, blue, blue, blue]);
-        assert!(
-            planes.v.chunks(8).all(|r| r == v),
-            "no change down the columns"
-        );
     }
 }
