@@ -222,6 +222,19 @@ impl ApiError {
         .with_header("Retry-After", "1")
     }
 
+    /// Out of descriptors or threads: what the stand-in for a dead accept loop answers (Q5).
+    pub(crate) fn out_of_resources() -> Self {
+        ApiError::new(
+            503,
+            "service_unavailable_error",
+            Some("server_is_overloaded"),
+            "The server is out of file descriptors or threads and cannot take this request. \
+             Please try again later."
+                .to_string(),
+        )
+        .with_header("Retry-After", "1")
+    }
+
     pub(crate) fn internal(detail: &str) -> Self {
         ApiError::new(
             500,

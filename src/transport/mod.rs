@@ -30,6 +30,9 @@ pub(crate) struct Transport {
     app: Arc<App>,
     /// Kept so a new accept loop can be started on a clone after tiny_http's gives up (Q5).
     listener: TcpListener,
+    /// A descriptor kept in reserve: out of descriptors, the stand-in for a dead accept loop
+    /// closes it to accept a connection and answer it (Q5, `quirks/stand_in.rs`).
+    spare: Mutex<Option<TcpListener>>,
     addr: SocketAddr,
     /// Every accept loop started so far; the last one is current. See [`Generation`].
     generations: Mutex<Vec<Arc<Generation>>>,
@@ -42,6 +45,8 @@ pub(crate) struct Transport {
     /// When an accept loop was last being replaced (Q5), in the same units (0: never). The
     /// janitor (Q1) stays quiet while this is recent.
     last_restart_ms: AtomicU64,
+    /// When the OS last refused a worker thread, in the same units (0: never).
+    refused_ms: AtomicU64,
     started: Instant,
 }
 
@@ -58,6 +63,9 @@ struct Generation {
     panics_seen: usize,
     /// Connections of our own that occupy tiny_http's permanent pool threads (Q1).
     occupiers: Mutex<Vec<std::net::TcpStream>>,
+    /// Someone is opening occupying connections for this loop (at its launch, or the janitor
+    /// making up for ones that failed): nobody else does meanwhile.
+    occupying: AtomicBool,
 }
 
 impl Generation {
@@ -72,6 +80,7 @@ impl Generation {
             replaced: AtomicBool::new(false),
             panics_seen,
             occupiers: Mutex::new(Vec::new()),
+            occupying: AtomicBool::new(false),
         }))
     }
 
@@ -90,9 +99,11 @@ impl Transport {
         let addr = listener.local_addr().map_err(StartError::Bind)?;
         // `--port 0` picked a port: handlers that name this server (image URLs) use the real one.
         app.config.port = addr.port();
+        let spare = Mutex::new(Some(listener.try_clone().map_err(StartError::Bind)?));
         let transport = Arc::new(Transport {
             app: Arc::new(app),
             listener,
+            spare,
             addr,
             generations: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -100,6 +111,7 @@ impl Transport {
             busy: AtomicUsize::new(0),
             last_request_ms: AtomicU64::new(0),
             last_restart_ms: AtomicU64::new(0),
+            refused_ms: AtomicU64::new(0),
             started: Instant::now(),
         });
         let generation = Generation::start(&transport.listener).map_err(StartError::Threads)?;
@@ -161,7 +173,7 @@ impl Transport {
         let started = (0..pool::MIN_WORKERS)
             .filter(|_| self.spawn_worker(generation))
             .count();
-        *lock(&generation.occupiers) = quirks::burst_starvation::occupy_pool(self.addr);
+        quirks::burst_starvation::occupy_pool(generation, self.addr);
         started > 0
     }
 

@@ -72,6 +72,8 @@ impl Transport {
             .stack_size(WORKER_STACK)
             .spawn(move || transport.work(generation_));
         if spawned.is_err() {
+            let now = self.since_start(Instant::now());
+            self.refused_ms.store(now, Ordering::Release);
             self.workers.fetch_sub(1, Ordering::AcqRel);
             generation.workers.fetch_sub(1, Ordering::AcqRel);
         }
@@ -79,7 +81,7 @@ impl Transport {
     }
 
     /// A worker's life: receive, answer, repeat; retire when idle too long and not needed.
-    fn work(self: Arc<Self>, generation: Arc<Generation>) {
+    fn work(self: Arc<Self>, mut generation: Arc<Generation>) {
         let mut idle_since = Instant::now();
         while !self.stopped() {
             generation.idle.fetch_add(1, Ordering::AcqRel);
@@ -110,6 +112,11 @@ impl Transport {
                     quirks::accept_loop::replace(&self, &generation, "the accept thread panicked")
                 }
                 Ok(None) => {
+                    if let Some(current) = self.moves_to_current(&generation) {
+                        generation = current;
+                        idle_since = Instant::now();
+                        continue;
+                    }
                     if idle_since.elapsed() >= IDLE_EXIT && self.retire(&generation, idle_since) {
                         return;
                     }
@@ -142,6 +149,32 @@ impl Transport {
             self.workers.fetch_sub(1, Ordering::AcqRel);
         }
         left
+    }
+
+    /// An idle worker of a replaced accept loop moves to the current one while that has fewer
+    /// than `MIN_WORKERS` and no new thread can be started for it: the bound is reached (the old
+    /// loops' workers count toward it until they retire) or the OS refuses threads. A new loop
+    /// may start with no worker at all (two restarts within `IDLE_EXIT` under a small
+    /// `--max-connections`), and nobody would ever receive its requests. The old loop keeps one
+    /// worker for its keep-alive connections unless the current one has none. Some(current)
+    /// when this worker moved.
+    fn moves_to_current(self: &Arc<Self>, generation: &Arc<Generation>) -> Option<Arc<Generation>> {
+        let current = super::lock(&self.generations).last().cloned()?;
+        if Arc::ptr_eq(&current, generation)
+            || current.workers.load(Ordering::Acquire) >= MIN_WORKERS
+            || self.spawn_worker(&current)
+        {
+            return None;
+        }
+        let keep = usize::from(current.workers.load(Ordering::Acquire) > 0);
+        if !release(&generation.workers, keep) {
+            return None;
+        }
+        current.workers.fetch_add(1, Ordering::AcqRel);
+        if generation.workers.load(Ordering::Acquire) == 0 {
+            super::lock(&self.generations).retain(|g| !Arc::ptr_eq(g, generation));
+        }
+        Some(current)
     }
 
     /// A worker of a replaced accept loop leaves if more than `keep` remain (one stays for the

@@ -46,7 +46,7 @@ impl Watch {
         Watch::baseline(Binary::start_limited(nofile, &all))
     }
 
-    fn baseline(binary: Binary) -> Watch {
+    pub(crate) fn baseline(binary: Binary) -> Watch {
         let mut watch = Watch {
             binary,
             threads: 0,
@@ -86,7 +86,7 @@ impl Watch {
             .expect("an address")
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.binary.child.id()
     }
 
@@ -120,6 +120,32 @@ impl Watch {
             got.body
         );
         assert!(took <= limit, "a normal request took {took:?}");
+    }
+
+    /// Asserts that a normal chat request gets, within `limit`, either the right answer or a 503
+    /// in OpenAI's envelope (a server out of threads or descriptors may refuse, never hang).
+    /// Returns the status.
+    pub(crate) fn answers_or_refuses_within(&self, limit: Duration) -> u16 {
+        let started = Instant::now();
+        let got = post(
+            &format!("{}/v1/chat/completions", self.url()),
+            &chat_body("still fine", ""),
+        );
+        let took = started.elapsed();
+        assert!(took <= limit, "a normal request took {took:?}");
+        match got.status {
+            200 => assert!(
+                got.body.contains("echo your last message: still fine"),
+                "{}",
+                got.body
+            ),
+            503 => {
+                assert_eq!(got.error()["code"], "server_is_overloaded", "{}", got.body);
+                assert_eq!(got.header("retry-after"), Some("1"));
+            }
+            other => panic!("status {other}: {}", got.body),
+        }
+        got.status
     }
 
     /// Asserts that the attack is over for the server: it answers within a second, its threads

@@ -6,6 +6,7 @@ pub(crate) mod budgets;
 pub(crate) mod completions;
 pub(crate) mod dirs;
 pub(crate) mod errors;
+pub(crate) mod exhaustion;
 pub(crate) mod faults;
 pub(crate) mod hardening;
 pub(crate) mod hostile;
@@ -316,7 +317,7 @@ impl Binary {
         Binary::spawn(command)
     }
 
-    fn spawn(mut command: Command) -> Binary {
+    pub(crate) fn spawn(mut command: Command) -> Binary {
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -7,12 +7,14 @@
 //! word to `recv()`. So a panic hook counts those panics, and a worker that sees either sign
 //! starts a new accept loop (a new `Generation`) on a clone of our listener.
 //! A new loop first accepts every connection queued while none ran — closed ones too, each
-//! holding two descriptors and a thread until its pool thread sees the close — so with few
-//! descriptors it fails again after a few dozen and is replaced in turn (at most once a second)
-//! until the queue is drained. Recovery therefore needs the queue to drain faster than it fills:
-//! nothing of ours may add to it meanwhile, so the Q1 janitor keeps quiet during restarts.
+//! holding two descriptors and a thread until its pool thread sees the close — so one started at
+//! once fails again. The worker replacing a loop therefore first stands in for it
+//! (`stand_in.rs`: 503s on the listener, no thread per connection) until the OS has room and the
+//! queue is answered. Nothing of ours may add to that queue meanwhile, so the Q1 janitor keeps
+//! quiet during restarts. Out of threads, a new loop may get no worker of its own; idle workers
+//! of old loops then move to it (`pool.rs`).
 //! Proof: `tests/hardening_sockets.rs` `running_out_of_file_descriptors_is_survived`;
-//! `tests/hostile_transport.rs` `running_out_of_descriptors_recovers_to_the_baseline`.
+//! `tests/hostile_exhaustion.rs` (descriptors, threads, two exhaustions in a row).
 //! Delete when tiny_http retries or reports accept errors.
 //!
 //! Process-wide state: the first `Server::start` installs a panic hook that counts tiny_http's
@@ -21,12 +23,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
-use std::time::Duration;
 
 use crate::transport::{Generation, Transport};
-
-/// The shortest time between two new accept loops.
-const RESTART_EVERY: Duration = Duration::from_secs(1);
 
 /// Panics of tiny_http's accept thread: where it clones a new socket, anywhere in its accept
 /// loop, or when its task pool cannot start a thread (out of threads).
@@ -111,7 +109,8 @@ fn tiny_http_panics_are_told_apart_from_others() {
 }
 
 /// Starts a new accept loop on a clone of our listener when `dead`'s has ended. The calling
-/// worker goes on serving `dead`'s queue.
+/// worker first stands in for the loop (`stand_in.rs`) until the OS has room for a new one and
+/// what queued meanwhile is answered, then goes on serving `dead`'s queue.
 pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &str) {
     if dead.replaced.swap(true, Ordering::AcqRel) || !transport.is_current(dead) {
         return;
@@ -123,30 +122,53 @@ pub(crate) fn replace(transport: &Arc<Transport>, dead: &Arc<Generation>, why: &
     crate::stderr::line(format!(
         "oaimock: the accept loop stopped ({why}); starting a new one\n"
     ));
-    // While descriptors stay exhausted, each new loop fails at once: start at most one a second,
-    // so a long exhaustion costs a few loops, not one per failed accept.
-    static LAST: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
-    let wait = crate::sync::lock(&LAST)
-        .map(|at| RESTART_EVERY.saturating_sub(at.elapsed()))
-        .unwrap_or_default();
-    std::thread::sleep(wait);
-    *crate::sync::lock(&LAST) = Some(std::time::Instant::now());
+    let stopped = || transport.stopped();
+    let mark = || restarting(transport);
     while !transport.stopped() {
+        super::stand_in::stand_in(&transport.listener, &transport.spare, &stopped, &mark);
         // Out of threads, tiny_http panics where it starts its accept thread: caught here, or
         // this worker would die with the replacement half made and nobody left to retry it.
         let started = std::panic::catch_unwind(|| Generation::start(&transport.listener));
-        match started {
-            Ok(Ok(fresh)) => {
-                transport.launch(&fresh);
-                restarting(transport);
-                return;
-            }
-            // Still out of descriptors or threads: wait, holding no lock.
-            Ok(Err(_)) | Err(_) => {
-                restarting(transport);
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        restarting(transport);
+        if let Ok(Ok(fresh)) = started {
+            transport.launch(&fresh);
+            restarting(transport);
+            return;
         }
+    }
+}
+
+/// How long after the OS refused a worker thread the janitor answers for missing workers.
+const REFUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The janitor's look at the current accept loop, on every tick: workers notice a dead accept
+/// thread only when one of them is idle, and out of threads every worker may be busy (streams)
+/// with no spare to start. So the janitor replaces a loop whose accept thread panicked (standing
+/// in for it itself), and while the OS refuses worker threads and no worker is receiving, it
+/// answers what is queued with the stand-in's 503, closing the connection (a body over 1 KiB
+/// still on its way is discarded first, by tiny_http, on the janitor).
+pub(crate) fn watch(transport: &Arc<Transport>) {
+    let current = crate::sync::lock(&transport.generations).last().cloned();
+    let Some(current) = current else {
+        return;
+    };
+    if current.replaced.load(Ordering::Acquire) {
+        return;
+    }
+    if current.accept_thread_panicked() {
+        replace(transport, &current, "the accept thread panicked");
+        return;
+    }
+    let refused = transport.refused_ms.load(Ordering::Acquire);
+    let now = transport.since_start(std::time::Instant::now());
+    let recently = refused > 0 && now.saturating_sub(refused) < REFUSED_FOR.as_millis() as u64;
+    if !recently || current.idle.load(Ordering::Acquire) > 0 {
+        return;
+    }
+    while let Ok(Some(rq)) = current.http.try_recv() {
+        let head = crate::transport::request::head(&rq);
+        let answer = crate::http::Answer::error(crate::error::ApiError::out_of_resources());
+        let _ = crate::transport::write_closing(rq, &head, answer, &crate::ids::hex("req_", 32));
     }
 }
 

@@ -31,7 +31,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::shutdown::reachable;
-use crate::transport::Transport;
+use crate::transport::{Generation, Transport};
 
 /// tiny_http's connection pool keeps this many threads alive forever (its `MIN_THREADS`).
 const POOL_PERMANENT_THREADS: usize = 4;
@@ -40,6 +40,8 @@ const POKE_EVERY: Duration = Duration::from_millis(20);
 const POKE_FOR: Duration = Duration::from_secs(7);
 /// How long the janitor keeps quiet after an accept loop was replaced (Q5); see the module docs.
 const QUIET_AFTER_RESTART: Duration = Duration::from_secs(7);
+/// How often the janitor checks that the current accept loop's pool is occupied.
+const TOP_UP_EVERY: Duration = Duration::from_secs(1);
 
 /// The path the occupying connections ask for: random per process, so no client can use it.
 fn occupy_path() -> &'static str {
@@ -47,9 +49,14 @@ fn occupy_path() -> &'static str {
     PATH.get_or_init(|| crate::ids::hex("/.oaimock-occupy-", 32))
 }
 
-/// Gives each permanent pool thread a connection of ours. One at a time, each answered before the
-/// next, so they cannot race.
-pub(crate) fn occupy_pool(addr: SocketAddr) -> Vec<TcpStream> {
+/// Gives each permanent pool thread a connection of ours: as many as `generation` lacks. One at
+/// a time, each answered before the next, so they cannot race. No lock is held meanwhile; a
+/// second caller while one is at it does nothing.
+pub(crate) fn occupy_pool(generation: &Generation, addr: SocketAddr) {
+    if generation.occupying.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let have = crate::sync::lock(&generation.occupiers).len();
     let addr = reachable(addr);
     let request = format!("GET {} HTTP/1.1\r\nHost: oaimock\r\n\r\n", occupy_path());
     let occupy = || -> io::Result<TcpStream> {
@@ -65,9 +72,24 @@ pub(crate) fn occupy_pool(addr: SocketAddr) -> Vec<TcpStream> {
         Ok(stream)
     };
     // The first failure ends the attempt: out of descriptors, the others would fail too.
-    (0..POOL_PERMANENT_THREADS)
+    let more: Vec<TcpStream> = (have..POOL_PERMANENT_THREADS)
         .map_while(|_| occupy().ok())
-        .collect()
+        .collect();
+    crate::sync::lock(&generation.occupiers).extend(more);
+    generation.occupying.store(false, Ordering::Release);
+}
+
+/// Makes up for occupying connections the current accept loop lacks (opening them failed at its
+/// launch: a loop started while descriptors or threads were short), at most once a second.
+fn top_up(transport: &Transport, addr: SocketAddr) {
+    let current = crate::sync::lock(&transport.generations).last().cloned();
+    let Some(current) = current else {
+        return;
+    };
+    let short = crate::sync::lock(&current.occupiers).len() < POOL_PERMANENT_THREADS;
+    if short && !current.replaced.load(Ordering::Acquire) {
+        occupy_pool(&current, addr);
+    }
 }
 
 /// Answers one of our occupying requests with a bare 204 and returns `None`; any other request
@@ -92,7 +114,7 @@ pub(crate) fn start_janitor(transport: Weak<Transport>, addr: SocketAddr) -> io:
 }
 
 fn janitor(transport: Weak<Transport>, addr: SocketAddr) {
-    let addr = reachable(addr);
+    let mut topped_up = std::time::Instant::now();
     loop {
         thread::sleep(POKE_EVERY);
         let Some(transport) = transport.upgrade() else {
@@ -105,7 +127,12 @@ fn janitor(transport: Weak<Transport>, addr: SocketAddr) {
         let last_request = transport.last_request_ms.load(Ordering::Relaxed);
         let last_restart = transport.last_restart_ms.load(Ordering::Acquire);
         if pokes(now, last_request, last_restart) {
-            drop(TcpStream::connect_timeout(&addr, POKE_EVERY));
+            drop(TcpStream::connect_timeout(&reachable(addr), POKE_EVERY));
+        }
+        super::accept_loop::watch(&transport);
+        if topped_up.elapsed() >= TOP_UP_EVERY {
+            topped_up = std::time::Instant::now();
+            top_up(&transport, addr);
         }
     }
 }
@@ -117,6 +144,29 @@ fn pokes(now: u64, last_request: u64, last_restart: u64) -> bool {
     let within =
         |at: u64, span: Duration| at > 0 && now.saturating_sub(at) < span.as_millis() as u64;
     within(last_request, POKE_FOR) && !within(last_restart, QUIET_AFTER_RESTART)
+}
+
+#[cfg(test)]
+#[test]
+fn occupying_connections_that_failed_are_made_up_for() {
+    // A loop launched while descriptors were short got fewer than four (simulated: its
+    // connections are dropped); the janitor opens the missing ones.
+    let app = crate::app::App::new(crate::Config::for_tests()).unwrap();
+    let transport = Transport::start(app).unwrap();
+    let current = std::sync::Arc::clone(crate::sync::lock(&transport.generations).last().unwrap());
+    let occupied = || crate::sync::lock(&current.occupiers).len();
+    assert_eq!(occupied(), POOL_PERMANENT_THREADS);
+    crate::sync::lock(&current.occupiers).truncate(1);
+    let started = std::time::Instant::now();
+    while occupied() < POOL_PERMANENT_THREADS {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{} occupied",
+            occupied()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    transport.shutdown();
 }
 
 #[cfg(test)]

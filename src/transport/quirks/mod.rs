@@ -11,4 +11,5 @@ pub(super) mod oversized_body;
 pub(super) mod raw_writer;
 pub(super) mod shutdown;
 pub(super) mod socket_options;
+pub(super) mod stand_in;
 pub(super) mod undrained_body;
