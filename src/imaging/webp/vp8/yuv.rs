@@ -53,9 +53,12 @@ impl Planes {
             let before = if pair == 0 { 7 } else { pair - 1 };
             if self.seen && self.rgb == self.before {
                 let s = self.stride;
-                self.y.copy_within(before * 2 * s..(before + 1) * 2 * s, pair * 2 * s);
-                self.u.copy_within(before * half..(before + 1) * half, pair * half);
-                self.v.copy_within(before * half..(before + 1) * half, pair * half);
+                self.y
+                    .copy_within(before * 2 * s..(before + 1) * 2 * s, pair * 2 * s);
+                self.u
+                    .copy_within(before * half..(before + 1) * half, pair * half);
+                self.v
+                    .copy_within(before * half..(before + 1) * half, pair * half);
                 continue;
             }
             self.convert(pair);
@@ -162,7 +165,10 @@ mod tests {
                 }
                 fresh.convert(pair);
             }
-            assert_eq!((&planes.y, &planes.u, &planes.v), (&fresh.y, &fresh.u, &fresh.v));
+            assert_eq!(
+                (&planes.y, &planes.u, &planes.v),
+                (&fresh.y, &fresh.u, &fresh.v)
+            );
             let expected_first = if mb_y == 0 { 16 } else { 235 };
             assert_eq!(planes.y[0], expected_first);
             assert_eq!(planes.y[15 * 16], 235);
