@@ -13,7 +13,8 @@ use common::{field, file, post, post_form};
 fn the_largest_images_cost_their_files_not_their_pixels() {
     let mut watch = Watch::start(&[]);
     let url = format!("{}/v1/images/generations", watch.url());
-    // 3840 × 2160: 33 MB of RGBA pixels per image. Two at once, in the two lossless formats.
+    // 3840 × 2160: 33 MB of RGBA pixels per image. Two at once: a PNG, and a WebP (a lossy VP8
+    // frame coded a macroblock row at a time, with a lossless alpha plane).
     let raw_bytes = 3840 * 2160 * 4;
     let answers: Vec<common::Got> = std::thread::scope(|s| {
         let handles: Vec<_> = ["png", "webp"]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::pictures::{header, named_events, unbase64};
+use common::pictures::{header, named_events, unbase64, vp8_quantizer};
 use common::{get, get_with, post, start};
 use serde_json::{Value, json};
 
@@ -312,4 +312,40 @@ fn output_compression_is_the_jpeg_quality() {
         worst.len(),
         best.len()
     );
+}
+
+#[test]
+fn output_compression_sets_the_webp_quantizer() {
+    let server = start(|_| {});
+    let base = server.url();
+    let webp = |compression: u32, background: &str| {
+        let body = json!({"model": "gpt-image-1", "prompt": "an otter", "output_format": "webp",
+            "output_compression": compression, "background": background, "size": "1536x1024"});
+        unbase64(
+            generate(&base, body).json()["data"][0]["b64_json"]
+                .as_str()
+                .unwrap(),
+        )
+    };
+    let (fine, middle, coarse) = (webp(100, "opaque"), webp(50, "opaque"), webp(10, "opaque"));
+    for file in [&fine, &middle, &coarse] {
+        assert_eq!(&file[..4], b"RIFF");
+        assert_eq!(&file[8..16], b"WEBPVP8 ", "a lossy WebP");
+        assert_eq!(header(file), ("webp", 1536, 1024, false));
+    }
+    // 127 steps over 0 to 100: 100 is the finest quantizer, lower values coarser ones.
+    let q: Vec<u32> = [&fine, &middle, &coarse].map(|f| vp8_quantizer(f)).to_vec();
+    assert_eq!(q, [0, 63, 114]);
+    assert!(
+        fine.len() > middle.len() && middle.len() > coarse.len(),
+        "{} {} {}",
+        fine.len(),
+        middle.len(),
+        coarse.len()
+    );
+    let clear = webp(50, "transparent");
+    assert_eq!(&clear[8..16], b"WEBPVP8X");
+    assert_eq!(&clear[30..34], b"ALPH");
+    assert_eq!(header(&clear), ("webp", 1536, 1024, true));
+    assert_eq!(vp8_quantizer(&clear), 63);
 }

@@ -1,5 +1,5 @@
 //! Images made here, with no crate: a pattern drawn from the prompt ([`pattern`]) encoded as
-//! PNG, baseline JPEG or lossless WebP by encoders of our own, and a bounded store of recent
+//! PNG, baseline JPEG or lossy WebP by encoders of our own, and a bounded store of recent
 //! images for the `url` answers ([`store`]). Encoders draw a row at a time and write into the
 //! output directly, so an image costs about its own bytes.
 
@@ -56,7 +56,7 @@ impl Format {
 }
 
 /// Encodes `pattern` at `width` × `height`. `alpha` keeps an alpha channel (PNG and WebP; JPEG
-/// has none); `quality` (1..=100) is JPEG's.
+/// has none); `quality` (`output_compression`, 0..=100) sets JPEG's and WebP's quantizers.
 pub(crate) fn encode(
     pattern: &Pattern,
     width: u32,
@@ -69,7 +69,9 @@ pub(crate) fn encode(
     match format {
         Format::Png => png::encode(width, height, alpha, |y, line| pattern.row(y, line)),
         Format::Jpeg => jpeg::encode(width, height, quality, |y, line| pattern.row(y, line)),
-        Format::Webp => webp::encode(width, height, alpha, |y, line| pattern.row(y, line)),
+        Format::Webp => webp::encode(width, height, alpha, quality, |y, line| {
+            pattern.row(y, line)
+        }),
     }
 }
 

@@ -1,204 +1,54 @@
-//! WebP lossless (VP8L, RFC 9649) in a RIFF container: no transforms, no colour cache, one set
-//! of prefix codes built from the image's own histograms. Like the PNG compressor, matches are
-//! looked for one row up and at the previous pixel. The pattern is drawn twice, once to count
-//! symbols and once to write them, so encoding costs the file's bytes and two rows of pixels.
+//! WebP files (RIFF, as libwebp's container spec and RFC 9649 describe them): a lossy VP8 key
+//! frame ([`vp8`]) whose quantizer follows `output_compression`; a transparent image is an
+//! extended file, `VP8X` then an `ALPH` chunk holding the alpha plane losslessly (a VP8L image
+//! stream, [`lossless`]) then the `VP8 ` frame, which Pillow opens as RGBA.
 
 mod huffman;
+mod lossless;
+mod vp8;
 
-use super::bits::{Bits, canonical};
-use huffman::lengths;
+/// The widest and tallest image (VP8 says each side in 14 bits).
+pub(crate) const MAX_SIDE: u32 = vp8::MAX_SIDE;
 
-/// The widest and tallest image VP8L can say (14 bits each).
-pub(crate) const MAX_SIDE: u32 = 16384;
-/// The longest backward reference (RFC 9649 5.2.2: prefix codes up to 4096).
-const MAX_COPY: usize = 4096;
-/// Green alphabet: 256 literals and 24 length prefixes (no colour cache).
-const GREEN: usize = 256 + 24;
-const DISTANCE: usize = 40;
-/// Distance codes for the pixel one row up, (0, 1), and for the one to the left, (1, 0).
-const UP: u32 = 1;
-const LEFT: u32 = 2;
-
-/// One step of the pixel stream: a literal ARGB pixel, or `len` pixels copied by a distance code.
-#[derive(Clone, Copy)]
-enum Token {
-    Pixel(u32),
-    Copy(usize, u32),
-}
-
-/// Encodes a `width` × `height` image; `row(y, line)` fills row `y` with RGBA bytes.
+/// Encodes a `width` × `height` image at `compression` (0..=100, read as a quality: 100 is the
+/// finest); `row(y, line)` fills row `y` with RGB bytes, or RGBA when `line` has room for them.
 pub(crate) fn encode(
     width: u32,
     height: u32,
     alpha: bool,
+    compression: u8,
     mut row: impl FnMut(u32, &mut [u8]),
 ) -> Vec<u8> {
-    assert!(width > 0 && height > 0 && width <= MAX_SIDE && height <= MAX_SIDE);
-    // First pass: the histograms of the five alphabets.
-    let mut hist = [
-        vec![0u32; GREEN],
-        vec![0u32; 256],
-        vec![0u32; 256],
-        vec![0u32; 256],
-        vec![0u32; DISTANCE],
-    ];
-    tokens(width, height, &mut row, |t| match t {
-        Token::Pixel(argb) => {
-            hist[0][((argb >> 8) & 0xff) as usize] += 1;
-            hist[1][((argb >> 16) & 0xff) as usize] += 1;
-            hist[2][(argb & 0xff) as usize] += 1;
-            hist[3][(argb >> 24) as usize] += 1;
-        }
-        Token::Copy(len, dist) => {
-            hist[0][256 + prefix(len as u32).0 as usize] += 1;
-            hist[4][prefix(dist).0 as usize] += 1;
-        }
-    });
-    let lens: Vec<Vec<u8>> = hist.iter().map(|h| lengths(h, 15)).collect();
-    let codes: Vec<Vec<u32>> = lens.iter().map(|l| canonical(l)).collect();
-    // A code with one symbol is written as a simple code, and its symbol then costs no bits.
-    let widths: Vec<Vec<u8>> = lens
-        .iter()
-        .map(|l| {
-            let used = l.iter().filter(|&&n| n > 0).count();
-            l.iter().map(|&n| if used > 1 { n } else { 0 }).collect()
-        })
-        .collect();
-
-    let mut out = Vec::with_capacity(4096);
-    out.extend_from_slice(b"RIFF\0\0\0\0WEBPVP8L\0\0\0\0");
-    let mut bits = Bits::new(&mut out);
-    bits.put(0x2f, 8);
-    bits.put(width - 1, 14);
-    bits.put(height - 1, 14);
-    bits.put(u32::from(alpha), 1);
-    bits.put(0, 3); // version
-    bits.put(0, 1); // no transform
-    bits.put(0, 1); // no colour cache
-    bits.put(0, 1); // one set of prefix codes for the whole image
-    for l in &lens {
-        write_code(&mut bits, l);
+    let frame = vp8::encode(width, height, compression, &mut row);
+    let plane = alpha.then(|| lossless::alpha(width, height, &mut row));
+    let mut out = Vec::with_capacity(64 + frame.len() + plane.as_ref().map_or(0, Vec::len));
+    out.extend_from_slice(b"RIFF\0\0\0\0WEBP");
+    if let Some(plane) = plane {
+        // VP8X: only the alpha flag (bit 4), then the canvas's sides less one in 24 bits each.
+        let mut vp8x = [0u8; 10];
+        vp8x[0] = 0x10;
+        vp8x[4..7].copy_from_slice(&(width - 1).to_le_bytes()[..3]);
+        vp8x[7..10].copy_from_slice(&(height - 1).to_le_bytes()[..3]);
+        chunk(&mut out, b"VP8X", &[&vp8x]);
+        // ALPH header byte: no preprocessing, no filtering, compression 1 (lossless).
+        chunk(&mut out, b"ALPH", &[&[1], &plane]);
     }
-    let put = |bits: &mut Bits, tree: usize, symbol: usize| {
-        bits.code(codes[tree][symbol], u32::from(widths[tree][symbol]));
-    };
-    tokens(width, height, &mut row, |t| match t {
-        Token::Pixel(argb) => {
-            put(&mut bits, 0, ((argb >> 8) & 0xff) as usize);
-            put(&mut bits, 1, ((argb >> 16) & 0xff) as usize);
-            put(&mut bits, 2, (argb & 0xff) as usize);
-            put(&mut bits, 3, (argb >> 24) as usize);
-        }
-        Token::Copy(len, dist) => {
-            let (p, extra, n) = prefix(len as u32);
-            put(&mut bits, 0, 256 + p as usize);
-            bits.put(extra, n);
-            let (p, extra, n) = prefix(dist);
-            put(&mut bits, 4, p as usize);
-            bits.put(extra, n);
-        }
-    });
-    let out = bits.into_inner();
-    let payload = (out.len() - 20) as u32;
-    if payload % 2 == 1 {
-        out.push(0);
-    }
+    chunk(&mut out, b"VP8 ", &[&frame]);
     let riff = (out.len() - 8) as u32;
     out[4..8].copy_from_slice(&riff.to_le_bytes());
-    out[16..20].copy_from_slice(&payload.to_le_bytes());
-    std::mem::take(out)
+    out
 }
 
-/// Walks the image row by row, keeping the row above, and says each literal or copy.
-fn tokens(
-    width: u32,
-    height: u32,
-    row: &mut impl FnMut(u32, &mut [u8]),
-    mut visit: impl FnMut(Token),
-) {
-    let w = width as usize;
-    let mut rgba = vec![0u8; w * 4];
-    let mut above: Vec<u32> = Vec::new();
-    let mut line = vec![0u32; w];
-    for y in 0..height {
-        row(y, &mut rgba);
-        for (px, v) in rgba.chunks_exact(4).zip(line.iter_mut()) {
-            *v = u32::from_be_bytes([px[3], px[0], px[1], px[2]]);
-        }
-        let mut x = 0;
-        while x < w {
-            let limit = (w - x).min(MAX_COPY);
-            let up = if above.is_empty() {
-                0
-            } else {
-                (0..limit)
-                    .take_while(|&k| line[x + k] == above[x + k])
-                    .count()
-            };
-            let left = if x > 0 {
-                (0..limit)
-                    .take_while(|&k| line[x + k] == line[x - 1])
-                    .count()
-            } else {
-                0
-            };
-            if up >= 3 && up >= left {
-                visit(Token::Copy(up, UP));
-                x += up;
-            } else if left >= 3 {
-                visit(Token::Copy(left, LEFT));
-                x += left;
-            } else {
-                visit(Token::Pixel(line[x]));
-                x += 1;
-            }
-        }
-        std::mem::swap(&mut above, &mut line);
-        line.resize(w, 0);
+/// One RIFF chunk: its name, its size, the parts of its payload and a pad byte to an even size.
+fn chunk(out: &mut Vec<u8>, name: &[u8; 4], parts: &[&[u8]]) {
+    let size: usize = parts.iter().map(|p| p.len()).sum();
+    out.extend_from_slice(name);
+    out.extend_from_slice(&(size as u32).to_le_bytes());
+    for part in parts {
+        out.extend_from_slice(part);
     }
-}
-
-/// A length or distance code value (≥ 1) as its prefix symbol, extra bits and their count.
-fn prefix(value: u32) -> (u32, u32, u32) {
-    let x = value - 1;
-    if x < 4 {
-        return (x, 0, 0);
-    }
-    let high = 31 - x.leading_zeros();
-    let second = (x >> (high - 1)) & 1;
-    let extra = high - 1;
-    (2 * high + second, x & ((1 << extra) - 1), extra)
-}
-
-/// One prefix code: a simple code when at most one symbol is used (it then costs no bits), else
-/// a normal code whose lengths are written with a fixed code of sixteen 4-bit codes.
-fn write_code(bits: &mut Bits, lens: &[u8]) {
-    let used: Vec<usize> = (0..lens.len()).filter(|&s| lens[s] > 0).collect();
-    if used.len() <= 1 {
-        let symbol = used.first().copied().unwrap_or(0) as u32;
-        bits.put(1, 1); // simple code
-        bits.put(0, 1); // one symbol
-        if symbol < 2 {
-            bits.put(0, 1);
-            bits.put(symbol, 1);
-        } else {
-            bits.put(1, 1);
-            bits.put(symbol, 8);
-        }
-        return;
-    }
-    bits.put(0, 1); // normal code
-    // The code-length code: lengths 0..=15 get 4 bits each; 16, 17, 18 (repeats) go unused.
-    const ORDER: [usize; 19] = [
-        17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-    ];
-    bits.put(19 - 4, 4);
-    for symbol in ORDER {
-        bits.put(if symbol < 16 { 4 } else { 0 }, 3);
-    }
-    bits.put(0, 1); // every symbol's length follows
-    for &l in lens {
-        bits.code(u32::from(l), 4);
+    if size % 2 == 1 {
+        out.push(0);
     }
 }
 
@@ -207,44 +57,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefix_codes_follow_the_spec() {
-        assert_eq!(prefix(1), (0, 0, 0));
-        assert_eq!(prefix(4), (3, 0, 0));
-        assert_eq!(prefix(5), (4, 0, 1));
-        assert_eq!(prefix(6), (4, 1, 1));
-        assert_eq!(prefix(7), (5, 0, 1));
-        assert_eq!(prefix(9), (6, 0, 2));
-        assert_eq!(prefix(4096), (23, 1023, 10));
-        // Decoding as RFC 9649 does gives the value back.
-        for value in 1..=4096u32 {
-            let (p, extra, _) = prefix(value);
-            let decoded = if p < 4 {
-                p + 1
-            } else {
-                let n = (p - 2) >> 1;
-                ((2 + (p & 1)) << n) + extra + 1
-            };
-            assert_eq!(decoded, value);
-        }
-    }
-
-    #[test]
-    fn the_container_sizes_add_up() {
-        let webp = encode(5, 3, true, |y, line| {
-            for (x, px) in line.chunks_mut(4).enumerate() {
-                px.copy_from_slice(&[x as u8 * 40, y as u8 * 80, 7, 128]);
+    fn the_chunks_add_up_with_and_without_alpha() {
+        let draw = |y: u32, line: &mut [u8]| {
+            let unit = line.len() / 5;
+            for (x, px) in line.chunks_mut(unit).enumerate() {
+                px[..3].copy_from_slice(&[x as u8 * 40, y as u8 * 80, 7]);
+                if unit == 4 {
+                    px[3] = if x < 2 { 0 } else { 255 };
+                }
             }
-        });
-        assert_eq!(&webp[..4], b"RIFF");
-        assert_eq!(&webp[8..16], b"WEBPVP8L");
-        let riff = u32::from_le_bytes(webp[4..8].try_into().unwrap()) as usize;
-        assert_eq!(riff + 8, webp.len());
-        assert_eq!(webp.len() % 2, 0);
-        assert_eq!(webp[20], 0x2f);
-        // 14 bits of width − 1 (4), then 14 of height − 1 (2), then the alpha bit.
-        let header = u32::from_le_bytes(webp[21..25].try_into().unwrap());
-        assert_eq!(header & 0x3fff, 4);
-        assert_eq!((header >> 14) & 0x3fff, 2);
-        assert_eq!((header >> 28) & 1, 1);
+        };
+        let opaque = encode(5, 3, false, 90, draw);
+        assert_eq!(&opaque[..4], b"RIFF");
+        assert_eq!(&opaque[8..16], b"WEBPVP8 ");
+        let riff = u32::from_le_bytes(opaque[4..8].try_into().unwrap()) as usize;
+        assert_eq!(riff + 8, opaque.len());
+        assert_eq!(opaque.len() % 2, 0);
+        // The frame: a shown key frame, the start code, then 5 × 3.
+        assert_eq!(opaque[20] & 0x11, 0x10);
+        assert_eq!(&opaque[23..30], &[0x9d, 0x01, 0x2a, 5, 0, 3, 0]);
+
+        let clear = encode(5, 3, true, 90, draw);
+        assert_eq!(&clear[8..20], b"WEBPVP8X\x0a\0\0\0");
+        assert_eq!(&clear[20..30], &[0x10, 0, 0, 0, 4, 0, 0, 2, 0, 0]);
+        assert_eq!(&clear[30..34], b"ALPH");
+        let alph = u32::from_le_bytes(clear[34..38].try_into().unwrap()) as usize;
+        assert_eq!(clear[38], 1, "lossless alpha, unfiltered");
+        let vp8 = 38 + alph + alph % 2;
+        assert_eq!(&clear[vp8..vp8 + 4], b"VP8 ");
+        let riff = u32::from_le_bytes(clear[4..8].try_into().unwrap()) as usize;
+        assert_eq!(riff + 8, clear.len());
+        assert_eq!(
+            super::super::dimensions(&clear).map(|d| (d.1, d.2)),
+            Some((5, 3))
+        );
+        assert_eq!(
+            super::super::dimensions(&opaque).map(|d| (d.1, d.2)),
+            Some((5, 3))
+        );
     }
 }

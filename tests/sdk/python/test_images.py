@@ -2,15 +2,17 @@
 revised prompt, GPT-image models (their parameters sent as extra_body, which 1.55.3 needs),
 edits with a mask and variations from uploads, and their errors. Pillow opens every image at the
 requested size, mode and format; bodies are validated against ImagesResponse by
-exchanges.check_exchange."""
+exchanges.check_exchange. WebP is lossy: Pillow's decode is compared with the PNG of the same
+prompt, at several output_compression."""
 
 import base64
 import io
 import json
+import math
 
 import openai
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
 from check_exchange_log import LoggedExchange
 from conftest import httpx, raises
@@ -72,6 +74,41 @@ def test_gpt_image_formats_open_in_their_mode(client, fmt, background, mode):
     [item] = result.data
     assert item.url is None
     opened(base64.b64decode(item.b64_json), {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt], (1536, 1024), mode)
+
+
+def psnr(a, b):
+    """Peak signal-to-noise ratio of two images' RGB, in dB."""
+    diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    mse = sum(ImageStat.Stat(diff).sum2) / (3 * a.size[0] * a.size[1])
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def gpt_image(client, prompt, **extra):
+    result = client.images.generate(model="gpt-image-1", prompt=prompt, size="1536x1024", extra_body=extra)
+    return base64.b64decode(result.data[0].b64_json)
+
+
+@pytest.mark.parametrize("prompt", ["a glass of water", "a lighthouse", "an otter"])
+def test_webp_is_lossy_near_the_png_and_smaller_as_output_compression_falls(client, prompt):
+    reference = opened(gpt_image(client, prompt, output_format="png"), "PNG", (1536, 1024), "RGB")
+    files = {c: gpt_image(client, prompt, output_format="webp", output_compression=c) for c in (100, 50, 10)}
+    assert gpt_image(client, prompt, output_format="webp") == files[100], "100 is the default"
+    for data in files.values():
+        assert data[12:16] == b"VP8 ", "a lossy frame"
+    quality = {c: psnr(reference, opened(data, "WEBP", (1536, 1024), "RGB")) for c, data in files.items()}
+    assert quality[100] >= 30, quality
+    assert quality[100] >= quality[50] >= quality[10], quality
+    sizes = [len(files[c]) for c in (100, 50, 10)]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 3, sizes
+
+
+def test_a_transparent_webp_keeps_the_png_s_alpha_exactly(client):
+    png = gpt_image(client, "a lighthouse", output_format="png", background="transparent")
+    webp = gpt_image(client, "a lighthouse", output_format="webp", background="transparent", output_compression=60)
+    assert webp[12:16] == b"VP8X" and webp[30:34] == b"ALPH"
+    reference, image = opened(png, "PNG", (1536, 1024), "RGBA"), opened(webp, "WEBP", (1536, 1024), "RGBA")
+    assert image.getchannel("A").tobytes() == reference.getchannel("A").tobytes(), "alpha is lossless"
+    assert psnr(reference, image) >= 30
 
 
 def test_gpt_image_2_draws_a_free_size(client, wire):

@@ -59,7 +59,9 @@ test('gpt-image formats, transparency and usage', async () => {
   for (const [format, background, codec, pixFmt] of [
     ['png', 'transparent', 'png', 'rgba'],
     ['jpeg', 'opaque', 'mjpeg', 'yuvj444p'],
-    ['webp', 'transparent', 'webp', 'argb'],
+    // WebP is lossy VP8 (4:2:0); transparent ones carry an ALPH chunk, so ffmpeg adds alpha.
+    ['webp', 'transparent', 'webp', 'yuva420p'],
+    ['webp', 'opaque', 'webp', 'yuv420p'],
   ]) {
     const result = await client.images.generate({
       model: 'gpt-image-1', prompt: 'a glass of water', size: '1024x1536', quality: 'low',
@@ -112,7 +114,7 @@ test('edits of several uploads with a mask, streamed or not, and variations', as
   const events = [];
   for await (const event of stream) events.push(event);
   assert.deepEqual(events.map((e) => e.type), ['image_edit.partial_image', 'image_edit.completed']);
-  for (const event of events) assert.deepEqual(await probe(b64(event.b64_json)), ['webp', 1024, 1024, 'argb']);
+  for (const event of events) assert.deepEqual(await probe(b64(event.b64_json)), ['webp', 1024, 1024, 'yuv420p']);
   const variations = await client.images.createVariation({ image: await image(), n: 2, size: '512x512', response_format: 'b64_json' });
   for (const item of variations.data) assert.deepEqual(await probe(b64(item.b64_json)), ['png', 512, 512, 'rgb24']);
 });
