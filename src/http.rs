@@ -75,17 +75,26 @@ pub(crate) struct Relay {
 }
 
 /// The clock and cuts of a body made here while it is written, as a [`Stream`]'s paced events
-/// have them: the first chunk leaves with the head, each later one `token_delay` (plus up to
-/// `jitter`, drawn from `seed`) after the one before was due; `stall` pauses before the chunk at
-/// its index. With `cut`, the body ends after that many chunks: cleanly, or broken if `abort`.
+/// have them: the first chunk leaves with the head, each later one when the [`Clock`] says. With
+/// `cut`, the body ends after that many chunks: cleanly, or broken if `abort`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Pace {
-    pub token_delay: Duration,
-    pub jitter: Duration,
-    pub seed: u64,
-    pub stall: Option<(usize, Duration)>,
+    pub clock: Clock,
     pub cut: Option<usize>,
     pub abort: bool,
+}
+
+/// When the paced pieces of a body (a stream's events, a made body's chunks) are due: each
+/// `token_delay`, plus up to `jitter` drawn from `seed`, after the one before was due; `stall`
+/// pauses before the piece at its index.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Clock {
+    pub token_delay: Duration,
+    /// Up to this much more before each paced piece, drawn from `seed`.
+    pub jitter: Duration,
+    pub seed: u64,
+    /// Before the piece at this index, send nothing for this long.
+    pub stall: Option<(usize, Duration)>,
 }
 
 impl std::fmt::Debug for Relay {
@@ -115,18 +124,13 @@ impl Body {
     }
 }
 
-/// An SSE body: events in order, with a pause of `ttft` after the headers and of `token_delay`
-/// before each paced event.
+/// An SSE body: events in order, with a pause of `ttft` after the headers, and each paced event
+/// when its `clock` says.
 #[derive(Debug)]
 pub(crate) struct Stream {
     pub events: Vec<Event>,
     pub ttft: Duration,
-    pub token_delay: Duration,
-    /// Up to this much more before each paced event, drawn from `seed`.
-    pub jitter: Duration,
-    pub seed: u64,
-    /// Before the event at this index, send nothing for this long.
-    pub stall: Option<(usize, Duration)>,
+    pub clock: Clock,
     /// Break the connection after the events instead of ending the body.
     pub abort: bool,
 }
@@ -200,10 +204,10 @@ impl Answer {
             Body::Events(Stream {
                 events,
                 ttft: Duration::ZERO,
-                token_delay,
-                jitter: Duration::ZERO,
-                seed: 0,
-                stall: None,
+                clock: Clock {
+                    token_delay,
+                    ..Clock::default()
+                },
                 abort: false,
             }),
         )

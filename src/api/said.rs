@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::conversation::Said;
-use crate::http::{Answer, Body, Event, Pace, Relay};
+use crate::http::{Answer, Body, Clock, Event, Pace, Relay};
 
 /// Ends a data-only stream (chat, legacy completions): the usage chunk when one was asked for,
 /// then `data: [DONE]`.
@@ -52,7 +52,10 @@ pub(crate) fn said_relay(
     chunks: Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send>,
 ) -> Answer {
     let pace = Pace {
-        token_delay: said.token_delay.unwrap_or(app.config.token_delay),
+        clock: Clock {
+            token_delay: said.token_delay.unwrap_or(app.config.token_delay),
+            ..Clock::default()
+        },
         ..Pace::default()
     };
     let relay = Relay {

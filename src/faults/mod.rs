@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorObject};
-use crate::http::{Answer, Body, Event, Pace, Relay};
+use crate::http::{Answer, Body, Clock, Event, Pace, Relay};
 
 pub(crate) use chaos::Chaos;
 pub(crate) use rate_limit::RateLimit;
@@ -265,16 +265,7 @@ impl StreamFaults {
     /// breaks it there, and so does `stream-error-after`, since raw bytes cannot carry an error
     /// event; `malformed-after` has no event to spoil and changes nothing.
     fn pace(&self, pace: &mut Pace, seed: u64) {
-        if let Some(delay) = ms(self.token_delay_ms) {
-            pace.token_delay = delay;
-        }
-        if let Some(jitter) = ms(self.jitter_ms) {
-            pace.jitter = jitter;
-            pace.seed = seed;
-        }
-        if let Some(stall) = ms(self.stall_ms) {
-            pace.stall = Some((self.stall_after.unwrap_or(0), stall.min(MAX_STALL)));
-        }
+        self.clock(&mut pace.clock, seed);
         let cuts = [
             (self.truncate_after, false),
             (self.disconnect_after, true),
@@ -284,6 +275,20 @@ impl StreamFaults {
         if let Some(cut) = cuts.clone().map(|(n, _)| n).min() {
             pace.cut = Some(cut);
             pace.abort = cuts.clone().any(|(n, abort)| abort && n == cut);
+        }
+    }
+
+    /// A paced body's clock as asked: the pause per piece, the jitter (drawn from `seed`), the stall.
+    fn clock(&self, clock: &mut Clock, seed: u64) {
+        if let Some(delay) = ms(self.token_delay_ms) {
+            clock.token_delay = delay;
+        }
+        if let Some(jitter) = ms(self.jitter_ms) {
+            clock.jitter = jitter;
+            clock.seed = seed;
+        }
+        if let Some(stall) = ms(self.stall_ms) {
+            clock.stall = Some((self.stall_after.unwrap_or(0), stall.min(MAX_STALL)));
         }
     }
 
@@ -309,16 +314,7 @@ impl StreamFaults {
         if let Some(ttft) = ms(self.ttft_ms) {
             stream.ttft = ttft;
         }
-        if let Some(delay) = ms(self.token_delay_ms) {
-            stream.token_delay = delay;
-        }
-        if let Some(jitter) = ms(self.jitter_ms) {
-            stream.jitter = jitter;
-            stream.seed = seed;
-        }
-        if let Some(stall) = ms(self.stall_ms) {
-            stream.stall = Some((self.stall_after.unwrap_or(0), stall.min(MAX_STALL)));
-        }
+        self.clock(&mut stream.clock, seed);
         let events = &mut stream.events;
         let named = events.first().is_some_and(|e| e.name.is_some());
         if let Some(n) = self.malformed_after.filter(|n| *n <= events.len()) {

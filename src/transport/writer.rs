@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use crate::http::{Answer, Body, Head, LARGE_BODY, Relay, Stream};
+use crate::http::{Answer, Body, Clock, Head, LARGE_BODY, Relay, Stream};
 
 /// `n` in decimal, written into `buf` rather than a new `String` (two per answer otherwise).
 fn decimal(n: u64, buf: &mut [u8; 20]) -> &str {
@@ -201,15 +201,45 @@ pub(crate) fn send(
     writer.flush()
 }
 
-/// Up to `most` more, drawn from the xorshift state `state` (seeded, never 0).
-fn jittered(state: &mut u64, most: Duration) -> Duration {
-    if most.is_zero() {
-        return Duration::ZERO;
+/// A [`Clock`] being walked: the pause before each piece, its jitter drawn in turn.
+struct Ticks<'a> {
+    clock: &'a Clock,
+    /// The xorshift state the jitter is drawn from (seeded, never 0).
+    state: u64,
+}
+
+impl Ticks<'_> {
+    fn new(clock: &Clock) -> Ticks<'_> {
+        Ticks {
+            clock,
+            state: clock.seed | 1,
+        }
     }
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    Duration::from_micros(*state % (most.as_micros() as u64 + 1))
+
+    /// The pause before the piece at `index`: its stall, and when `paced` the token delay with
+    /// up to the jitter more.
+    fn before(&mut self, index: usize, paced: bool) -> Duration {
+        let mut wait = match self.clock.stall {
+            Some((at, stall)) if at == index => stall,
+            _ => Duration::ZERO,
+        };
+        if paced {
+            wait += self.clock.token_delay + self.jitter();
+        }
+        wait
+    }
+
+    fn jitter(&mut self) -> Duration {
+        let most = self.clock.jitter;
+        if most.is_zero() {
+            return Duration::ZERO;
+        }
+        let state = &mut self.state;
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        Duration::from_micros(*state % (most.as_micros() as u64 + 1))
+    }
 }
 
 /// Writes the events on a clock: each paced event is due `token_delay` (plus jitter, plus a
@@ -256,16 +286,9 @@ fn write_stream(
     // reader) so keeps its rate and its total time, as the API's own generation does, instead of
     // adding each lateness to the next; events already due by then go out together.
     let mut due = Instant::now();
-    let mut jitter = stream.seed | 1;
+    let mut ticks = Ticks::new(&stream.clock);
     for (i, event) in stream.events.iter().enumerate() {
-        let mut wait = Duration::ZERO;
-        if let Some((_, stall)) = stream.stall.filter(|(at, _)| *at == i) {
-            wait += stall;
-        }
-        wait += event.after;
-        if event.paced {
-            wait += stream.token_delay + jittered(&mut jitter, stream.jitter);
-        }
+        let wait = ticks.before(i, event.paced) + event.after;
         if !wait.is_zero() {
             due += wait;
             if due > Instant::now() {
@@ -323,7 +346,7 @@ fn write_relay(
     }
     let pace = pace.unwrap_or_default();
     let mut due = Instant::now();
-    let mut jitter = pace.seed | 1;
+    let mut ticks = Ticks::new(&pace.clock);
     let mut index = 0;
     let mut broken = false;
     while pace.cut.is_none_or(|cut| index < cut) {
@@ -331,13 +354,7 @@ fn write_relay(
         let Some(chunk) = chunks.next() else {
             break;
         };
-        let mut wait = Duration::ZERO;
-        if let Some((_, stall)) = pace.stall.filter(|(at, _)| *at == index) {
-            wait += stall;
-        }
-        if index > 0 {
-            wait += pace.token_delay + jittered(&mut jitter, pace.jitter);
-        }
+        let wait = ticks.before(index, index > 0);
         index += 1;
         if !wait.is_zero() {
             due += wait;

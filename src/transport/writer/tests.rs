@@ -30,10 +30,10 @@ fn words(words: usize, delay_ms: u64) -> Stream {
             .map(|i| Event::json(None, &format!("w{i}"), true))
             .collect(),
         ttft: Duration::ZERO,
-        token_delay: Duration::from_millis(delay_ms),
-        jitter: Duration::ZERO,
-        seed: 0,
-        stall: None,
+        clock: Clock {
+            token_delay: Duration::from_millis(delay_ms),
+            ..Clock::default()
+        },
         abort: false,
     }
 }
@@ -94,10 +94,8 @@ fn a_late_stream_sends_what_is_due_together_and_keeps_its_clock() {
 
 #[test]
 fn the_clock_never_shortens_a_pause() {
-    let stream = Stream {
-        stall: Some((2, Duration::from_millis(50))),
-        ..words(4, 40)
-    };
+    let mut stream = words(4, 40);
+    stream.clock.stall = Some((2, Duration::from_millis(50)));
     let mut writer = SlowWriter {
         cost: Duration::ZERO,
         writes: Vec::new(),
@@ -250,7 +248,10 @@ fn a_relay_made_here_leaves_with_its_head_then_a_chunk_a_word_on_its_clock() {
     // A body made here: the head with the first chunk, then one pause before each later chunk.
     let pauses = std::cell::RefCell::new(Vec::new());
     let pace = crate::http::Pace {
-        token_delay: Duration::from_millis(5),
+        clock: Clock {
+            token_delay: Duration::from_millis(5),
+            ..Clock::default()
+        },
         ..Default::default()
     };
     let writes = relay_writes(relay(Some(pace.clone())), &|d| {
@@ -283,7 +284,10 @@ fn a_relay_made_here_leaves_with_its_head_then_a_chunk_a_word_on_its_clock() {
     );
     // A stall before the first chunk sends the head first, as a stream's does.
     let stall = crate::http::Pace {
-        stall: Some((0, Duration::from_millis(1))),
+        clock: Clock {
+            stall: Some((0, Duration::from_millis(1))),
+            ..Clock::default()
+        },
         ..Default::default()
     };
     let writes = relay_writes(relay(Some(stall)), &sleep);
