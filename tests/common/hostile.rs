@@ -152,17 +152,11 @@ impl Watch {
     /// and descriptors come back to the baseline, and its peak RSS rose by at most 64 MiB plus
     /// four times `attack_bytes`. Returns the rise in KiB, for the report.
     pub(crate) fn settles(&mut self, attack_bytes: usize) -> u64 {
-        self.settles_answering_within(Duration::from_secs(1), attack_bytes)
-    }
-
-    /// [`Self::settles`] with another bound than a second on the first normal request, for a
-    /// known gap that a test names where it calls this.
-    pub(crate) fn settles_answering_within(&mut self, limit: Duration, attack_bytes: usize) -> u64 {
         assert!(
             self.binary.child.try_wait().expect("waitable").is_none(),
             "the server died"
         );
-        self.answers_within(limit);
+        self.answers_within(Duration::from_secs(1));
         let deadline = Instant::now() + SETTLE;
         loop {
             let (threads, fds) = (self.threads(), self.fds());

@@ -75,6 +75,12 @@ pub(crate) fn occupy_pool(generation: &Generation, addr: SocketAddr) {
     let more: Vec<TcpStream> = (have..POOL_PERMANENT_THREADS)
         .map_while(|_| occupy().ok())
         .collect();
+    if !more.is_empty() {
+        // A client's connection queued while an occupying one was (the race above) waits behind
+        // it for good, and the janitor may be keeping quiet (a loop just replaced): one poke
+        // starts a pool thread that takes it.
+        drop(TcpStream::connect_timeout(&addr, POKE_EVERY));
+    }
     crate::sync::lock(&generation.occupiers).extend(more);
     generation.occupying.store(false, Ordering::Release);
 }
