@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use crate::http::{Answer, Body, Clock, Head, LARGE_BODY, Relay, Stream};
+use crate::http::{Answer, Body, Head, LARGE_BODY, Relay, Stream};
 
 /// `n` in decimal, written into `buf` rather than a new `String` (two per answer otherwise).
 fn decimal(n: u64, buf: &mut [u8; 20]) -> &str {
@@ -201,47 +201,6 @@ pub(crate) fn send(
     writer.flush()
 }
 
-/// A [`Clock`] being walked: the pause before each piece, its jitter drawn in turn.
-struct Ticks<'a> {
-    clock: &'a Clock,
-    /// The xorshift state the jitter is drawn from (seeded, never 0).
-    state: u64,
-}
-
-impl Ticks<'_> {
-    fn new(clock: &Clock) -> Ticks<'_> {
-        Ticks {
-            clock,
-            state: clock.seed | 1,
-        }
-    }
-
-    /// The pause before the piece at `index`: its stall, and when `paced` the token delay with
-    /// up to the jitter more.
-    fn before(&mut self, index: usize, paced: bool) -> Duration {
-        let mut wait = match self.clock.stall {
-            Some((at, stall)) if at == index => stall,
-            _ => Duration::ZERO,
-        };
-        if paced {
-            wait += self.clock.token_delay + self.jitter();
-        }
-        wait
-    }
-
-    fn jitter(&mut self) -> Duration {
-        let most = self.clock.jitter;
-        if most.is_zero() {
-            return Duration::ZERO;
-        }
-        let state = &mut self.state;
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        Duration::from_micros(*state % (most.as_micros() as u64 + 1))
-    }
-}
-
 /// Writes the events on a clock: each paced event is due `token_delay` (plus jitter, plus a
 /// stall) after the previous one was due, and whatever is due is written in one go before the
 /// thread sleeps until the next; with no pause at all, each paced event is a write of its own.
@@ -399,6 +358,9 @@ fn write_relay(
     out.extend_from_slice(tail);
     send(&mut out, first_byte)
 }
+
+mod ticks;
+use ticks::Ticks;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! The writer against clients that are slow, late or trickle: the SSE clock and the deadline.
 use super::*;
-use crate::http::Event;
+use crate::http::{Clock, Event};
 
 fn sleep(d: Duration) {
     std::thread::sleep(d);
