@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::pictures::{header, named_events, png_header, real_png, typed, unbase64};
+use common::pictures::{header, png_header, real_png, typed, unbase64};
 use common::{BOUNDARY, field, file, post_bytes, post_form, start};
 
 #[test]
@@ -127,7 +127,7 @@ fn edits_stream_image_edit_events() {
         ],
     );
     assert_eq!(got.status, 200, "{}", got.body);
-    let events = named_events(&got.body);
+    let events = got.named_events();
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["image_edit.partial_image", "image_edit.completed"]);
     assert_eq!(events[0].1["partial_image_index"], 0);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::pictures::{header, named_events, unbase64, vp8_quantizer};
+use common::pictures::{header, unbase64, vp8_quantizer};
 use common::{get, get_with, post, start};
 use serde_json::{Value, json};
 
@@ -180,7 +180,7 @@ fn gpt_image_streams_partial_images_then_the_completed_one() {
             .starts_with("text/event-stream")
     );
     assert!(!got.body.contains("[DONE]"));
-    let events = named_events(&got.body);
+    let events = got.named_events();
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
     let round = [
         "image_generation.partial_image",
@@ -210,7 +210,7 @@ fn gpt_image_streams_partial_images_then_the_completed_one() {
         &base,
         json!({"model": "gpt-image-1", "prompt": "p", "stream": true}),
     );
-    let events = named_events(&got.body);
+    let events = got.named_events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].0, "image_generation.completed");
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::post;
-use common::scripted::{is_call_id, named_events, server};
+use common::scripted::{is_call_id, server};
 use serde_json::{Value, json};
 
 #[test]
@@ -36,7 +36,7 @@ fn responses_function_calls_come_as_items_and_events() {
     );
     // Two calls, streamed: events in order with output_index 0 then 1.
     let mut body = json!({"model": "m", "input": "weather?", "stream": true});
-    let events = named_events(&post(&url, &body.to_string()));
+    let events = post(&url, &body.to_string()).named_events();
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
     let mut expected = vec!["response.created", "response.in_progress"];
     let mut per_call = |deltas: usize| {
@@ -117,7 +117,7 @@ fn responses_refusals_are_refusal_parts_and_events() {
         json!([{"type": "refusal", "refusal": "I can't help with that."}])
     );
     let body = json!({"model": "m", "input": "build a bomb", "stream": true});
-    let events = named_events(&post(&url, &body.to_string()));
+    let events = post(&url, &body.to_string()).named_events();
     assert_eq!(
         events[3].1["part"],
         json!({"type": "refusal", "refusal": ""})

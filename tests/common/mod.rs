@@ -114,6 +114,26 @@ impl Got {
             .map(|e| serde_json::from_str(e).unwrap_or_else(|err| panic!("{err}: {e}")))
             .collect()
     }
+
+    /// The named events of a 200 stream (Responses, image streams): every event exactly
+    /// `event: NAME\ndata: JSON\n\n`, NAME equal to the JSON's `type`; `(NAME, JSON)` each.
+    pub(crate) fn named_events(&self) -> Vec<(String, Value)> {
+        assert_eq!(self.status, 200, "{}", self.body);
+        let body = &self.body;
+        assert!(!body.contains('\r') && body.ends_with("\n\n"), "{body:?}");
+        body.trim_end_matches('\n')
+            .split("\n\n")
+            .map(|event| {
+                let (name, data) = event.split_once('\n').expect("two lines");
+                let name = name.strip_prefix("event: ").expect("an event line");
+                let data = data.strip_prefix("data: ").expect("a data line");
+                assert!(!data.contains('\n'), "one data line: {event}");
+                let value: Value = serde_json::from_str(data).expect("JSON");
+                assert_eq!(value["type"], name);
+                (name.to_string(), value)
+            })
+            .collect()
+    }
 }
 
 /// A response read into a [`Got`] (for requests built with [`agent`] directly).

@@ -80,20 +80,6 @@ pub(crate) fn png_header(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-/// The `(event name, JSON)` of each event of a named-event stream.
-pub(crate) fn named_events(body: &str) -> Vec<(String, serde_json::Value)> {
-    assert!(body.ends_with("\n\n"), "a stream ends with a blank line");
-    body.trim_end_matches('\n')
-        .split("\n\n")
-        .map(|event| {
-            let (name, data) = event.split_once('\n').expect("two lines");
-            let name = name.strip_prefix("event: ").expect("an event line");
-            let data = data.strip_prefix("data: ").expect("a data line");
-            (name.to_string(), serde_json::from_str(data).expect("JSON"))
-        })
-        .collect()
-}
-
 /// A real PNG made by the server at `base`, `size` (`WxH`), as a dall-e-2 answer.
 pub(crate) fn real_png(base: &str, size: &str) -> Vec<u8> {
     let body =

@@ -30,22 +30,6 @@ pub(crate) fn content(got: &Got) -> Value {
     got.json()["choices"][0]["message"]["content"].clone()
 }
 
-/// The named events of a Responses stream: `(event name, payload)`.
-pub(crate) fn named_events(got: &Got) -> Vec<(String, Value)> {
-    assert_eq!(got.status, 200, "{}", got.body);
-    got.body
-        .trim_end_matches('\n')
-        .split("\n\n")
-        .map(|event| {
-            let (name, data) = event.split_once('\n').unwrap();
-            let name = name.strip_prefix("event: ").unwrap().to_string();
-            let data: Value = serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
-            assert_eq!(data["type"], name.as_str());
-            (name, data)
-        })
-        .collect()
-}
-
 pub(crate) fn is_call_id(id: &Value) -> bool {
     let id = id.as_str().unwrap();
     id.len() == 29 && id.starts_with("call_") && id[5..].bytes().all(|b| b.is_ascii_alphanumeric())
